@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// txrelay command line: `txrelay [--config FILE] [--data DIR]` runs the relay; subcommands below.
+const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  run: () => import('./relay/main.js'),
+  inspect: () => import('./mime/inspect-command.js'),
+  render: () => import('./relay/template/render-command.js'),
+};
+
+async function cli(argv: string[]): Promise<number> {
+  const first = argv[0];
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(
+      'usage:\n' +
+        '  txrelay [--config relay.json] [--data DIR]   run the relay (embedded default without --config)\n' +
+        '  txrelay inspect [FILE|-]                      show what the relay keeps from a message\n' +
+        '  txrelay render TEMPLATE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape]\n',
+    );
+    return 0;
+  }
+  const name = first !== undefined && commands[first] ? first : 'run';
+  const rest = name === first ? argv.slice(1) : argv;
+  const mod = await commands[name]!();
+  return mod.main(rest);
+}
+
+cli(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`txrelay: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
