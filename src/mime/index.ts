@@ -1,0 +1,7 @@
+// Public surface of src/mime: streaming parse of an inbound message, and composing the outbound one.
+// src/mime knows nothing about SMTP or accounts.
+export { MessageParser } from './message-parser.js';
+export { parseMessage, parseMessageSync } from './parse-message.js';
+export type { Mailbox, KeptHeaders, DroppedPart, ParsedMessage } from './parsed-message.js';
+export { type MimeLimits, type MimeLimitName, DEFAULT_MIME_LIMITS, MimeLimitError, isMimeLimitError } from './limits.js';
+export { composeMessage, type ComposeInput, type ComposeMailbox } from './compose.js';
