@@ -1,0 +1,81 @@
+// API keys: the secret a client presents as its SMTP password. Only SHA-256 hashes are configured or kept.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AccountConfig } from './config.js';
+
+const KEY_PREFIX = 'txr_';
+const HASH_PREFIX = 'sha256:';
+
+/** A new random API key: "txr_" + 32 random bytes in base64url (256 bits of secret). */
+export function generateApiKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** The form stored in the configuration: "sha256:" + 64 hex digits. */
+export function hashApiKey(key: string): string {
+  return HASH_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function digestOf(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+interface IndexedKey {
+  digest: Buffer;
+  account: AccountConfig;
+}
+
+/** Finds the account of a presented API key. */
+export class ApiKeyIndex {
+  // Keyed by the first byte of the digest only, so the map lookup itself reveals at most 8 bits of a hash
+  // an attacker cannot steer anyway; the full comparison is timingSafeEqual.
+  private readonly buckets = new Map<number, IndexedKey[]>();
+
+  constructor(accounts: readonly AccountConfig[]) {
+    for (const account of accounts) {
+      for (const hash of account.apiKeys) {
+        if (!hash.startsWith(HASH_PREFIX)) throw new TypeError(`account ${account.id}: API key hash must start with "sha256:"`);
+        const digest = Buffer.from(hash.slice(HASH_PREFIX.length), 'hex');
+        if (digest.length !== 32) throw new TypeError(`account ${account.id}: API key hash must have 64 hex digits`);
+        const bucket = this.buckets.get(digest[0]!) ?? [];
+        bucket.push({ digest, account });
+        this.buckets.set(digest[0]!, bucket);
+      }
+    }
+  }
+
+  /**
+   * The account owning `key`, or null.
+   * Constant-time with respect to the secret: the presented key is hashed first, so every branch and
+   * comparison below works on SHA-256 digests, never on the stored secret's bytes; an attacker who varies
+   * the key varies the digest unpredictably (preimage resistance), so timing cannot be used to converge on a
+   * stored hash byte by byte. The final 32-byte comparison is timingSafeEqual, which touches every byte.
+   */
+  lookup(key: string): AccountConfig | null {
+    const digest = digestOf(key);
+    const bucket = this.buckets.get(digest[0]!);
+    if (!bucket) return null;
+    let found: AccountConfig | null = null;
+    // Compare against the whole bucket without early exit, so the position of a match is not observable.
+    for (const entry of bucket) {
+      if (timingSafeEqual(entry.digest, digest)) found = entry.account;
+    }
+    return found;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const bucket of this.buckets.values()) n += bucket.length;
+    return n;
+  }
+}
+
+/** `txrelay keygen`: prints a new key (give it to the client) and its hash (put it in the account's apiKeys). */
+export async function keygenMain(argv: string[]): Promise<number> {
+  if (argv.length > 0) {
+    process.stderr.write('usage: txrelay keygen\n');
+    return 2;
+  }
+  const key = generateApiKey();
+  process.stdout.write(`key:  ${key}\nhash: ${hashApiKey(key)}\n`);
+  return 0;
+}
