@@ -1,0 +1,140 @@
+// The `file` route: each outbound message becomes `<id>-<n>.eml` in a folder (the embedded default's outbox).
+// Each file appears whole or not at all: written to a hidden temp name, fsynced, renamed, then the folder fsynced.
+// A retry writes the same name again, so a re-delivery after a crash replaces the file rather than duplicating it.
+import * as nodeFs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { OutboundMessage, RecipientOutcome, Route } from './route.js';
+import { SPOOL_ID_PATTERN } from './spool.js';
+
+/** The fs operations RouteFile uses; injectable so tests can make a write fail. */
+export interface RouteFileFs {
+  open(path: string, flags: string, mode?: number): Promise<FileHandle>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, options: { recursive: true }): Promise<string | undefined>;
+  readdir(path: string): Promise<string[]>;
+}
+
+export interface RouteFileOptions {
+  fs?: RouteFileFs;
+  /** Mode of the .eml files; default 0o640. */
+  fileMode?: number;
+}
+
+const TEMP_SUFFIX = '.tmp';
+
+export class RouteFile implements Route {
+  readonly type = 'file';
+  readonly name: string;
+  readonly folder: string;
+  private readonly fs: RouteFileFs;
+  private readonly fileMode: number;
+  private ready: Promise<void> | null = null;
+
+  constructor(name: string, folder: string, options: RouteFileOptions = {}) {
+    this.name = name;
+    this.folder = folder;
+    this.fs = options.fs ?? (nodeFs as unknown as RouteFileFs);
+    this.fileMode = options.fileMode ?? 0o640;
+  }
+
+  /** The name a recipient's file gets: `<id>-<n>.eml`, n = the recipient's index in its message. */
+  static fileName(id: string, index: number): string {
+    return `${id}-${index}.eml`;
+  }
+
+  /** Creates the folder and removes temp files a crash left behind. */
+  private prepare(): Promise<void> {
+    this.ready ??= (async () => {
+      await this.fs.mkdir(this.folder, { recursive: true });
+      for (const name of await this.fs.readdir(this.folder)) {
+        if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) await this.fs.unlink(join(this.folder, name)).catch(() => undefined);
+      }
+    })();
+    // A failed preparation (e.g. permission) is retried at the next delivery.
+    this.ready.catch(() => {
+      this.ready = null;
+    });
+    return this.ready;
+  }
+
+  async deliver(msg: OutboundMessage): Promise<RecipientOutcome[]> {
+    // Ids become file names: only the spool's id alphabet may reach the path, so no "../" or "/" ever does.
+    if (typeof msg.id !== 'string' || !SPOOL_ID_PATTERN.test(msg.id)) {
+      return msg.recipients.map((r) => ({ recipient: r.address, status: 'failed', reply: `invalid message id ${JSON.stringify(msg.id)}` }));
+    }
+    try {
+      await this.prepare();
+    } catch (err) {
+      return msg.recipients.map((r) => ({ recipient: r.address, status: 'deferred', reply: `cannot prepare folder ${this.folder}: ${describe(err)}` }));
+    }
+    const outcomes = await Promise.all(
+      msg.recipients.map(async (r, position): Promise<RecipientOutcome> => {
+        const index = r.index ?? position;
+        if (!Number.isSafeInteger(index) || index < 0) return { recipient: r.address, status: 'failed', reply: `invalid recipient index ${index}` };
+        try {
+          await this.writeAtomically(RouteFile.fileName(msg.id, index), r.body);
+          return { recipient: r.address, status: 'delivered', reply: `written to ${RouteFile.fileName(msg.id, index)}` };
+        } catch (err) {
+          return { recipient: r.address, status: 'deferred', reply: `cannot write to ${this.folder}: ${describe(err)}` };
+        }
+      }),
+    );
+    if (outcomes.some((o) => o.status === 'delivered')) {
+      try {
+        await this.syncFolder();
+      } catch (err) {
+        // The renames may not be durable yet: report them as deferred so they are written again.
+        for (const o of outcomes) {
+          if (o.status === 'delivered') {
+            o.status = 'deferred';
+            o.reply = `cannot fsync ${this.folder}: ${describe(err)}`;
+          }
+        }
+      }
+    }
+    return outcomes;
+  }
+
+  private async writeAtomically(name: string, body: Buffer): Promise<void> {
+    const temp = join(this.folder, `.${name}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+    let fh: FileHandle | null = null;
+    try {
+      fh = await this.fs.open(temp, 'wx', this.fileMode);
+      let written = 0;
+      while (written < body.length) {
+        const { bytesWritten } = await fh.write(body, written, body.length - written, written);
+        if (bytesWritten === 0) throw new Error('write made no progress');
+        written += bytesWritten;
+      }
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      await this.fs.rename(temp, join(this.folder, name));
+    } catch (err) {
+      if (fh) await fh.close().catch(() => undefined);
+      await this.fs.unlink(temp).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async syncFolder(): Promise<void> {
+    const d = await this.fs.open(this.folder, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between deliveries.
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ?? (e instanceof Error ? e.message : String(err));
+}

@@ -1,0 +1,39 @@
+// A route delivers outbound messages somewhere (a smarthost, a folder, later a webhook or direct MX).
+// The delivery scheduler only sees this interface; each route type lives in its own route-<type>.ts file.
+
+/** One recipient's copy of a message: its own composed .eml. */
+export interface OutboundRecipient {
+  address: string;
+  body: Buffer;
+  /** Position of this recipient in the spooled message (stable across retries of a subset); default: position here. */
+  index?: number;
+}
+
+/** What a route receives: one accepted SMTP message, fanned out to its recipients. */
+export interface OutboundMessage {
+  /** The spool id ([A-Za-z0-9_-]{1,64}). */
+  id: string;
+  /** Envelope sender. */
+  from: string;
+  recipients: OutboundRecipient[];
+}
+
+export type DeliveryStatus = 'delivered' | 'deferred' | 'failed';
+
+/** The result for one recipient, in the order of OutboundMessage.recipients. */
+export interface RecipientOutcome {
+  recipient: string;
+  /** delivered: done; deferred: try again later (4xx, connection failure); failed: permanent (5xx). */
+  status: DeliveryStatus;
+  /** The upstream reply or the local reason, for the event log. */
+  reply?: string;
+}
+
+export interface Route {
+  readonly name: string;
+  readonly type: string;
+  /** Delivers every recipient; resolves with one outcome per recipient (a route reports failures, it does not throw them). */
+  deliver(msg: OutboundMessage): Promise<RecipientOutcome[]>;
+  /** Releases connections and files; deliver is not called afterwards. */
+  close(): Promise<void>;
+}
