@@ -1,24 +1,12 @@
 // Our engine (src/protocol SmtpServer) with the discard backend, configured like smtp-server-discard.
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Backend } from '../../src/protocol/backend.js';
+import { SmtpServer, type SmtpServerOptions } from '../../src/protocol/server.js';
 import type { DiscardServerOptions } from './child-messages.js';
 import { discardBackend } from './discard-backend.js';
 import { serveInChild, type ListeningServer } from './serve-in-child.js';
 
-/** The slice of the engine's API this server uses (src/protocol/server.ts). */
-interface EngineServer {
-  listen(port: number, host?: string): Promise<AddressInfo>;
-  close(graceMs?: number): Promise<void>;
-}
-type EngineServerClass = new (backend: Backend, options?: Record<string, unknown>) => EngineServer;
-
-// Loaded at run time so the benchmark still builds while the engine is being written.
-const ENGINE_MODULE = '../../src/protocol/server.js';
-
 export async function startEngineDiscard(options: DiscardServerOptions, host = '127.0.0.1', port = 0): Promise<ListeningServer> {
-  const { SmtpServer } = (await import(ENGINE_MODULE)) as { SmtpServer: EngineServerClass };
-  const engineOptions: Record<string, unknown> = {
+  const engineOptions: SmtpServerOptions = {
     maxMessageSize: options.maxMessageSize ?? 30 * 1024 * 1024,
     authBeforeTls: false,
   };

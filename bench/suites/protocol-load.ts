@@ -1,0 +1,138 @@
+// Server load: the same SMTP load against our engine and against the `smtp-server` package, both
+// discarding messages in a child process of their own, so each server's CPU time is its own.
+import type { BenchContext, BenchRow, BenchSuite } from '../harness.js';
+import { runLoad, type LoadOptions, type LoadResult } from '../loadgen.js';
+import { cpuMicrosBetween, startServerChild } from '../servers/child.js';
+import type { DiscardServerOptions } from '../servers/child-messages.js';
+import { createTestCertificate, type TestCertificate } from '../servers/tls-cert.js';
+
+const SUITE = 'protocol-load';
+const AUTH_KEY = 'bench-api-key';
+
+interface ServerUnderTest {
+  name: string;
+  script: URL;
+}
+
+const OURS: ServerUnderTest = { name: 'txrelay engine', script: new URL('../servers/engine-discard.js', import.meta.url) };
+const PEER: ServerUnderTest = { name: 'smtp-server', script: new URL('../servers/smtp-server-discard.js', import.meta.url) };
+
+interface Scenario {
+  title: string;
+  load: Omit<LoadOptions, 'port'>;
+  secure: boolean;
+}
+
+function scenarios(quick: boolean): Scenario[] {
+  const scale = quick ? 10 : 1;
+  return [
+    {
+      title: `${(2000 / scale).toLocaleString('en-US')} single-message connections, 50 sessions, lock-step, 2 KB`,
+      load: { sessions: 50, count: 2000 / scale, messagesPerConnection: 1, mode: 'lock-step', messageSize: 2048 },
+      secure: false,
+    },
+    {
+      title: `${(20000 / scale).toLocaleString('en-US')} messages, 20 kept-open sessions, pipelined, 2 KB`,
+      load: { sessions: 20, count: 20000 / scale, messagesPerConnection: 0, mode: 'pipelined', messageSize: 2048 },
+      secure: false,
+    },
+    {
+      title: `${(500 / scale).toLocaleString('en-US')} single-message connections, 20 sessions, lock-step, STARTTLS + AUTH PLAIN, 2 KB`,
+      load: { sessions: 20, count: 500 / scale, messagesPerConnection: 1, mode: 'lock-step', messageSize: 2048, startTls: true, authKey: AUTH_KEY },
+      secure: true,
+    },
+  ];
+}
+
+interface Measurement {
+  result: LoadResult;
+  cpuMicrosPerMessage: number;
+  rssMB: number;
+}
+
+/** Starts `server` in a child, warms it up, then measures one load run and the server's CPU over it. */
+async function measure(server: ServerUnderTest, scenario: Scenario, options: DiscardServerOptions): Promise<Measurement> {
+  const child = await startServerChild(server.script, options);
+  try {
+    const warmupCount = Math.max(100, Math.floor((scenario.load.count ?? 0) / 10));
+    await runLoad({ ...scenario.load, port: child.port, count: warmupCount, timeLimitMs: 60_000 });
+    const before = await child.stats();
+    const result = await runLoad({ ...scenario.load, port: child.port, timeLimitMs: 300_000 });
+    const after = await child.stats();
+    return {
+      result,
+      cpuMicrosPerMessage: cpuMicrosBetween(before, after) / Math.max(1, result.messages),
+      rssMB: after.memory.rss / (1024 * 1024),
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+function errorSummary(r: LoadResult): string {
+  const entries = Object.entries(r.errors);
+  return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k}=${n}`).join(' ');
+}
+
+function rowsFor(scenario: Scenario, ours: Measurement, peer: Measurement): BenchRow[] {
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return [
+    {
+      suite: SUITE,
+      name: `${scenario.title}: throughput`,
+      unit: 'msgs/s',
+      ours: ours.result.msgsPerSec,
+      peer: { name: PEER.name, value: peer.result.msgsPerSec },
+      higherIsBetter: true,
+      extra: {
+        'ours p50 ms': round(ours.result.latencyMs.p50),
+        'ours p99 ms': round(ours.result.latencyMs.p99),
+        'peer p50 ms': round(peer.result.latencyMs.p50),
+        'peer p99 ms': round(peer.result.latencyMs.p99),
+        'ours errors': errorSummary(ours.result),
+        'peer errors': errorSummary(peer.result),
+      },
+    },
+    {
+      suite: SUITE,
+      name: `${scenario.title}: server CPU per message`,
+      unit: 'µs/msg',
+      ours: ours.cpuMicrosPerMessage,
+      peer: { name: PEER.name, value: peer.cpuMicrosPerMessage },
+      higherIsBetter: false,
+      extra: { 'ours RSS MB': round(ours.rssMB), 'peer RSS MB': round(peer.rssMB) },
+    },
+  ];
+}
+
+async function run(ctx: BenchContext): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  let cert: TestCertificate | null = null;
+  try {
+    for (const scenario of scenarios(ctx.quick)) {
+      let options: DiscardServerOptions = {};
+      if (scenario.secure) {
+        cert ??= createTestCertificate();
+        options = { tls: { keyPath: cert.keyPath, certPath: cert.certPath }, authKey: AUTH_KEY };
+      }
+      ctx.progress(`${SUITE}: ${scenario.title} against ${PEER.name}`);
+      const peer = await measure(PEER, scenario, options);
+      ctx.progress(`${SUITE}: ${scenario.title} against ${OURS.name}`);
+      let ours: Measurement;
+      try {
+        ours = await measure(OURS, scenario, options);
+      } catch (err) {
+        const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+        ctx.progress(`${SUITE}: ${OURS.name} unavailable, scenario skipped: ${reason}`);
+        continue;
+      }
+      rows.push(...rowsFor(scenario, ours, peer));
+    }
+  } finally {
+    cert?.remove();
+  }
+  return rows;
+}
+
+const suite: BenchSuite = { name: SUITE, run };
+export default suite;
