@@ -1,0 +1,116 @@
+// Address lists (RFC 5322 §3.4): mailboxes, name-addr with quoted or encoded display names, comments, groups.
+import { decodeEncodedWords } from './encoded-words.js';
+import type { Mailbox } from './parsed-message.js';
+
+/** Builds one mailbox from the pieces seen since the last separator. */
+class MailboxBuilder {
+  words: string[] = [];
+  angle: string | null = null;
+  comment: string | null = null;
+
+  reset(): void {
+    this.words = [];
+    this.angle = null;
+    this.comment = null;
+  }
+
+  /** A name-addr gets its phrase as name; a bare addr-spec gets its comment, as mail clients show it. */
+  finish(out: Mailbox[]): void {
+    if (this.angle !== null) {
+      const address = this.angle.trim();
+      const name = decodeEncodedWords(this.words.join(' ')).trim();
+      if (address !== '' || name !== '') out.push({ name: name === '' ? null : name, address });
+    } else if (this.words.length > 0) {
+      const address = this.words.join('');
+      const name = this.comment === null ? '' : decodeEncodedWords(this.comment).trim();
+      out.push({ name: name === '' ? null : name, address });
+    }
+    this.reset();
+  }
+}
+
+/** Parses an unfolded address-list header value. Never throws; unparseable text yields what it can. */
+export function parseAddressList(s: string): Mailbox[] {
+  const out: Mailbox[] = [];
+  const mb = new MailboxBuilder();
+  const n = s.length;
+  let i = 0;
+  // Adjacent atoms and quoted strings without whitespace between them form one word (e.g. a."b"@c).
+  let glue = false;
+  const addWord = (w: string): void => {
+    if (glue && mb.words.length > 0) mb.words[mb.words.length - 1] += w;
+    else mb.words.push(w);
+    glue = true;
+  };
+  while (i < n) {
+    const c = s[i]!;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      glue = false;
+      i++;
+    } else if (c === '"') {
+      let w = '';
+      i++;
+      while (i < n && s[i] !== '"') {
+        if (s[i] === '\\' && i + 1 < n) i++;
+        w += s[i];
+        i++;
+      }
+      i++;
+      addWord(w);
+    } else if (c === '(') {
+      let depth = 1;
+      let text = '';
+      i++;
+      while (i < n && depth > 0) {
+        const d = s[i]!;
+        if (d === '\\' && i + 1 < n) {
+          text += s[i + 1];
+          i += 2;
+          continue;
+        }
+        if (d === '(') depth++;
+        else if (d === ')') {
+          depth--;
+          if (depth === 0) break;
+        }
+        text += d;
+        i++;
+      }
+      i++;
+      if (mb.comment === null) mb.comment = text;
+      glue = false;
+    } else if (c === '<') {
+      const close = s.indexOf('>', i + 1);
+      const inner = close < 0 ? s.slice(i + 1) : s.slice(i + 1, close);
+      // Obsolete source routes (RFC 5322 §4.4): "<@a,@b:user@host>".
+      const colon = inner.startsWith('@') ? inner.indexOf(':') : -1;
+      mb.angle = (colon >= 0 ? inner.slice(colon + 1) : inner).replace(/\s+/g, '');
+      i = close < 0 ? n : close + 1;
+      glue = false;
+    } else if (c === ',') {
+      mb.finish(out);
+      glue = false;
+      i++;
+    } else if (c === ':' && mb.angle === null) {
+      // Group: "name: a@b, c@d;" — the group name is not a mailbox.
+      mb.reset();
+      glue = false;
+      i++;
+    } else if (c === ';') {
+      mb.finish(out);
+      glue = false;
+      i++;
+    } else {
+      const start = i;
+      while (i < n) {
+        const d = s[i]!;
+        if (d === ' ' || d === '\t' || d === '"' || d === '(' || d === '<' || d === ',' || d === ';' || d === '\r' || d === '\n') break;
+        if (d === ':' && mb.angle === null) break;
+        i++;
+      }
+      addWord(s.slice(start, i));
+    }
+  }
+  mb.finish(out);
+  return out;
+}

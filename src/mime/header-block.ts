@@ -1,0 +1,150 @@
+// One header block (the message's or a part's), collected line by line as it streams in (RFC 5322 §2.2).
+import { decodeRawHeaderBytes } from './charset.js';
+import { MimeLimitError, type MimeLimits } from './limits.js';
+
+/** What a complete line of a header block turned out to be. */
+export const enum HeaderLineKind {
+  Field,
+  Continuation,
+  /** The empty line that ends the block. */
+  End,
+  /** Not a header line at all: the block ended without its empty line and this line is body. */
+  NotHeader,
+}
+
+/** A field of interest, as byte offsets of its value (after the colon) in the block buffer. */
+interface FieldRange {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** Names whose values anyone asks for; other fields are counted and skipped. */
+const WANTED = new Set([
+  'content-type',
+  'content-disposition',
+  'content-transfer-encoding',
+  'content-id',
+  'from',
+  'to',
+  'subject',
+  'reply-to',
+  'x-transactional-tag',
+  'x-transactional-route',
+  'x-transactional-template',
+  'x-transactional-variables',
+  'x-auth-apikey',
+]);
+
+export class HeaderBlock {
+  private buf: Buffer;
+  private len = 0;
+  private count = 0;
+  private fields: FieldRange[] = [];
+  /** The field continuation lines extend, or null when the last field was not wanted. */
+  private last: FieldRange | null = null;
+  private lastWasField = false;
+
+  constructor(private readonly limits: MimeLimits) {
+    this.buf = Buffer.allocUnsafe(1024);
+  }
+
+  get byteLength(): number {
+    return this.len;
+  }
+
+  /** Appends bytes of the block (a line, or part of one); enforces maxHeaderBytes. */
+  append(src: Buffer, from: number, to: number): void {
+    const add = to - from;
+    if (this.len + add > this.limits.maxHeaderBytes) {
+      throw new MimeLimitError('maxHeaderBytes', this.limits.maxHeaderBytes, 'header block');
+    }
+    if (this.len + add > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + add));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
+    src.copy(this.buf, this.len, from, to);
+    this.len += add;
+  }
+
+  /** Classifies the complete line at [start, len) of the block (it ends with LF, or is the last line). */
+  classifyLine(start: number): HeaderLineKind {
+    const b = this.buf;
+    let end = this.len;
+    if (end > start && b[end - 1] === 0x0a) end--;
+    if (end > start && b[end - 1] === 0x0d) end--;
+    if (end === start) return HeaderLineKind.End;
+    const first = b[start]!;
+    if (first === 0x20 || first === 0x09) {
+      if (!this.lastWasField) return HeaderLineKind.NotHeader;
+      if (this.last !== null) this.last.end = this.len;
+      return HeaderLineKind.Continuation;
+    }
+    // field-name = 1*(printable US-ASCII except ":"), RFC 5322 §3.6.8; obsolete whitespace before ":" allowed.
+    let i = start;
+    while (i < end) {
+      const c = b[i]!;
+      if (c === 0x3a || c <= 0x20 || c >= 0x7f) break;
+      i++;
+    }
+    const nameEnd = i;
+    while (i < end && (b[i] === 0x20 || b[i] === 0x09)) i++;
+    if (nameEnd === start || i >= end || b[i] !== 0x3a) return HeaderLineKind.NotHeader;
+    this.count++;
+    if (this.count > this.limits.maxHeaderCount) {
+      throw new MimeLimitError('maxHeaderCount', this.limits.maxHeaderCount, 'header field count');
+    }
+    this.lastWasField = true;
+    this.last = null;
+    const nameLen = nameEnd - start;
+    if (nameLen <= 25 && nameLen >= 2) {
+      const name = b.toString('latin1', start, nameEnd).toLowerCase();
+      if (WANTED.has(name)) {
+        this.last = { name, start: i + 1, end: this.len };
+        this.fields.push(this.last);
+      }
+    }
+    return HeaderLineKind.Field;
+  }
+
+  /** The (complete or final) line starting at `start`, without copying. */
+  peek(start: number): Buffer {
+    return this.buf.subarray(start, this.len);
+  }
+
+  /** Drops the last line from the block (it was body, not header). Returns its bytes. */
+  takeLastLine(start: number): Buffer {
+    const line = Buffer.from(this.buf.subarray(start, this.len));
+    this.len = start;
+    return line;
+  }
+
+  /** The first field of that name, unfolded and decoded to text (RFC 6532 raw UTF-8 allowed), or null. */
+  get(name: string): string | null {
+    for (const f of this.fields) if (f.name === name) return this.unfold(f);
+    return null;
+  }
+
+  has(name: string): boolean {
+    for (const f of this.fields) if (f.name === name) return true;
+    return false;
+  }
+
+  private unfold(f: FieldRange): string {
+    // RFC 5322 §2.2.3: unfolding removes each CRLF that is followed by whitespace.
+    const parts: Buffer[] = [];
+    let s = f.start;
+    const b = this.buf;
+    while (s < f.end) {
+      let nl = b.indexOf(0x0a, s);
+      if (nl < 0 || nl >= f.end) nl = f.end;
+      let e = nl;
+      if (e > s && b[e - 1] === 0x0d) e--;
+      parts.push(b.subarray(s, e));
+      s = nl + 1;
+    }
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return decodeRawHeaderBytes(bytes).trim();
+  }
+}
