@@ -4,6 +4,8 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   run: () => import('./relay/main.js'),
   inspect: () => import('./mime/inspect-command.js'),
   render: () => import('./relay/template/render-command.js'),
+  'check-config': async () => ({ main: (await import('./relay/config.js')).checkConfigMain }),
+  keygen: async () => ({ main: (await import('./relay/api-key.js')).keygenMain }),
 };
 
 async function cli(argv: string[]): Promise<number> {
@@ -12,6 +14,8 @@ async function cli(argv: string[]): Promise<number> {
     process.stdout.write(
       'usage:\n' +
         '  txrelay [--config relay.json] [--data DIR]   run the relay (embedded default without --config)\n' +
+        '  txrelay check-config relay.json               validate a configuration (every problem at once)\n' +
+        '  txrelay keygen                                print a new API key and the hash for the configuration\n' +
         '  txrelay inspect [FILE|-]                      show what the relay keeps from a message\n' +
         '  txrelay render TEMPLATE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape]\n',
     );

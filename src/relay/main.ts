@@ -1,5 +1,186 @@
-// Placeholder until its issue lands; replaced by the real command.
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('txrelay: this command is not built yet\n');
-  return 2;
+// `txrelay [--config FILE] [--data DIR]`: starts the relay (embedded default configuration without --config).
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { SmtpServer, type SmtpServerOptions } from '../protocol/server.js';
+import { ApiKeyIndex } from './api-key.js';
+import { MessageAcceptor } from './accept.js';
+import { AccountLimits } from './account-limits.js';
+import { RelayBackend, type RelayRuntime } from './backend.js';
+import { ensureCertificate } from './certificate.js';
+import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config.js';
+import { embeddedDefaultConfig } from './config-default.js';
+import { DeliveryScheduler } from './delivery.js';
+import { RouteFile } from './route-file.js';
+import type { Route } from './route.js';
+import { Spool } from './spool.js';
+import { TagRegistry } from './tag-registry.js';
+
+interface CliOptions {
+  configPath: string | null;
+  dataDir: string | null;
+}
+
+function parseArgs(argv: string[]): CliOptions | string {
+  const out: CliOptions = { configPath: null, dataDir: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = argv[i + 1];
+    if ((a === '--config' || a === '-c') && value !== undefined) {
+      out.configPath = value;
+      i++;
+    } else if (a === '--data' && value !== undefined) {
+      out.dataDir = value;
+      i++;
+    } else return `unknown or incomplete argument "${a}"`;
+  }
+  return out;
+}
+
+async function readConfiguration(cli: CliOptions): Promise<{ config: RelayConfig; demoKey: string | null; demoKeyCreated: boolean }> {
+  if (cli.configPath === null) {
+    const d = await embeddedDefaultConfig(resolve(cli.dataDir ?? 'data'));
+    return { config: d.config, demoKey: d.demoKey, demoKeyCreated: d.demoKeyCreated };
+  }
+  const config = await loadConfig(cli.configPath);
+  if (cli.dataDir !== null) config.dataDir = resolve(cli.dataDir);
+  return { config, demoKey: null, demoKeyCreated: false };
+}
+
+async function tlsOf(config: RelayConfig, logger: Logger): Promise<{ key: string; cert: string }> {
+  if (config.tls.cert !== null && config.tls.key !== null) {
+    return { cert: await readFile(config.tls.cert, 'utf8'), key: await readFile(config.tls.key, 'utf8') };
+  }
+  const c = await ensureCertificate(config.dataDir, config.hostname);
+  if (c.created) logger.warn({ dir: join(config.dataDir, 'tls') }, 'no certificate configured: created a self-signed one');
+  else logger.warn({ dir: join(config.dataDir, 'tls') }, 'no certificate configured: using the self-signed one');
+  return { key: c.key, cert: c.cert };
+}
+
+function serverOptions(config: RelayConfig, listener: ListenerConfig, tls: { key: string; cert: string }, logger: Logger): SmtpServerOptions {
+  const l = config.limits;
+  return {
+    hostname: config.hostname,
+    tls,
+    authBeforeTls: listener.authBeforeTls,
+    maxMessageSize: l.maxMessageSize,
+    maxLineLength: l.maxLineLength,
+    maxRecipients: l.maxRecipients,
+    maxConnections: l.maxConnections,
+    maxConnectionsPerAddress: l.maxConnectionsPerAddress,
+    maxBadCommands: l.maxBadCommands,
+    maxAuthFailures: l.maxAuthFailures,
+    maxAuthFailuresPerAddressPerMinute: l.maxAuthFailuresPerAddressPerMinute,
+    commandTimeoutMs: l.commandTimeoutMs,
+    minDataRateBytesPerSec: l.minDataRateBytesPerSec,
+    sessionDeadlineMs: l.sessionDeadlineMs,
+    proxyProtocol: listener.proxyProtocol ?? undefined,
+    logger,
+  };
+}
+
+/** One Route object per (account, route name); rebuilt on reload. smtp routes arrive with the delivery issue. */
+function buildRoutes(config: RelayConfig, logger: Logger): Map<string, Route> {
+  const routes = new Map<string, Route>();
+  for (const account of config.accounts) {
+    for (const [name, rc] of Object.entries(account.routes)) {
+      if (rc.type === 'file') routes.set(`${account.id}\u0000${name}`, new RouteFile(name, rc.path));
+      else logger.warn({ account: account.id, route: name }, 'smtp routes are not implemented yet: messages for this route stay queued');
+    }
+  }
+  return routes;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cli = parseArgs(argv);
+  if (typeof cli === 'string') {
+    process.stderr.write(`txrelay: ${cli}\nusage: txrelay [--config relay.json] [--data DIR]\n`);
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = await readConfiguration(cli);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`txrelay: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  let config = loaded.config;
+  const logger = pino({ level: process.env['LOG_LEVEL'] ?? config.logLevel, base: { pid: process.pid } });
+  if (loaded.demoKey !== null) {
+    logger.info(
+      { account: 'demo', apiKey: loaded.demoKey, keyFile: join(config.dataDir, 'demo-api-key'), created: loaded.demoKeyCreated, outbox: join(config.dataDir, 'outbox') },
+      'embedded default configuration: use this demo API key as the SMTP AUTH password or in an X-Auth-APIKey header',
+    );
+  }
+
+  const tls = await tlsOf(config, logger);
+  const spool = await Spool.open(join(config.dataDir, 'spool'), { maxPendingBytes: config.queue.maxPendingBytes, maxPendingMessages: config.queue.maxPendingMessages });
+  logger.info({ ...spool.recovery, pending: spool.stats().messages }, 'spool opened');
+  const tags = new TagRegistry(join(config.dataDir, 'tags'));
+  const limits = new AccountLimits();
+  let generation = 1;
+  let runtime: RelayRuntime = { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation) };
+  let routes = buildRoutes(config, logger);
+
+  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger });
+  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, onQueued: (e) => scheduler.notify(e) });
+
+  const servers: SmtpServer[] = [];
+  for (const listener of config.listeners) {
+    const server = new SmtpServer(backend, serverOptions(config, listener, tls, logger));
+    try {
+      const addr = await server.listen(listener.port, listener.host);
+      logger.info({ port: addr.port, host: addr.address }, 'listening');
+      servers.push(server);
+    } catch (err) {
+      logger.error({ port: listener.port, host: listener.host, err: (err as Error).message }, 'cannot listen on this port; continuing with the others');
+    }
+  }
+  if (servers.length === 0) {
+    logger.fatal('no listener could be bound');
+    await spool.close();
+    return 1;
+  }
+  scheduler.resume();
+
+  process.on('SIGHUP', () => {
+    void (async () => {
+      try {
+        const next = (await readConfiguration(cli)).config;
+        const nextTls = await tlsOf(next, logger);
+        for (const s of servers) s.setTls(nextTls);
+        const oldRoutes = routes;
+        generation++;
+        runtime = { config: next, keys: new ApiKeyIndex(next.accounts), acceptor: new MessageAcceptor(next, tags, generation) };
+        routes = buildRoutes(next, logger);
+        config = next;
+        for (const r of oldRoutes.values()) void r.close();
+        logger.info({ generation, accounts: next.accounts.length }, 'configuration reloaded (listeners and limits change at restart)');
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'configuration reload refused; keeping the running configuration');
+      }
+    })();
+  });
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, graceMs: config.limits.shutdownGraceMs }, 'shutting down');
+      void (async () => {
+        await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
+        await scheduler.stop();
+        for (const r of routes.values()) await r.close();
+        await spool.close();
+        logger.info('stopped');
+        resolveExit(0);
+      })();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
 }

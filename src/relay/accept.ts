@@ -1,0 +1,135 @@
+// The accept path after DATA: parsed message + envelope + account -> one composed message per recipient.
+// Every refusal is an SmtpError with the reply of SPEC §3; nothing here touches the network or the disk.
+import { hostname as osHostname } from 'node:os';
+import { composeMessage, type Mailbox, type ParsedMessage } from '../mime/index.js';
+import { parseAddressList } from '../mime/addresses.js';
+import { SmtpError } from '../protocol/reply.js';
+import type { AccountConfig, RelayConfig, TemplateConfig } from './config.js';
+import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
+import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from './template/index.js';
+import type { TagRegistry } from './tag-registry.js';
+import type { SpoolRecipient } from './spool.js';
+
+/** What one accepted SMTP message becomes before it is spooled. */
+export interface AcceptedMessage {
+  account: AccountConfig;
+  route: SelectedRoute;
+  tag: string;
+  template: string | null;
+  subject: string;
+  from: Mailbox;
+  recipients: SpoolRecipient[];
+}
+
+export interface AcceptInput {
+  parsed: ParsedMessage;
+  /** The account AUTH chose, or null. The X-Auth-APIKey header wins over it. */
+  sessionAccount: AccountConfig | null;
+  /** RCPT addresses in order. */
+  recipients: readonly string[];
+  /** Resolves an API key presented in the header. */
+  lookupKey(key: string): AccountConfig | null;
+}
+
+export class MessageAcceptor {
+  private readonly templates = new TemplateCache(1000);
+  private readonly hostname: string;
+
+  constructor(
+    private readonly config: RelayConfig,
+    private readonly tags: TagRegistry,
+    /** Bumped on every configuration reload, so cached templates of an older configuration are not reused. */
+    private readonly generation: number,
+  ) {
+    this.hostname = config.hostname || osHostname();
+  }
+
+  accept(input: AcceptInput): AcceptedMessage {
+    const { parsed } = input;
+    const h = parsed.headers;
+    const account = this.accountOf(input);
+    const route = selectRoute(account, h.route);
+
+    const templateId = h.template?.trim() || null;
+    let stored: TemplateConfig | null = null;
+    if (templateId !== null) {
+      stored = Object.hasOwn(account.templates, templateId) ? account.templates[templateId]! : null;
+      if (stored === null) throw new SmtpError(554, '5.6.0', `X-Transactional-Template "${printable(templateId)}" is not a template of this account`);
+    }
+
+    // A template's own tag wins over the header (SPEC §3).
+    const tag = stored?.tag ?? normalizeTag(h.tag);
+    this.tags.admit(account.id, tag, this.config.limits.maxTagsPerAccount);
+
+    const from = (stored?.from ? firstMailbox(stored.from) : null) ?? h.from;
+    if (from === null || from.address === '') throw new SmtpError(554, '5.6.0', 'The From header is required');
+    checkSenderDomain(account, from.address);
+    const replyTo = (stored?.replyTo ? firstMailbox(stored.replyTo) : null) ?? h.replyTo;
+
+    let html = stored !== null ? stored.html : parsed.html;
+    if (html === null) {
+      if (this.config.textOnly === 'wrap' && parsed.text !== null) html = wrapText(parsed.text);
+      else throw new SmtpError(554, '5.6.0', 'Text-only bodies are not supported; send an HTML part');
+    }
+    let subject = stored?.subject ?? h.subject ?? '';
+
+    const variables = parseVariables(h.variables, this.config.limits.maxVariablesBytes);
+    if (variables !== null) {
+      const limits = this.config.limits.template;
+      const key = templateId !== null ? `${account.id}\u0000${templateId}` : null;
+      subject = this.render('subject', key, subject, variables, { autoescape: false, name: 'subject', limits });
+      html = this.render('html', key, html, variables, { autoescape: true, name: templateId ?? 'html body', limits });
+    }
+
+    const recipients: SpoolRecipient[] = [];
+    for (let i = 0; i < input.recipients.length; i++) {
+      const address = input.recipients[i]!;
+      // The To header carries display names only, paired with RCPT addresses in order (SPEC §3).
+      const name = h.to[i]?.name ?? null;
+      const body = composeMessage({ from, to: { name, address }, replyTo, subject, html, hostname: this.hostname });
+      recipients.push({ recipient: address, body });
+    }
+    return { account, route, tag, template: templateId, subject, from, recipients };
+  }
+
+  private accountOf(input: AcceptInput): AccountConfig {
+    const key = input.parsed.headers.apiKey;
+    if (key !== null && key !== '') {
+      const account = input.lookupKey(key);
+      if (account === null) throw new SmtpError(535, '5.7.8', 'Authentication credentials invalid (X-Auth-APIKey)');
+      return account;
+    }
+    if (input.sessionAccount !== null) return input.sessionAccount;
+    throw new SmtpError(530, '5.7.0', 'Authentication required: use AUTH or an X-Auth-APIKey header');
+  }
+
+  private render(
+    part: 'subject' | 'html',
+    storedKey: string | null,
+    source: string,
+    variables: Record<string, unknown>,
+    options: TemplateOptions,
+  ): string {
+    try {
+      // Stored templates compile once per configuration generation; a message's own body compiles per message.
+      const compiled =
+        storedKey !== null
+          ? this.templates.getOrCompile(`${storedKey}\u0000${part}`, this.generation, source, options)
+          : compileTemplate(source, options);
+      return compiled.render(variables);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new SmtpError(554, '5.6.0', printable(`${part === 'subject' ? 'Subject' : 'HTML'} ${e.message}`, 400));
+      throw e;
+    }
+  }
+}
+
+function firstMailbox(s: string): Mailbox | null {
+  return parseAddressList(s)[0] ?? null;
+}
+
+/** textOnly "wrap": plain text becomes a minimal HTML document, escaped, line breaks kept. */
+export function wrapText(text: string): string {
+  const escaped = text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html><html><body><pre style="white-space:pre-wrap;font-family:inherit">${escaped}</pre></body></html>`;
+}

@@ -1,0 +1,192 @@
+// The relay's side of the SMTP engine: API-key AUTH, the MIME parser fed during DATA, the accept path, the spool.
+import type { Logger } from 'pino';
+import type { Backend, ConnectionInfo, DataSink, MailParams, Session, SessionState } from '../protocol/backend.js';
+import { SmtpError, type SmtpReply } from '../protocol/reply.js';
+import { MessageParser, isMimeLimitError, type MimeLimits, type ParsedMessage } from '../mime/index.js';
+import type { AccountConfig, RelayConfig } from './config.js';
+import type { ApiKeyIndex } from './api-key.js';
+import type { AcceptedMessage, MessageAcceptor } from './accept.js';
+import type { AccountLimits } from './account-limits.js';
+import { createSpoolId, type Spool, type SpoolEntry } from './spool.js';
+
+/** Everything a configuration reload replaces at once; sessions read the current one at each step. */
+export interface RelayRuntime {
+  config: RelayConfig;
+  keys: ApiKeyIndex;
+  acceptor: MessageAcceptor;
+}
+
+export interface RelayBackendDeps {
+  runtime(): RelayRuntime;
+  spool: Spool;
+  limits: AccountLimits;
+  logger: Logger;
+  /** Called after a message is durably spooled (the delivery scheduler picks it up). */
+  onQueued(entry: SpoolEntry): void;
+}
+
+export class RelayBackend implements Backend {
+  constructor(private readonly deps: RelayBackendDeps) {}
+
+  connect(connection: ConnectionInfo): Session {
+    return new RelaySession(this.deps, connection);
+  }
+}
+
+class RelaySession implements Session {
+  /** Account id chosen by AUTH; resolved against the current configuration at end of DATA. */
+  private authAccountId: string | null = null;
+  private envelopeFrom = '';
+  private readonly recipients: string[] = [];
+
+  constructor(
+    private readonly deps: RelayBackendDeps,
+    private readonly connection: ConnectionInfo,
+  ) {}
+
+  auth(_mechanism: 'PLAIN' | 'LOGIN', _username: string, password: string): void {
+    // The username is ignored: the password is the API key (SPEC §2).
+    const account = this.deps.runtime().keys.lookup(password);
+    if (account === null) throw new SmtpError(535, '5.7.8', 'Authentication credentials invalid');
+    this.authAccountId = account.id;
+  }
+
+  mail(from: string, _params: MailParams): void {
+    this.envelopeFrom = from;
+    this.recipients.length = 0;
+  }
+
+  rcpt(to: string): void {
+    this.recipients.push(to);
+  }
+
+  data(_state: SessionState): DataSink {
+    const runtime = this.deps.runtime();
+    return new RelayDataSink(this.deps, runtime, this.connection, this.sessionAccount(runtime), this.envelopeFrom, [...this.recipients]);
+  }
+
+  reset(): void {
+    this.envelopeFrom = '';
+    this.recipients.length = 0;
+  }
+
+  close(): void {
+    this.reset();
+  }
+
+  private sessionAccount(runtime: RelayRuntime): AccountConfig | null {
+    if (this.authAccountId === null) return null;
+    return runtime.config.accounts.find((a) => a.id === this.authAccountId) ?? null;
+  }
+}
+
+function mimeLimitsOf(config: RelayConfig): MimeLimits {
+  const l = config.limits;
+  return {
+    maxHeaderBytes: l.maxHeaderBytes,
+    maxHeaderCount: l.maxHeaders,
+    maxDepth: l.maxDepth,
+    maxParts: l.maxParts,
+    maxHtmlBytes: l.maxHtmlBytes,
+  };
+}
+
+class RelayDataSink implements DataSink {
+  private readonly parser: MessageParser;
+  private bytes = 0;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly deps: RelayBackendDeps,
+    private readonly runtime: RelayRuntime,
+    private readonly connection: ConnectionInfo,
+    private readonly sessionAccount: AccountConfig | null,
+    private readonly envelopeFrom: string,
+    private readonly recipients: string[],
+  ) {
+    this.parser = new MessageParser(mimeLimitsOf(runtime.config));
+  }
+
+  write(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    try {
+      this.parser.write(chunk);
+    } catch (e) {
+      throw toReplyError(e);
+    }
+  }
+
+  async end(): Promise<SmtpReply> {
+    const { logger } = this.deps;
+    let accepted: AcceptedMessage;
+    let parsed: ParsedMessage;
+    try {
+      parsed = this.parser.end();
+      accepted = this.runtime.acceptor.accept({
+        parsed,
+        sessionAccount: this.sessionAccount,
+        recipients: this.recipients,
+        lookupKey: (key) => this.runtime.keys.lookup(key),
+      });
+    } catch (e) {
+      const err = toReplyError(e);
+      logger.info({ session: this.connection.id, outcome: 'rejected', reply: `${err.code} ${err.enhanced} ${String(err.text)}`, size: this.bytes, recipients: this.recipients.length }, 'message');
+      throw err;
+    }
+    const { account, route, tag } = accepted;
+    const dropped = parsed.dropped;
+    const giveBack = this.deps.limits.take(account.id, account.rate, accepted.recipients.length);
+    const id = createSpoolId();
+    let entry: SpoolEntry;
+    try {
+      entry = await this.deps.spool.enqueue({
+        id,
+        account: account.id,
+        route: route.name,
+        tag,
+        // Envelope sender for delivery: the route's, else MAIL FROM, else the From header.
+        from: (route.config.type === 'smtp' ? route.config.envelopeFrom : null) ?? (this.envelopeFrom || accepted.from.address),
+        createdAt: Date.now(),
+        recipients: accepted.recipients,
+        meta: { template: accepted.template, subject: accepted.subject, dropped, session: this.connection.id, client: this.connection.remoteAddress },
+      });
+    } catch (e) {
+      giveBack();
+      const err = e instanceof SmtpError ? e : new SmtpError(451, '4.3.0', 'Requested action aborted: local storage error, try again later');
+      logger.error({ session: this.connection.id, id, err: (e as Error).message }, 'spool write failed');
+      throw err;
+    }
+    logger.info(
+      {
+        session: this.connection.id,
+        id,
+        account: account.id,
+        tag,
+        route: route.name,
+        recipients: this.recipients.length,
+        size: this.bytes,
+        dropped: dropped.length,
+        ms: Date.now() - this.started,
+        outcome: 'queued',
+      },
+      'message',
+    );
+    this.deps.onQueued(entry);
+    return { code: 250, enhanced: '2.0.0', text: `Ok: queued as ${id}` };
+  }
+
+  abort(reason: string): void {
+    this.deps.logger.debug({ session: this.connection.id, reason }, 'message aborted');
+  }
+}
+
+/** MIME limits and policy errors become replies; anything unexpected is a temporary local error. */
+function toReplyError(e: unknown): SmtpError {
+  if (e instanceof SmtpError) return e;
+  if (isMimeLimitError(e)) {
+    return e.limit === 'maxHtmlBytes'
+      ? new SmtpError(552, '5.3.4', `Message HTML body is too large (limit ${e.value} bytes)`)
+      : new SmtpError(554, '5.6.0', `Message structure refused: ${e.message}`);
+  }
+  throw e;
+}
