@@ -47,6 +47,8 @@ function scenarios(quick: boolean): Scenario[] {
 interface Measurement {
   result: LoadResult;
   cpuMicrosPerMessage: number;
+  /** The load generator's own CPU per message: when it nears a core, the client limits msgs/s. */
+  clientCpuMicrosPerMessage: number;
   rssMB: number;
 }
 
@@ -57,11 +59,15 @@ async function measure(server: ServerUnderTest, scenario: Scenario, options: Dis
     const warmupCount = Math.max(100, Math.floor((scenario.load.count ?? 0) / 10));
     await runLoad({ ...scenario.load, port: child.port, count: warmupCount, timeLimitMs: 60_000 });
     const before = await child.stats();
+    const clientBefore = process.cpuUsage();
     const result = await runLoad({ ...scenario.load, port: child.port, timeLimitMs: 300_000 });
+    const client = process.cpuUsage(clientBefore);
     const after = await child.stats();
+    const accepted = Math.max(1, result.messages);
     return {
       result,
-      cpuMicrosPerMessage: cpuMicrosBetween(before, after) / Math.max(1, result.messages),
+      cpuMicrosPerMessage: cpuMicrosBetween(before, after) / accepted,
+      clientCpuMicrosPerMessage: (client.user + client.system) / accepted,
       rssMB: after.memory.rss / (1024 * 1024),
     };
   } finally {
@@ -100,9 +106,24 @@ function rowsFor(scenario: Scenario, ours: Measurement, peer: Measurement): Benc
       ours: ours.cpuMicrosPerMessage,
       peer: { name: PEER.name, value: peer.cpuMicrosPerMessage },
       higherIsBetter: false,
-      extra: { 'ours RSS MB': round(ours.rssMB), 'peer RSS MB': round(peer.rssMB) },
+      extra: {
+        'ours RSS MB': round(ours.rssMB),
+        'peer RSS MB': round(peer.rssMB),
+        'loadgen µs/msg vs ours': round(ours.clientCpuMicrosPerMessage),
+        'loadgen µs/msg vs peer': round(peer.clientCpuMicrosPerMessage),
+      },
     },
   ];
+}
+
+/** One line per measurement on stderr: run.ts prints only ours/peer, not the `extra` figures. */
+function summaryLine(name: string, m: Measurement): string {
+  const r = m.result;
+  return (
+    `${SUITE}:   ${name}: ${r.messages}/${r.attempted} msgs in ${r.seconds.toFixed(2)} s = ${r.msgsPerSec.toFixed(0)} msgs/s, ` +
+    `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, server ${m.cpuMicrosPerMessage.toFixed(1)} µs/msg, ` +
+    `loadgen ${m.clientCpuMicrosPerMessage.toFixed(1)} µs/msg, RSS ${m.rssMB.toFixed(0)} MB, errors ${errorSummary(r)}`
+  );
 }
 
 async function run(ctx: BenchContext): Promise<BenchRow[]> {
@@ -117,6 +138,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
       }
       ctx.progress(`${SUITE}: ${scenario.title} against ${PEER.name}`);
       const peer = await measure(PEER, scenario, options);
+      ctx.progress(summaryLine(PEER.name, peer));
       ctx.progress(`${SUITE}: ${scenario.title} against ${OURS.name}`);
       let ours: Measurement;
       try {
@@ -126,6 +148,7 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
         ctx.progress(`${SUITE}: ${OURS.name} unavailable, scenario skipped: ${reason}`);
         continue;
       }
+      ctx.progress(summaryLine(OURS.name, ours));
       rows.push(...rowsFor(scenario, ours, peer));
     }
   } finally {
