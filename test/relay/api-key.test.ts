@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiKeyIndex, generateApiKey, hashApiKey } from '../../src/relay/api-key.js';
+import { API_KEY_HASH_PATTERN } from '../../src/relay/config.js';
+import type { AccountConfig } from '../../src/relay/config.js';
+
+function account(id: string, keys: string[]): AccountConfig {
+  return {
+    id, name: id, apiKeys: keys.map(hashApiKey), routes: { out: { type: 'file', path: '/tmp/out' } },
+    defaultRoute: null, templates: {}, rate: { perSecond: null, perDay: null }, senderDomains: null,
+  };
+}
+
+test('generateApiKey returns txr_ plus 43 base64url characters, different each time', () => {
+  const a = generateApiKey();
+  const b = generateApiKey();
+  assert.match(a, /^txr_[A-Za-z0-9_-]{43}$/);
+  assert.notEqual(a, b);
+});
+
+test('hashApiKey is sha256: followed by the hex SHA-256 digest, accepted by the config pattern', () => {
+  assert.equal(hashApiKey('abc'), 'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.match(hashApiKey(generateApiKey()), API_KEY_HASH_PATTERN);
+});
+
+test('ApiKeyIndex finds the account owning a key among several accounts', () => {
+  const keys = Array.from({ length: 40 }, () => generateApiKey());
+  const accounts = [account('a', keys.slice(0, 20)), account('b', keys.slice(20))];
+  const index = new ApiKeyIndex(accounts);
+  assert.equal(index.size, 40);
+  for (const k of keys.slice(0, 20)) assert.equal(index.lookup(k)?.id, 'a');
+  for (const k of keys.slice(20)) assert.equal(index.lookup(k)?.id, 'b');
+});
+
+test('ApiKeyIndex returns null for unknown, empty, near-miss and non-ASCII keys', () => {
+  const key = generateApiKey();
+  const index = new ApiKeyIndex([account('a', [key])]);
+  assert.equal(index.lookup(''), null);
+  assert.equal(index.lookup(generateApiKey()), null);
+  assert.equal(index.lookup(key.slice(0, -1)), null);
+  assert.equal(index.lookup(key + 'x'), null);
+  assert.equal(index.lookup('ключ'), null);
+  assert.equal(index.lookup(hashApiKey(key)), null, 'the hash itself is not a key');
+});
+
+test('ApiKeyIndex refuses a malformed hash in an account', () => {
+  const bad = { ...account('a', []), apiKeys: ['sha256:1234'] };
+  assert.throws(() => new ApiKeyIndex([bad]), /64 hex digits/);
+});
