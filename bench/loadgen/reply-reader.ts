@@ -86,7 +86,7 @@ export class ReplyReader {
   }
 
   private receive(text: string): void {
-    let data = this.partial + text;
+    const data = this.partial + text;
     let start = 0;
     for (;;) {
       const end = data.indexOf('\r\n', start);
@@ -95,7 +95,6 @@ export class ReplyReader {
       start = end + 2;
     }
     this.partial = start === 0 ? data : data.slice(start);
-    data = '';
   }
 
   private line(line: string): void {

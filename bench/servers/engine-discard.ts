@@ -9,6 +9,9 @@ export async function startEngineDiscard(options: DiscardServerOptions, host = '
   const engineOptions: SmtpServerOptions = {
     maxMessageSize: options.maxMessageSize ?? 30 * 1024 * 1024,
     authBeforeTls: false,
+    // smtp-server has no connection caps by default; the load comes from one address, 50 sessions at a time.
+    maxConnections: 10_000,
+    maxConnectionsPerAddress: 10_000,
   };
   if (options.tls) {
     engineOptions.tls = { key: readFileSync(options.tls.keyPath), cert: readFileSync(options.tls.certPath) };
