@@ -1,4 +1,9 @@
-// Builds the outbound message: a single text/html part, UTF-8, clean headers (RFC 5322, RFC 2045, RFC 2047).
+// Builds the outbound message: one text/html part in UTF-8 with clean headers (RFC 5322, RFC 2045, RFC 2047),
+// CRLF line ends and every line within 998 octets. On the relay's hot path: one call per recipient.
+import { randomUUID } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
+import { base64Length, base64Lines, quotedPrintable, quotedPrintableLength } from './body-encoding.js';
+import { mailboxValue, unstructuredValue } from './header-encoding.js';
 
 export interface ComposeMailbox {
   name?: string | null;
@@ -18,6 +23,71 @@ export interface ComposeInput {
   hostname?: string;
 }
 
-export function composeMessage(_input: ComposeInput): Buffer {
-  throw new Error('composeMessage: not implemented yet');
+/** Thrown for input that cannot make a valid message (an address with a line break or angle bracket). */
+export class ComposeError extends Error {
+  readonly field: string;
+  constructor(field: string, reason: string) {
+    super(`${field}: ${reason}`);
+    this.name = 'ComposeError';
+    this.field = field;
+  }
+}
+
+const CANONICAL_LINE_BREAK = /\r?\n/g;
+
+let defaultHostname: string | null = null;
+
+/** RFC 5322 §3.3 date-time in UTC: "Thu, 26 Nov 2026 04:11:01 +0000". */
+export function rfc5322Date(d: Date): string {
+  return d.toUTCString().replace('GMT', '+0000');
+}
+
+function checkAddress(field: string, address: string): void {
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c < 0x21 || c === 0x7f || c === 0x3c || c === 0x3e) {
+      throw new ComposeError(field, `address ${JSON.stringify(address)} contains a space, control character or angle bracket`);
+    }
+  }
+  if (address.length > 900) throw new ComposeError(field, 'address longer than 900 characters');
+}
+
+export function composeMessage(input: ComposeInput): Buffer {
+  checkAddress('from', input.from.address);
+  checkAddress('to', input.to.address);
+  if (input.replyTo) checkAddress('replyTo', input.replyTo.address);
+  const host = input.hostname ?? (defaultHostname ??= osHostname() || 'localhost');
+  const messageId = input.messageId ?? `${randomUUID()}@${host}`;
+  if (/[\s<>]/.test(messageId)) throw new ComposeError('messageId', 'contains whitespace or angle brackets');
+
+  // Text in canonical form has CRLF line breaks (RFC 2046 §4.1.1), whichever transfer encoding follows.
+  const canonical = input.html.includes('\n') ? input.html.replace(CANONICAL_LINE_BREAK, '\r\n') : input.html;
+  const body = Buffer.from(canonical, 'utf8');
+  const useBase64 = base64Length(body.length) < quotedPrintableLength(body);
+  const encoded = useBase64 ? base64Lines(body) : quotedPrintable(body);
+  // Quoted-printable not ending in a line break ends with a soft one, so the final CRLF adds nothing to the text.
+  const tail = useBase64 || (body.length >= 2 && body[body.length - 2] === 0x0d && body[body.length - 1] === 0x0a) ? '' : '=';
+
+  let head =
+    'From: ' + mailboxValue('From', input.from.name, input.from.address) + '\r\n' +
+    'To: ' + mailboxValue('To', input.to.name, input.to.address) + '\r\n';
+  if (input.replyTo) head += 'Reply-To: ' + mailboxValue('Reply-To', input.replyTo.name, input.replyTo.address) + '\r\n';
+  head +=
+    'Subject: ' + unstructuredValue('Subject', input.subject) + '\r\n' +
+    'Date: ' + rfc5322Date(input.date ?? new Date()) + '\r\n' +
+    'Message-ID: <' + messageId + '>\r\n' +
+    'MIME-Version: 1.0\r\n' +
+    'Content-Type: text/html; charset=utf-8\r\n' +
+    'Content-Transfer-Encoding: ' + (useBase64 ? 'base64' : 'quoted-printable') + '\r\n\r\n';
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const ending = tail === '' ? 2 : 3;
+  const endsWithCrlf = !useBase64 && tail === '' && body.length > 0;
+  const out = Buffer.allocUnsafe(headBytes + encoded.length + (endsWithCrlf ? 0 : ending));
+  out.write(head, 0, 'utf8');
+  encoded.copy(out, headBytes);
+  if (endsWithCrlf) return out;
+  if (tail !== '') out[out.length - 3] = 0x3d;
+  out[out.length - 2] = 0x0d;
+  out[out.length - 1] = 0x0a;
+  return out;
 }

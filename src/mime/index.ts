@@ -4,4 +4,4 @@ export { MessageParser } from './message-parser.js';
 export { parseMessage, parseMessageSync } from './parse-message.js';
 export type { Mailbox, KeptHeaders, DroppedPart, ParsedMessage } from './parsed-message.js';
 export { type MimeLimits, type MimeLimitName, DEFAULT_MIME_LIMITS, MimeLimitError, isMimeLimitError } from './limits.js';
-export { composeMessage, type ComposeInput, type ComposeMailbox } from './compose.js';
+export { composeMessage, rfc5322Date, ComposeError, type ComposeInput, type ComposeMailbox } from './compose.js';
