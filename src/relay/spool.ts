@@ -448,12 +448,14 @@ export class Spool {
       const batch = this.queue;
       this.queue = [];
       await this.writeBatch(batch);
-      for (const w of batch) {
-        this.queuedIds.delete(w.msg.id);
-        this.queuedBytes -= w.record.length;
-      }
     }
     this.flushing = null;
+  }
+
+  /** Ends a queued write's reservation; called before its promise settles so a caller's next step sees it gone. */
+  private release(w: QueuedWrite): void {
+    this.queuedIds.delete(w.msg.id);
+    this.queuedBytes -= w.record.length;
   }
 
   private async writeBatch(batch: QueuedWrite[]): Promise<void> {
@@ -462,7 +464,10 @@ export class Spool {
       seg = await this.activeSegment();
     } catch (err) {
       const error = new SpoolWriteError(`cannot create a segment in ${this.dir}: ${errText(err)}`, err);
-      for (const w of batch) w.reject(error);
+      for (const w of batch) {
+        this.release(w);
+        w.reject(error);
+      }
       return;
     }
     const start = seg.size;
@@ -489,7 +494,10 @@ export class Spool {
       }
       this.retire(seg);
       const error = new SpoolWriteError(errText(err), err);
-      for (const w of batch) w.reject(error);
+      for (const w of batch) {
+        this.release(w);
+        w.reject(error);
+      }
       return;
     }
     this.batches++;
@@ -505,6 +513,7 @@ export class Spool {
       this.held.set(entry.id, { entry, segment: seg, offset: offset + FRAME_BYTES, length: w.record.length - FRAME_BYTES });
       seg.live++;
       offset += w.record.length;
+      this.release(w);
       w.resolve(entry);
     }
     if (seg.size >= this.segmentBytes) this.retire(seg);

@@ -1,0 +1,346 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fsp from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, stat, truncate, writeFile, mkdir, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Spool, SpoolFullError, SpoolMessageError, SpoolWriteError, createSpoolId } from '../../src/relay/spool.js';
+import type { SpoolFs, SpoolMessage } from '../../src/relay/spool.js';
+
+const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'txrelay-spool-'));
+
+function message(id: string, recipients = 2, bodySize = 300): SpoolMessage {
+  return {
+    id,
+    account: 'demo',
+    route: 'outbox',
+    tag: 'receipt',
+    from: 'shop@example.com',
+    createdAt: 1_700_000_000_000,
+    recipients: Array.from({ length: recipients }, (_, i) => ({
+      recipient: `r${i}@example.com`,
+      body: Buffer.from(`Subject: ${id} ${i}\r\n\r\n<p>${'x'.repeat(bodySize)}</p>\r\n`),
+    })),
+    meta: { messageId: `<${id}@relay>`, dropped: [{ type: 'image/png', size: 10 }] },
+  };
+}
+
+async function segmentFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.endsWith('.seg')).sort();
+}
+
+/** Wraps node:fs/promises so that writes (or fsyncs) of segment files fail while `fail` says so. */
+function failingFs(fail: { writev?: string; datasync?: string }): SpoolFs {
+  return {
+    ...(fsp as unknown as SpoolFs),
+    async open(path, flags, mode) {
+      const fh = await fsp.open(path, flags, mode);
+      if (!path.endsWith('.seg')) return fh;
+      return new Proxy(fh, {
+        get(target, prop) {
+          if (prop === 'writev' && fail.writev) {
+            const code = fail.writev;
+            // Like a real full disk: part of the data lands, then the error.
+            return async (bufs: Buffer[], pos: number) => {
+              await target.write(bufs[0]!.subarray(0, Math.min(10, bufs[0]!.length)), 0, Math.min(10, bufs[0]!.length), pos);
+              throw Object.assign(new Error(`${code} injected`), { code });
+            };
+          }
+          if (prop === 'datasync' && fail.datasync) {
+            const code = fail.datasync;
+            return async () => { throw Object.assign(new Error(`${code} injected`), { code }); };
+          }
+          const v = Reflect.get(target, prop) as unknown;
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    },
+  };
+}
+
+test('createSpoolId makes distinct ids of the spool id alphabet', () => {
+  const ids = new Set(Array.from({ length: 1000 }, () => createSpoolId()));
+  assert.equal(ids.size, 1000);
+  for (const id of ids) assert.match(id, /^[a-z0-9]{25}$/);
+});
+
+test('a message enqueued is resumed with identical bodies after reopening', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  const msg = message('first', 3);
+  const entry = await spool.enqueue(msg);
+  assert.equal(entry.recipients.length, 3);
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.equal(again.recovery.messages, 1);
+  assert.deepEqual(again.pending().map((e) => e.id), ['first']);
+  const read = await again.read('first');
+  assert.deepEqual(read, msg);
+  await again.close();
+});
+
+test('concurrent enqueue calls share one fdatasync per batch (group commit)', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  const ids = Array.from({ length: 50 }, (_, i) => `m${i}`);
+  await Promise.all(ids.map((id) => spool.enqueue(message(id, 1))));
+  assert.ok(spool.batches <= 2, `50 concurrent enqueues took ${spool.batches} batches`);
+  assert.equal(spool.pending().length, 50);
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id).sort(), [...ids].sort());
+  await again.close();
+});
+
+test('a torn last record is cut off at open and the spool keeps working', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await spool.enqueue(message('whole'));
+  await spool.enqueue(message('torn'));
+  await spool.close();
+  const [seg] = await segmentFiles(dir);
+  const path = join(dir, seg!);
+  await truncate(path, (await stat(path)).size - 7);
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id), ['whole']);
+  assert.ok(again.recovery.tornBytes > 0);
+  await again.enqueue(message('after'));
+  await again.close();
+  const third = await Spool.open(dir);
+  assert.deepEqual(third.pending().map((e) => e.id).sort(), ['after', 'whole']);
+  assert.equal(third.recovery.tornBytes, 0);
+  await third.close();
+});
+
+test('a record with a wrong checksum and garbage after the last record are discarded', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await spool.enqueue(message('one'));
+  await spool.enqueue(message('two'));
+  await spool.close();
+  const [seg] = await segmentFiles(dir);
+  const path = join(dir, seg!);
+  const buf = await readFile(path);
+  buf[buf.length - 5] ^= 0xff; // inside the second record's body
+  await writeFile(path, buf);
+  await appendFile(path, Buffer.from('garbage after a crash'));
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id), ['one']);
+  await again.close();
+});
+
+test('complete removes a message once every recipient is delivered or failed, also after reopening', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await spool.enqueue(message('done', 2));
+  await spool.enqueue(message('half', 2));
+  await spool.complete('done', 0, { status: 'delivered', reply: '250 ok' });
+  await spool.complete('done', 1, { status: 'failed', reply: '550 no such user' });
+  await spool.complete('half', 1, { status: 'delivered' });
+  assert.deepEqual(spool.pending().map((e) => e.id), ['half']);
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id), ['half']);
+  assert.deepEqual(again.get('half')?.recipients.map((r) => r.status), ['pending', 'delivered']);
+  await again.complete('half', 0, { status: 'delivered' });
+  assert.equal(again.pending().length, 0);
+  assert.deepEqual(await readdir(dir), [], 'a finished segment that takes no more appends is deleted at once');
+  await again.close();
+  const third = await Spool.open(dir);
+  assert.equal(third.pending().length, 0);
+  await third.close();
+});
+
+test('a segment whose messages were all finished before a restart is reclaimed at open', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await spool.enqueue(message('gone', 1));
+  await spool.complete('gone', 0, { status: 'delivered' });
+  assert.equal((await segmentFiles(dir)).length, 1, 'the segment being appended to stays while the spool runs');
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.equal(again.recovery.reclaimedSegments, 1);
+  assert.deepEqual(await readdir(dir), []);
+  await again.close();
+});
+
+test('defer keeps the attempt count and next attempt time across a restart', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await spool.enqueue(message('later', 1));
+  await spool.defer('later', 0, 1_700_000_600_000, '421 try later');
+  await spool.defer('later', 0, 1_700_001_200_000, '451 still busy');
+  await spool.close();
+  const again = await Spool.open(dir);
+  const r = again.get('later')?.recipients[0];
+  assert.deepEqual({ attempts: r?.attempts, at: r?.nextAttemptAt, reply: r?.reply, status: r?.status }, { attempts: 2, at: 1_700_001_200_000, reply: '451 still busy', status: 'pending' });
+  await again.close();
+});
+
+test('full segments rotate and are deleted once all their messages are finished', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir, { segmentBytes: 4096 });
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    ids.push(`r${i}`);
+    await spool.enqueue(message(`r${i}`, 1, 1000));
+  }
+  assert.ok(spool.stats().segments >= 4, `segments: ${spool.stats().segments}`);
+  for (const id of ids) await spool.complete(id, 0, { status: 'delivered' });
+  assert.ok(spool.stats().segments <= 1, `segments left: ${spool.stats().segments}`);
+  await spool.close();
+  assert.ok((await segmentFiles(dir)).length <= 1);
+});
+
+test('an ENOSPC during the write rejects with SpoolWriteError 451 4.3.0, keeps nothing, and the spool recovers', async () => {
+  const dir = await tempDir();
+  const fail: { writev?: string } = {};
+  const spool = await Spool.open(dir, { fs: failingFs(fail) });
+  await spool.enqueue(message('before'));
+  fail.writev = 'ENOSPC';
+  const results = await Promise.allSettled([spool.enqueue(message('lost1')), spool.enqueue(message('lost2'))]);
+  for (const r of results) {
+    assert.equal(r.status, 'rejected');
+    const err = (r as PromiseRejectedResult).reason as SpoolWriteError;
+    assert.ok(err instanceof SpoolWriteError);
+    assert.deepEqual([err.code, err.enhanced], [451, '4.3.0']);
+    assert.match(err.message, /ENOSPC/);
+  }
+  delete fail.writev;
+  await spool.enqueue(message('after'));
+  assert.deepEqual(spool.pending().map((e) => e.id).sort(), ['after', 'before']);
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id).sort(), ['after', 'before']);
+  assert.equal(again.recovery.tornBytes, 0, 'the failed batch was cut off, not left torn');
+  await again.close();
+});
+
+test('a failing fdatasync (EIO) rejects the batch and nothing of it resurfaces', async () => {
+  const dir = await tempDir();
+  const fail: { datasync?: string } = { datasync: 'EIO' };
+  const spool = await Spool.open(dir, { fs: failingFs(fail) });
+  await assert.rejects(spool.enqueue(message('unsynced')), SpoolWriteError);
+  delete fail.datasync;
+  await spool.enqueue(message('synced'));
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id), ['synced']);
+  await again.close();
+});
+
+test('refuses with SpoolFullError past the message bound and the byte bound', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir, { maxPendingMessages: 2, maxPendingBytes: 20_000 });
+  await spool.enqueue(message('a', 1));
+  await spool.enqueue(message('b', 1));
+  const full = await spool.enqueue(message('c', 1)).catch((e: unknown) => e);
+  assert.ok(full instanceof SpoolFullError);
+  assert.deepEqual([full.code, full.enhanced], [451, '4.3.0']);
+  await spool.complete('a', 0, { status: 'delivered' });
+  await spool.enqueue(message('c', 1));
+  await assert.rejects(spool.complete('c', 0, { status: 'delivered' }).then(() => spool.enqueue(message('big', 1, 30_000))), SpoolFullError);
+  await spool.close();
+});
+
+test('refuses malformed messages: bad id, duplicate id, no recipients', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await assert.rejects(spool.enqueue(message('../x')), SpoolMessageError);
+  await assert.rejects(spool.enqueue({ ...message('n'), recipients: [] }), SpoolMessageError);
+  await spool.enqueue(message('dup'));
+  await assert.rejects(spool.enqueue(message('dup')), /already in the spool/);
+  await spool.close();
+});
+
+test('removes temp files and orphaned state files at open', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'x.tmp'), 'partial');
+  await writeFile(join(dir, '0000000000000009.state'), 'orphan');
+  const spool = await Spool.open(dir);
+  assert.deepEqual(await readdir(dir), []);
+  await spool.enqueue(message('fresh'));
+  assert.deepEqual(await segmentFiles(dir), ['0000000000000010.seg'], 'sequence numbers continue past every file seen');
+  await spool.close();
+});
+
+test('a process killed with SIGKILL while enqueueing loses no acknowledged message', async () => {
+  const dir = await tempDir();
+  const spoolUrl = pathToFileURL(fileURLToPath(new URL('../../src/relay/spool.js', import.meta.url))).href;
+  const script = join(dir, 'writer.mjs');
+  await writeFile(
+    script,
+    `import { Spool } from ${JSON.stringify(spoolUrl)};
+const spool = await Spool.open(${JSON.stringify(join(dir, 'spool'))});
+let n = 0;
+async function writer(w) {
+  for (;;) {
+    const id = 'w' + w + 'n' + (n++);
+    await spool.enqueue({ id, account: 'a', route: 'r', tag: 't', from: 'f@x', createdAt: 1, recipients: [{ recipient: 'r@x', body: Buffer.alloc(1500, 97) }, { recipient: 's@x', body: Buffer.alloc(700, 98) }] });
+    process.stdout.write(id + '\\n');
+  }
+}
+for (let w = 0; w < 8; w++) writer(w);
+`,
+  );
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const acknowledged: string[] = [];
+  await new Promise<void>((resolve) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      acknowledged.push(line);
+      if (acknowledged.length === 300) child.kill('SIGKILL');
+    });
+    child.on('exit', () => resolve());
+  });
+  const spool = await Spool.open(join(dir, 'spool'));
+  const held = new Set(spool.pending().map((e) => e.id));
+  for (const id of acknowledged) assert.ok(held.has(id), `acknowledged ${id} is missing after the crash`);
+  for (const id of held) {
+    const m = await spool.read(id);
+    assert.equal(m.recipients.length, 2);
+    assert.equal(m.recipients[0]!.body.length, 1500);
+  }
+  await spool.close();
+});
+
+test('on a real full disk (tiny tmpfs) enqueue rejects with SpoolWriteError and works again after space is freed', async (t) => {
+  const dir = await tempDir();
+  const mnt = join(dir, 'mnt');
+  await mkdir(mnt);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs here: ${(mounted.stderr || mounted.error?.message || '').trim()}`);
+    return;
+  }
+  try {
+    const spool = await Spool.open(join(mnt, 'spool'), { segmentBytes: 64 * 1024 });
+    const ok: string[] = [];
+    let failure: unknown = null;
+    for (let i = 0; i < 200 && !failure; i++) {
+      try {
+        await spool.enqueue(message(`big${i}`, 2, 20_000));
+        ok.push(`big${i}`);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    assert.ok(failure instanceof SpoolWriteError, `expected SpoolWriteError, got ${String(failure)}`);
+    assert.ok(ok.length > 0);
+    for (const id of ok) {
+      await spool.complete(id, 0, { status: 'delivered' });
+      await spool.complete(id, 1, { status: 'delivered' });
+    }
+    await spool.enqueue(message('after-free', 2, 20_000));
+    await spool.close();
+    const again = await Spool.open(join(mnt, 'spool'));
+    assert.deepEqual(again.pending().map((e) => e.id), ['after-free']);
+    await again.close();
+  } finally {
+    spawnSync('umount', [mnt]);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
