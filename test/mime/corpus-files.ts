@@ -1,0 +1,37 @@
+// Locates the shared test corpus: shared/ beside the repository (three levels above dist/test/mime/).
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const MIME_CORPUS = join(repoRoot, '..', 'shared', 'corpus', 'mime');
+
+export interface ExpectedAddress {
+  display_name: string;
+  addr_spec: string;
+}
+
+export interface ExpectedMessage {
+  path: string;
+  subject: string | null;
+  html: string | null;
+  addresses: { from: ExpectedAddress[] | null; to: ExpectedAddress[] | null; reply_to: ExpectedAddress[] | null };
+  defects: Array<{ path: number[]; type: string }>;
+}
+
+export function readExpected(): ExpectedMessage[] {
+  const text = readFileSync(join(MIME_CORPUS, 'expected.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as ExpectedMessage);
+}
+
+export function readCorpusMessage(path: string): Buffer {
+  return readFileSync(join(MIME_CORPUS, path));
+}
+
+/** Line ends are compared as LF: readers differ on CRLF in decoded text, and the relay re-encodes it anyway. */
+export function lf(s: string | null | undefined): string | null {
+  return s === null || s === undefined ? null : s.replace(/\r\n/g, '\n');
+}

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMessageSync } from '../../src/mime/index.js';
+import { decodeEncodedWords } from '../../src/mime/encoded-words.js';
+import { parseHeaderValueWithParams } from '../../src/mime/header-params.js';
+import { parseAddressList } from '../../src/mime/addresses.js';
+
+const parse = (s: string) => parseMessageSync(Buffer.from(s, 'utf8'));
+
+test('decodes B and Q encoded words in any charset', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?B?SMOpbGxv?='), 'Héllo');
+  assert.equal(decodeEncodedWords('=?iso-8859-1?Q?Andr=E9_Pirard?='), 'André Pirard');
+  assert.equal(decodeEncodedWords('=?KOI8-R?B?8NLJ18XU?='), 'Привет');
+  assert.equal(decodeEncodedWords('=?windows-1252?Q?=80_=93q=94?='), '€ “q”');
+});
+
+test('drops whitespace between adjacent encoded words and keeps it elsewhere (RFC 2047 §6.2)', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?Q?a?= =?utf-8?Q?b?='), 'ab');
+  assert.equal(decodeEncodedWords('=?utf-8?Q?a?=\r\n =?utf-8?Q?b?='), 'ab');
+  assert.equal(decodeEncodedWords('x =?utf-8?Q?a?= y'), 'x a y');
+  assert.equal(decodeEncodedWords('=?utf-8?Q?a?= plain =?utf-8?Q?b?='), 'a plain b');
+});
+
+test('decodes a character whose UTF-8 bytes are split across adjacent encoded words', () => {
+  // "€" is E2 82 AC; the words split it after the first byte.
+  assert.equal(decodeEncodedWords('=?utf-8?Q?=E2?= =?utf-8?Q?=82=AC?='), '€');
+  assert.equal(decodeEncodedWords('=?UTF-8?B?4g==?= =?UTF-8?B?gqw=?='), '€');
+});
+
+test('leaves malformed encoded words as written', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?X?abc?='), '=?utf-8?X?abc?=');
+  assert.equal(decodeEncodedWords('=?utf-8?Q?unterminated'), '=?utf-8?Q?unterminated');
+});
+
+test('decodes RFC 2231 continuations with charset and language in filenames', () => {
+  const cd = parseHeaderValueWithParams(
+    "attachment; filename*0*=utf-8'en'%E2%82%AC%20rate; filename*1*=%20report; filename*2=\".pdf\"",
+  );
+  assert.equal(cd.value, 'attachment');
+  assert.equal(cd.params.get('filename'), '€ rate report.pdf');
+  const plain = parseHeaderValueWithParams('text/plain; name*0="long"; name*1="name.txt"');
+  assert.equal(plain.params.get('name'), 'longname.txt');
+  const sorted = parseHeaderValueWithParams("x/y; n*1=b; n*0*=iso-8859-1''%E9; n*2=c");
+  assert.equal(sorted.params.get('n'), 'ébc');
+});
+
+test('decodes RFC 2047 words in quoted parameter values, as senders write them', () => {
+  const ct = parseHeaderValueWithParams('application/pdf; name="=?utf-8?B?w6lsw6h2ZS5wZGY=?="');
+  assert.equal(ct.params.get('name'), 'élève.pdf');
+});
+
+test('parses quoted, commented, grouped and encoded display names', () => {
+  assert.deepEqual(parseAddressList('"Joe Q. Public" <john@example.com>'), [{ name: 'Joe Q. Public', address: 'john@example.com' }]);
+  assert.deepEqual(parseAddressList('Pete(A nice \\) chap) <pete@silly.test>'), [{ name: 'Pete', address: 'pete@silly.test' }]);
+  assert.deepEqual(parseAddressList('jdoe@example.org (John Doe)'), [{ name: 'John Doe', address: 'jdoe@example.org' }]);
+  assert.deepEqual(parseAddressList('A Group:Ed Jones <c@a.test>,joe@where.test,"Jo" <jo@x.test>;, last@x.test'), [
+    { name: 'Ed Jones', address: 'c@a.test' },
+    { name: null, address: 'joe@where.test' },
+    { name: 'Jo', address: 'jo@x.test' },
+    { name: null, address: 'last@x.test' },
+  ]);
+  assert.deepEqual(parseAddressList('=?utf-8?Q?Zo=C3=AB?= =?utf-8?Q?_M?= <z@x.test>'), [{ name: 'Zoë M', address: 'z@x.test' }]);
+  assert.deepEqual(parseAddressList('"=?utf-8?B?w6k=?=" <e@x.test>'), [{ name: 'é', address: 'e@x.test' }]);
+  assert.deepEqual(parseAddressList('Undisclosed recipients:;'), []);
+});
+
+test('keeps the relay headers decoded and unfolded, absent ones null', () => {
+  const m = parse(
+    'From: =?utf-8?Q?Caf=C3=A9?= <cafe@x.test>\r\nTo: "A" <a@x.test>, B <b@x.test>\r\nSubject: long\r\n  folded =?utf-8?B?w6k=?=\r\n' +
+      'Reply-To: r@x.test\r\nX-Transactional-Tag: Welcome\r\nX-Transactional-Route: eu\r\nX-Transactional-Template: t1\r\n' +
+      'X-Transactional-Variables: {"a":\r\n 1}\r\nX-Auth-APIKey:  key123 \r\n\r\n<p>hi</p>\r\n',
+  );
+  assert.deepEqual(m.headers, {
+    from: { name: 'Café', address: 'cafe@x.test' },
+    to: [
+      { name: 'A', address: 'a@x.test' },
+      { name: 'B', address: 'b@x.test' },
+    ],
+    subject: 'long  folded é',
+    replyTo: { name: null, address: 'r@x.test' },
+    tag: 'Welcome',
+    route: 'eu',
+    template: 't1',
+    variables: '{"a": 1}',
+    apiKey: 'key123',
+  });
+  const bare = parse('\r\nbody');
+  assert.deepEqual(bare.headers, { from: null, to: [], subject: null, replyTo: null, tag: null, route: null, template: null, variables: null, apiKey: null });
+});
+
+test('reads raw UTF-8 header text (RFC 6532) and falls back to windows-1252 for other 8-bit bytes', () => {
+  const utf8 = parseMessageSync(Buffer.from('Subject: naïve ☃\r\n\r\n', 'utf8'));
+  assert.equal(utf8.headers.subject, 'naïve ☃');
+  const latin = parseMessageSync(Buffer.concat([Buffer.from('Subject: caf'), Buffer.from([0xe9, 0x20, 0x80]), Buffer.from('\r\n\r\n')]));
+  assert.equal(latin.headers.subject, 'café €');
+});
