@@ -1,0 +1,207 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_QUEUE, loadConfig, validateConfig } from '../../src/relay/config.js';
+import { embeddedDefaultConfig } from '../../src/relay/config-default.js';
+import { ApiKeyIndex, hashApiKey } from '../../src/relay/api-key.js';
+
+const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'txrelay-config-'));
+const HASH_A = hashApiKey('txr_key_a');
+const HASH_B = hashApiKey('txr_key_b');
+
+function minimal(): Record<string, unknown> {
+  return { accounts: [{ id: 'a', apiKeys: [HASH_A], routes: { out: { type: 'file', path: 'outbox' } } }] };
+}
+
+function paths(json: unknown, baseDir = '/tmp'): string[] {
+  return validateConfig(json, baseDir).errors.map((e) => e.path);
+}
+
+test('the example configuration examples/relay.json validates', async () => {
+  const file = fileURLToPath(new URL('../../../examples/relay.json', import.meta.url));
+  const config = await loadConfig(file);
+  assert.equal(config.accounts.length, 2);
+  assert.equal(config.accounts[0]!.defaultRoute, 'smarthost');
+  assert.equal(config.accounts[0]!.templates['receipt']!.tag, 'receipt');
+  assert.equal(config.listeners[1]!.proxyProtocol?.trusted.length, 2);
+});
+
+test('applies every default to a minimal configuration', () => {
+  const { config, errors } = validateConfig(minimal(), '/etc/txrelay');
+  assert.deepEqual(errors, []);
+  assert.ok(config);
+  assert.deepEqual(config.listeners.map((l) => [l.port, l.host, l.authBeforeTls, l.proxyProtocol]), [
+    [587, '0.0.0.0', false, null],
+    [2525, '0.0.0.0', false, null],
+    [8025, '0.0.0.0', false, null],
+  ]);
+  assert.deepEqual(config.limits, DEFAULT_LIMITS);
+  assert.equal(config.limits.maxMessageSize, 30 * 1024 * 1024);
+  assert.deepEqual(config.queue, DEFAULT_QUEUE);
+  assert.equal(config.queue.maxAgeMs, 48 * 3600_000);
+  assert.deepEqual(config.tls, { cert: null, key: null });
+  assert.equal(config.dataDir, '/etc/txrelay/data');
+  assert.equal(config.logLevel, 'info');
+  assert.equal(config.textOnly, 'reject');
+  assert.equal(config.admin, null);
+  const account = config.accounts[0]!;
+  assert.equal(account.name, 'a');
+  assert.deepEqual(account.routes['out'], { type: 'file', path: '/etc/txrelay/outbox' });
+  assert.equal(Object.getPrototypeOf(account.routes), null, 'a header naming "toString" or "__proto__" finds no inherited route');
+  assert.equal(account.routes['toString'], undefined);
+  assert.deepEqual([account.defaultRoute, account.senderDomains, account.rate], [null, null, { perSecond: null, perDay: null }]);
+});
+
+test('fills the defaults of an smtp route', () => {
+  const json = minimal();
+  (json['accounts'] as { routes: unknown }[])[0]!.routes = { up: { type: 'smtp', host: 'smtp.example.com', port: 587 } };
+  const route = validateConfig(json, '/x').config?.accounts[0]!.routes['up'];
+  assert.deepEqual(route, {
+    type: 'smtp', host: 'smtp.example.com', port: 587, tls: 'required', verifyCertificate: true, caFile: null,
+    username: null, password: null, poolSize: 4, maxMessagesPerConnection: 100, envelopeFrom: null,
+  });
+});
+
+test('reports every problem at once, each with its JSON path', () => {
+  const json = {
+    listeners: [{ port: 70000 }, { port: 25, hots: '::' }],
+    logLevel: 'loud',
+    limits: { maxRecipients: 0, template: { maxRenderMs: 'fast' } },
+    accounts: [
+      {
+        id: 'bad id',
+        apiKeys: ['txr_plaintext'],
+        routes: { main: { type: 'smtp', port: 99999, tls: 'maybe' } },
+        defaultRoute: 'other',
+        templates: { t: { html: '<p>x</p>', tag: 'Not A Tag' } },
+        rate: { perSecond: -1 },
+      },
+    ],
+    surprise: true,
+  };
+  const errors = validateConfig(json, '/tmp').errors;
+  assert.deepEqual(errors.map((e) => e.path).sort(), [
+    '$.accounts[0].apiKeys[0]',
+    '$.accounts[0].defaultRoute',
+    '$.accounts[0].id',
+    '$.accounts[0].rate.perSecond',
+    '$.accounts[0].routes.main.host',
+    '$.accounts[0].routes.main.port',
+    '$.accounts[0].routes.main.tls',
+    '$.accounts[0].templates.t.tag',
+    '$.limits.maxRecipients',
+    '$.limits.template.maxRenderMs',
+    '$.listeners[0].port',
+    '$.listeners[1].hots',
+    '$.logLevel',
+    '$.surprise',
+  ]);
+  assert.match(errors.find((e) => e.path === '$.accounts[0].apiKeys[0]')!.message, /not its hash/);
+});
+
+test('unknown fields are errors at every level, so typos never pass silently', () => {
+  const json = minimal();
+  const account = (json['accounts'] as Record<string, unknown>[])[0]!;
+  account['rate'] = { perSecnd: 5 };
+  account['routes'] = { out: { type: 'file', path: '/tmp/o', user: 'x' } };
+  json['admin'] = { port: 9000, token: 'a-long-enough-admin-token', tokn: 'x' };
+  assert.deepEqual(paths(json).sort(), ['$.accounts[0].rate.perSecnd', '$.accounts[0].routes.out.user', '$.admin.tokn']);
+});
+
+test('refuses duplicate ports, account ids and API key hashes shared across accounts', () => {
+  const json = {
+    listeners: [{ port: 2525 }, { port: 2525 }, { port: 0 }, { port: 0 }],
+    admin: { port: 2525, token: 'a-long-enough-admin-token' },
+    accounts: [
+      { id: 'a', apiKeys: [HASH_A], routes: { out: { type: 'file', path: '/tmp/o' } } },
+      { id: 'a', apiKeys: [HASH_B], routes: { out: { type: 'file', path: '/tmp/o' } } },
+      { id: 'c', apiKeys: [HASH_A], routes: { out: { type: 'file', path: '/tmp/o' } } },
+    ],
+  };
+  const errors = validateConfig(json, '/tmp').errors;
+  assert.deepEqual(errors.map((e) => e.path).sort(), ['$.accounts[1].id', '$.accounts[2].apiKeys[0]', '$.admin.port', '$.listeners[1].port']);
+  assert.match(errors.find((e) => e.path === '$.accounts[2].apiKeys[0]')!.message, /also \$\.accounts\[0\]\.apiKeys\[0\]/);
+});
+
+test('requires accounts with API keys and routes, and an smtp route host', () => {
+  assert.deepEqual(paths({}), ['$.accounts']);
+  assert.deepEqual(paths({ accounts: [] }), ['$.accounts']);
+  assert.deepEqual(paths({ accounts: [{ id: 'x' }] }).sort(), ['$.accounts[0].apiKeys', '$.accounts[0].routes']);
+  assert.deepEqual(paths({ accounts: [{ id: 'x', apiKeys: [], routes: {} }] }), ['$.accounts[0].routes']);
+  assert.deepEqual(paths({ accounts: [{ id: 'x', apiKeys: [], routes: { r: { type: 'ftp' } } }] }), ['$.accounts[0].routes.r.type']);
+});
+
+test('loads a template htmlFile relative to the config file and reports one it cannot read', async () => {
+  const dir = await tempDir();
+  await mkdir(join(dir, 'templates'));
+  await writeFile(join(dir, 'templates', 'welcome.html'), '<h1>Hello {{ name }}</h1>');
+  const json = minimal();
+  (json['accounts'] as Record<string, unknown>[])[0]!['templates'] = {
+    welcome: { htmlFile: 'templates/welcome.html', subject: 'Hi' },
+    missing: { htmlFile: 'templates/missing.html' },
+    both: { html: '<p/>', htmlFile: 'templates/welcome.html' },
+  };
+  await writeFile(join(dir, 'relay.json'), JSON.stringify(json));
+  const err = await loadConfig(join(dir, 'relay.json')).catch((e: unknown) => e);
+  assert.ok(err instanceof ConfigError);
+  assert.deepEqual(err.issues.map((i) => i.path).sort(), ['$.accounts[0].templates.both.htmlFile', '$.accounts[0].templates.missing.htmlFile']);
+  assert.match(err.message, /templates\.missing\.htmlFile: cannot read .*missing\.html: ENOENT/);
+  const ok = minimal();
+  (ok['accounts'] as Record<string, unknown>[])[0]!['templates'] = { welcome: { htmlFile: 'templates/welcome.html' } };
+  await writeFile(join(dir, 'relay.json'), JSON.stringify(ok));
+  const config = await loadConfig(join(dir, 'relay.json'));
+  assert.equal(config.accounts[0]!.templates['welcome']!.html, '<h1>Hello {{ name }}</h1>');
+  assert.equal(config.accounts[0]!.templates['welcome']!.htmlFile, join(dir, 'templates', 'welcome.html'));
+});
+
+test('checks tls cert and key together and that both files are readable', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'cert.pem'), 'x');
+  assert.deepEqual(paths({ ...minimal(), tls: { cert: 'cert.pem' } }, dir), ['$.tls.key']);
+  assert.deepEqual(paths({ ...minimal(), tls: { cert: 'cert.pem', key: 'nokey.pem' } }, dir), ['$.tls.key']);
+  assert.deepEqual(validateConfig({ ...minimal(), tls: { cert: 'cert.pem', key: 'cert.pem' } }, dir).config?.tls, { cert: join(dir, 'cert.pem'), key: join(dir, 'cert.pem') });
+});
+
+test('a file route whose path is an existing file is refused', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'afile'), 'x');
+  const json = { accounts: [{ id: 'a', apiKeys: [HASH_A], routes: { out: { type: 'file', path: 'afile' } } }] };
+  assert.deepEqual(paths(json, dir), ['$.accounts[0].routes.out.path']);
+});
+
+test('loadConfig names an unreadable file and invalid JSON in a ConfigError', async () => {
+  const dir = await tempDir();
+  await assert.rejects(loadConfig(join(dir, 'absent.json')), (e: unknown) => e instanceof ConfigError && /ENOENT/.test(e.message));
+  await writeFile(join(dir, 'broken.json'), '{ "accounts": [ }');
+  await assert.rejects(loadConfig(join(dir, 'broken.json')), (e: unknown) => e instanceof ConfigError && /not valid JSON/.test(e.message));
+});
+
+test('ConfigError lists every issue as a "<path>: <reason>" line', () => {
+  const err = new ConfigError('relay.json', [
+    { path: '$.a', message: 'is required' },
+    { path: '$.b[0]', message: 'must be a string, got a number' },
+  ]);
+  assert.equal(err.message, 'invalid configuration relay.json:\n  $.a: is required\n  $.b[0]: must be a string, got a number');
+});
+
+test('the embedded default has three ports, a demo account with a file route, and a demo key kept at 0600', async () => {
+  const dir = await tempDir();
+  const first = await embeddedDefaultConfig(dir);
+  assert.equal(first.demoKeyCreated, true);
+  assert.deepEqual(first.config.listeners.map((l) => [l.port, l.host, l.authBeforeTls]), [[587, '0.0.0.0', false], [2525, '0.0.0.0', false], [8025, '0.0.0.0', false]]);
+  assert.equal(first.config.dataDir, dir);
+  assert.deepEqual(first.config.tls, { cert: null, key: null });
+  const demo = first.config.accounts[0]!;
+  assert.equal(demo.id, 'demo');
+  assert.deepEqual({ ...demo.routes }, { outbox: { type: 'file', path: join(dir, 'outbox') } });
+  assert.equal(new ApiKeyIndex(first.config.accounts).lookup(first.demoKey)?.id, 'demo');
+  const keyFile = join(dir, 'demo-api-key');
+  assert.equal(await readFile(keyFile, 'utf8'), first.demoKey + '\n');
+  assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
+  const second = await embeddedDefaultConfig(dir);
+  assert.equal(second.demoKeyCreated, false);
+  assert.equal(second.demoKey, first.demoKey);
+});
