@@ -18,6 +18,10 @@ export class LoadConnectionError extends Error {
   }
 }
 
+function closedError(): LoadConnectionError {
+  return new LoadConnectionError('closed', 'connection closed by server');
+}
+
 interface Waiter {
   resolve(reply: Reply): void;
   reject(err: LoadConnectionError): void;
@@ -31,11 +35,16 @@ export class ReplyReader {
   private readonly ready: Reply[] = [];
   private readonly waiters: Waiter[] = [];
   private failure: LoadConnectionError | null = null;
+  private closed = false;
 
   private readonly onData = (chunk: Buffer): void => this.receive(chunk.toString('latin1'));
   private readonly onError = (err: NodeJS.ErrnoException): void =>
     this.fail(new LoadConnectionError(`socket:${err.code ?? 'error'}`, err.message));
-  private readonly onClose = (): void => this.fail(new LoadConnectionError('closed', 'connection closed by server'));
+  private readonly onClose = (): void => {
+    // Most connections close after QUIT with nothing awaited: skip building an Error (and its stack) then.
+    if (this.waiters.length > 0) this.fail(closedError());
+    else this.closed = true;
+  };
   private readonly onTimeout = (): void => {
     // The idle timer also fires between messages in rate mode; only a reply we are waiting for counts.
     if (this.waiters.length > 0) {
@@ -75,6 +84,7 @@ export class ReplyReader {
     const reply = this.ready.shift();
     if (reply) return Promise.resolve(reply);
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(closedError());
     return new Promise<Reply>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
