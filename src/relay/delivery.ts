@@ -111,7 +111,7 @@ export class DeliveryScheduler {
       outcomes = indexes.map((i) => ({ recipient: entry.recipients[i]!.recipient, status: 'deferred', reply: `route "${entry.route}" of account "${entry.account}" is not configured` }));
     } else {
       const msg = await spool.read(id);
-      const recipients: OutboundRecipient[] = indexes.map((i) => ({ address: msg.recipients[i]!.recipient, body: msg.recipients[i]!.body }));
+      const recipients: OutboundRecipient[] = indexes.map((i) => ({ address: msg.recipients[i]!.recipient, body: msg.recipients[i]!.body, index: i }));
       try {
         outcomes = await route.deliver({ id, from: msg.from, recipients });
       } catch (err) {

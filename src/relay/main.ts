@@ -1,5 +1,6 @@
 // `txrelay [--config FILE] [--data DIR]`: starts the relay (embedded default configuration without --config).
 import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { SmtpServer, type SmtpServerOptions } from '../protocol/server.js';
@@ -91,6 +92,77 @@ function buildRoutes(config: RelayConfig, logger: Logger): Map<string, Route> {
   return routes;
 }
 
+export interface RunningRelay {
+  readonly config: RelayConfig;
+  /** Bound addresses, in listener order (failed listeners are absent). */
+  readonly addresses: AddressInfo[];
+  readonly spool: Spool;
+  /** Replaces accounts, routes, templates and certificates; listeners and limits change at restart. */
+  reload(next: RelayConfig): Promise<void>;
+  /** Graceful shutdown (SPEC §2). */
+  stop(): Promise<void>;
+}
+
+/** Starts listeners, spool and delivery for a validated configuration. Throws when no listener binds. */
+export async function startRelay(initial: RelayConfig, logger: Logger): Promise<RunningRelay> {
+  let config = initial;
+  const tls = await tlsOf(config, logger);
+  const spool = await Spool.open(join(config.dataDir, 'spool'), { maxPendingBytes: config.queue.maxPendingBytes, maxPendingMessages: config.queue.maxPendingMessages });
+  logger.info({ ...spool.recovery, pending: spool.stats().messages }, 'spool opened');
+  const tags = new TagRegistry(join(config.dataDir, 'tags'));
+  const limits = new AccountLimits();
+  let generation = 1;
+  let runtime: RelayRuntime = { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation) };
+  let routes = buildRoutes(config, logger);
+
+  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger });
+  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, onQueued: (e) => scheduler.notify(e) });
+
+  const servers: SmtpServer[] = [];
+  const addresses: AddressInfo[] = [];
+  for (const listener of config.listeners) {
+    const server = new SmtpServer(backend, serverOptions(config, listener, tls, logger));
+    try {
+      const addr = await server.listen(listener.port, listener.host);
+      logger.info({ port: addr.port, host: addr.address }, 'listening');
+      servers.push(server);
+      addresses.push(addr);
+    } catch (err) {
+      logger.error({ port: listener.port, host: listener.host, err: (err as Error).message }, 'cannot listen on this port; continuing with the others');
+    }
+  }
+  if (servers.length === 0) {
+    await spool.close();
+    throw new Error('no listener could be bound');
+  }
+  scheduler.resume();
+
+  return {
+    get config() {
+      return config;
+    },
+    addresses,
+    spool,
+    async reload(next: RelayConfig): Promise<void> {
+      const nextTls = await tlsOf(next, logger);
+      for (const s of servers) s.setTls(nextTls);
+      const oldRoutes = routes;
+      generation++;
+      runtime = { config: next, keys: new ApiKeyIndex(next.accounts), acceptor: new MessageAcceptor(next, tags, generation) };
+      routes = buildRoutes(next, logger);
+      config = next;
+      for (const r of oldRoutes.values()) void r.close();
+      logger.info({ generation, accounts: next.accounts.length }, 'configuration reloaded (listeners and limits change at restart)');
+    },
+    async stop(): Promise<void> {
+      await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
+      await scheduler.stop();
+      for (const r of routes.values()) await r.close();
+      await spool.close();
+    },
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const cli = parseArgs(argv);
   if (typeof cli === 'string') {
@@ -107,62 +179,25 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  let config = loaded.config;
-  const logger = pino({ level: process.env['LOG_LEVEL'] ?? config.logLevel, base: { pid: process.pid } });
+  const logger = pino({ level: process.env['LOG_LEVEL'] ?? loaded.config.logLevel, base: { pid: process.pid } });
   if (loaded.demoKey !== null) {
     logger.info(
-      { account: 'demo', apiKey: loaded.demoKey, keyFile: join(config.dataDir, 'demo-api-key'), created: loaded.demoKeyCreated, outbox: join(config.dataDir, 'outbox') },
+      { account: 'demo', apiKey: loaded.demoKey, keyFile: join(loaded.config.dataDir, 'demo-api-key'), created: loaded.demoKeyCreated, outbox: join(loaded.config.dataDir, 'outbox') },
       'embedded default configuration: use this demo API key as the SMTP AUTH password or in an X-Auth-APIKey header',
     );
   }
-
-  const tls = await tlsOf(config, logger);
-  const spool = await Spool.open(join(config.dataDir, 'spool'), { maxPendingBytes: config.queue.maxPendingBytes, maxPendingMessages: config.queue.maxPendingMessages });
-  logger.info({ ...spool.recovery, pending: spool.stats().messages }, 'spool opened');
-  const tags = new TagRegistry(join(config.dataDir, 'tags'));
-  const limits = new AccountLimits();
-  let generation = 1;
-  let runtime: RelayRuntime = { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation) };
-  let routes = buildRoutes(config, logger);
-
-  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger });
-  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, onQueued: (e) => scheduler.notify(e) });
-
-  const servers: SmtpServer[] = [];
-  for (const listener of config.listeners) {
-    const server = new SmtpServer(backend, serverOptions(config, listener, tls, logger));
-    try {
-      const addr = await server.listen(listener.port, listener.host);
-      logger.info({ port: addr.port, host: addr.address }, 'listening');
-      servers.push(server);
-    } catch (err) {
-      logger.error({ port: listener.port, host: listener.host, err: (err as Error).message }, 'cannot listen on this port; continuing with the others');
-    }
-  }
-  if (servers.length === 0) {
-    logger.fatal('no listener could be bound');
-    await spool.close();
+  let relay: RunningRelay;
+  try {
+    relay = await startRelay(loaded.config, logger);
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'cannot start');
     return 1;
   }
-  scheduler.resume();
 
   process.on('SIGHUP', () => {
-    void (async () => {
-      try {
-        const next = (await readConfiguration(cli)).config;
-        const nextTls = await tlsOf(next, logger);
-        for (const s of servers) s.setTls(nextTls);
-        const oldRoutes = routes;
-        generation++;
-        runtime = { config: next, keys: new ApiKeyIndex(next.accounts), acceptor: new MessageAcceptor(next, tags, generation) };
-        routes = buildRoutes(next, logger);
-        config = next;
-        for (const r of oldRoutes.values()) void r.close();
-        logger.info({ generation, accounts: next.accounts.length }, 'configuration reloaded (listeners and limits change at restart)');
-      } catch (err) {
-        logger.error({ err: (err as Error).message }, 'configuration reload refused; keeping the running configuration');
-      }
-    })();
+    readConfiguration(cli)
+      .then((next) => relay.reload(next.config))
+      .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'configuration reload refused; keeping the running configuration'));
   });
 
   return new Promise<number>((resolveExit) => {
@@ -170,15 +205,17 @@ export async function main(argv: string[]): Promise<number> {
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal, graceMs: config.limits.shutdownGraceMs }, 'shutting down');
-      void (async () => {
-        await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
-        await scheduler.stop();
-        for (const r of routes.values()) await r.close();
-        await spool.close();
-        logger.info('stopped');
-        resolveExit(0);
-      })();
+      logger.info({ signal, graceMs: relay.config.limits.shutdownGraceMs }, 'shutting down');
+      relay.stop().then(
+        () => {
+          logger.info('stopped');
+          resolveExit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err: (err as Error).message }, 'shutdown failed');
+          resolveExit(1);
+        },
+      );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,231 @@
+// SPEC §3 end to end: real relay, real SMTP clients (nodemailer), outbound .eml read back with mailparser.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KEY_A, KEY_B, removeDir, waitForSubject, sendWithNodemailer, startTestRelay, type TestRelay } from './relay-harness.js';
+
+const html = '<html><body><p>Hello {{ name }}</p></body></html>';
+
+describe('relay accept path (SPEC §3)', () => {
+  let t: TestRelay;
+  before(async () => {
+    t = await startTestRelay((json) => {
+      const a = json.accounts[0]!;
+      a['routes'] = {
+        main: { type: 'file', path: `${json['dataDir']}/out-main` },
+        second: { type: 'file', path: `${json['dataDir']}/out-second` },
+      };
+      a['defaultRoute'] = 'main';
+      a['templates'] = {
+        welcome: { html: '<h1>Welcome {{ user.name }}</h1>', subject: 'Welcome, {{ user.name }}', tag: 'onboarding' },
+        broken: { html: '<p>{% if %}</p>' },
+      };
+    });
+  });
+  after(async () => {
+    await t.stop();
+    await removeDir(t.dir);
+  });
+
+  test('queues a message authenticated by AUTH and replies 250 2.0.0 Ok: queued as <id>', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'Shop <shop@example.com>', to: 'x1@example.net', subject: 'Order', html: '<p>one</p>' });
+    assert.match(r.response, /^250 2\.0\.0 Ok: queued as [A-Za-z0-9_-]+$/);
+  });
+
+  test('AUTH with an unknown key is refused with 535 5.7.8', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>' }, { key: 'wrong' });
+    assert.equal(r.ok, false);
+    assert.match(r.response, /^535 5\.7\.8/);
+  });
+
+  test('no API key at all is refused at end of DATA with 530 5.7.0', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>' }, null);
+    assert.equal(r.code, 530);
+    assert.match(r.response, /5\.7\.0/);
+  });
+
+  test('an invalid X-Auth-APIKey header is refused with 535 5.7.8', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Auth-APIKey': 'nope' } }, null);
+    assert.equal(r.code, 535);
+    assert.match(r.response, /5\.7\.8/);
+  });
+
+  test('the X-Auth-APIKey header decides the account even after AUTH with another key', async () => {
+    const r = await sendWithNodemailer(
+      t.port,
+      { from: 'shop@example.com', to: 'hdr@example.net', subject: 'header wins', html: '<p>b</p>', headers: { 'X-Auth-APIKey': KEY_B } },
+      { key: KEY_A },
+    );
+    assert.equal(r.code, 250, r.response);
+    assert.equal((await waitForSubject(t.outbox('out-other'), 'header wins')).length, 1);
+  });
+
+  test('keeps From, To names paired with RCPT order, Subject and Reply-To; drops every other header', async () => {
+    const r = await sendWithNodemailer(t.port, {
+      from: '"Shop Ünïcode" <shop@example.com>',
+      to: ['"First Name" <ignored1@example.org>', '"Second Name" <ignored2@example.org>'],
+      envelope: { from: 'bounce@example.com', to: ['pair1@example.net', 'pair2@example.net'] },
+      replyTo: 'Support <support@example.com>',
+      subject: 'Kept headers ✓',
+      html: '<p>kept</p>',
+      headers: { 'X-Custom-Secret': 'drop me', 'X-Transactional-Route': 'second' },
+    });
+    assert.equal(r.code, 250, r.response);
+    const mails = await waitForSubject(t.outbox('out-second'), 'Kept headers ✓', 2);
+    const byAddress = new Map(mails.map((m) => [(m.to as { value: { address: string; name: string }[] }).value[0]!.address, m]));
+    const first = byAddress.get('pair1@example.net')!;
+    const second = byAddress.get('pair2@example.net')!;
+    assert.equal((first.to as { value: { name: string }[] }).value[0]!.name, 'First Name');
+    assert.equal((second.to as { value: { name: string }[] }).value[0]!.name, 'Second Name');
+    assert.equal(first.from!.value[0]!.name, 'Shop Ünïcode');
+    assert.equal(first.from!.value[0]!.address, 'shop@example.com');
+    assert.equal(first.replyTo!.value[0]!.address, 'support@example.com');
+    assert.equal(first.subject, 'Kept headers ✓');
+    assert.equal(first.headers.has('x-custom-secret'), false);
+    assert.equal(first.headers.has('x-transactional-route'), false);
+    assert.ok(first.messageId && first.messageId !== second.messageId, 'each outbound message has a fresh Message-ID');
+    assert.ok(first.date instanceof Date);
+  });
+
+  test('keeps only the HTML body: text alternative and attachments are dropped', async () => {
+    const r = await sendWithNodemailer(t.port, {
+      from: 'shop@example.com',
+      to: 'html-only@example.net',
+      subject: 'html only',
+      text: 'plain version',
+      html: '<p>html version</p>',
+      attachments: [{ filename: 'invoice.pdf', content: Buffer.alloc(5000, 1), contentType: 'application/pdf' }],
+      headers: { 'X-Transactional-Route': 'second' },
+    });
+    assert.equal(r.code, 250, r.response);
+    const [m] = await waitForSubject(t.outbox('out-second'), 'html only');
+    assert.ok(m);
+    assert.equal(m.html && m.html.trim(), '<p>html version</p>');
+    assert.equal(m.attachments.length, 0);
+    assert.equal(m.text?.includes('plain version') ?? false, false);
+  });
+
+  test('a text-only message is refused with 554 5.6.0', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', text: 'only text' });
+    assert.equal(r.code, 554);
+    assert.match(r.response, /5\.6\.0 .*[Tt]ext-only/);
+  });
+
+  test('X-Transactional-Tag is normalised; a bad tag is refused with 554 5.6.0', async () => {
+    const bad = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Transactional-Tag': 'has space' } });
+    assert.equal(bad.code, 554);
+    assert.match(bad.response, /5\.6\.0 X-Transactional-Tag/);
+    const long = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Transactional-Tag': 'a'.repeat(65) } });
+    assert.equal(long.code, 554);
+    const ok = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Transactional-Tag': '  Password-Reset  ' } });
+    assert.equal(ok.code, 250, ok.response);
+  });
+
+  test('an unknown X-Transactional-Route is refused with 550 5.7.1', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Transactional-Route': 'nowhere' } });
+    assert.equal(r.code, 550);
+    assert.match(r.response, /5\.7\.1/);
+  });
+
+  test('an unknown X-Transactional-Template is refused with 554 5.6.0', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Transactional-Template': 'missing' } });
+    assert.equal(r.code, 554);
+    assert.match(r.response, /5\.6\.0 X-Transactional-Template/);
+  });
+
+  test('a stored template replaces HTML and subject and is rendered with the variables (autoescaped)', async () => {
+    const r = await sendWithNodemailer(t.port, {
+      from: 'shop@example.com',
+      to: 'tpl@example.net',
+      subject: 'ignored',
+      html: '<p>ignored</p>',
+      headers: { 'X-Transactional-Template': 'welcome', 'X-Transactional-Variables': JSON.stringify({ user: { name: 'Ann <b>' } }), 'X-Transactional-Route': 'main' },
+    });
+    assert.equal(r.code, 250, r.response);
+    const [m] = await waitForSubject(t.outbox('out-main'), 'Welcome, Ann <b>');
+    assert.ok(m);
+    assert.equal(m.html && m.html.trim(), '<h1>Welcome Ann &lt;b&gt;</h1>');
+  });
+
+  test('without variables the braces in the body stay as written', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'raw@example.net', subject: 'raw braces', html, headers: { 'X-Transactional-Route': 'main' } });
+    assert.equal(r.code, 250, r.response);
+    const [m] = await waitForSubject(t.outbox('out-main'), 'raw braces');
+    assert.ok(m);
+    assert.ok(m.html && m.html.includes('{{ name }}'));
+  });
+
+  test('variables that are null mean no rendering; an object renders the message HTML', async () => {
+    const r = await sendWithNodemailer(t.port, {
+      from: 'shop@example.com',
+      to: 'vars@example.net',
+      subject: 'Hi {{ name }}',
+      html,
+      headers: { 'X-Transactional-Variables': '{"name":"Bo"}', 'X-Transactional-Route': 'main' },
+    });
+    assert.equal(r.code, 250, r.response);
+    const [m] = await waitForSubject(t.outbox('out-main'), 'Hi Bo');
+    assert.ok(m);
+    assert.ok(m.html && m.html.includes('<p>Hello Bo</p>'));
+  });
+
+  test('invalid JSON variables, a non-object and a template syntax error are refused with 554 5.6.0 and the reason', async () => {
+    const bad = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html, headers: { 'X-Transactional-Variables': '{nope' } });
+    assert.equal(bad.code, 554);
+    assert.match(bad.response, /5\.6\.0 X-Transactional-Variables is not valid JSON/);
+    const arr = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html, headers: { 'X-Transactional-Variables': '[1]' } });
+    assert.equal(arr.code, 554);
+    assert.match(arr.response, /must be a JSON object/);
+    const syntax = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>', headers: { 'X-Transactional-Template': 'broken', 'X-Transactional-Variables': '{}' } });
+    assert.equal(syntax.code, 554);
+    assert.match(syntax.response, /5\.6\.0 .*line 1, column \d+/);
+  });
+});
+
+describe('relay account rules', () => {
+  let t: TestRelay;
+  before(async () => {
+    t = await startTestRelay((json) => {
+      const a = json.accounts[0]!;
+      a['senderDomains'] = ['example.com'];
+      a['rate'] = { perDay: 3 };
+      json['limits'] = { maxTagsPerAccount: 2 };
+      const b = json.accounts[1]!;
+      b['routes'] = { one: { type: 'file', path: `${json['dataDir']}/b1` }, two: { type: 'file', path: `${json['dataDir']}/b2` } };
+    });
+  });
+  after(async () => {
+    await t.stop();
+    await removeDir(t.dir);
+  });
+
+  test('a From address outside the sender domains is refused with 550 5.7.1', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'someone@evil.example', to: 'x@example.net', subject: 's', html: '<p>x</p>' });
+    assert.equal(r.code, 550);
+    assert.match(r.response, /5\.7\.1 Sender domain/);
+  });
+
+  test('several routes and no default: X-Transactional-Route is required (550 5.7.1)', async () => {
+    const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>' }, { key: KEY_B });
+    assert.equal(r.code, 550);
+    assert.match(r.response, /5\.7\.1 X-Transactional-Route is required/);
+  });
+
+  test('a new tag past the per-account limit is refused with 554 5.6.0', async () => {
+    for (const tag of ['t1', 't2']) {
+      const ok = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Transactional-Tag': tag, 'X-Transactional-Route': 'one' } }, { key: KEY_B });
+      assert.equal(ok.code, 250, ok.response);
+    }
+    const third = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'x@example.net', subject: 's', html: '<p>x</p>', headers: { 'X-Transactional-Tag': 't3', 'X-Transactional-Route': 'one' } }, { key: KEY_B });
+    assert.equal(third.code, 554);
+    assert.match(third.response, /5\.6\.0 .*distinct tags/);
+  });
+
+  test('the daily quota refuses further sends with 451 4.7.1 and queues nothing', async () => {
+    const first = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: ['q1@example.net', 'q2@example.net', 'q3@example.net'], subject: 'quota', html: '<p>x</p>' });
+    assert.equal(first.code, 250, first.response);
+    const over = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'q4@example.net', subject: 'quota', html: '<p>x</p>' });
+    assert.equal(over.code, 451);
+    assert.match(over.response, /4\.7\.1/);
+    assert.equal((await waitForSubject(t.outbox('out-main'), 'quota', 3)).length, 3);
+  });
+});

@@ -1,0 +1,136 @@
+// Starts a real relay (startRelay) on an ephemeral port with a temp data folder, and reads back its outbox.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { hashApiKey } from '../../src/relay/api-key.js';
+import { validateConfig, type RelayConfig } from '../../src/relay/config.js';
+import { startRelay, type RunningRelay } from '../../src/relay/main.js';
+
+export const KEY_A = 'txr_test_key_for_account_a_0000000000000000000';
+export const KEY_B = 'txr_test_key_for_account_b_1111111111111111111';
+
+export interface TestRelay {
+  relay: RunningRelay;
+  port: number;
+  dir: string;
+  config: RelayConfig;
+  /** The outbox folder of a file route named in the config builder below. */
+  outbox(name: string): string;
+  stop(): Promise<void>;
+}
+
+export type ConfigPatch = (json: Record<string, unknown> & { accounts: Record<string, unknown>[] }, dir: string) => void;
+
+/** Account "a" (KEY_A) with file route "main"; account "b" (KEY_B) with file route "other". AUTH allowed before TLS. */
+export function baseConfig(dir: string): Record<string, unknown> & { accounts: Record<string, unknown>[] } {
+  return {
+    hostname: 'relay.test',
+    listeners: [{ port: 0, host: '127.0.0.1', authBeforeTls: true }],
+    dataDir: dir,
+    logLevel: 'silent',
+    queue: { retryMinMs: 50, retryMaxMs: 200 },
+    accounts: [
+      { id: 'a', name: 'Account A', apiKeys: [hashApiKey(KEY_A)], routes: { main: { type: 'file', path: join(dir, 'out-main') } } },
+      { id: 'b', name: 'Account B', apiKeys: [hashApiKey(KEY_B)], routes: { other: { type: 'file', path: join(dir, 'out-other') } } },
+    ],
+  };
+}
+
+export function buildConfig(dir: string, patch?: ConfigPatch): RelayConfig {
+  const json = baseConfig(dir);
+  patch?.(json, dir);
+  const { config, errors } = validateConfig(json, dir);
+  if (!config) throw new Error(`test config invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  return config;
+}
+
+export async function startTestRelay(patch?: ConfigPatch, existingDir?: string): Promise<TestRelay> {
+  const dir = existingDir ?? (await mkdtemp(join(tmpdir(), 'txrelay-test-')));
+  const config = buildConfig(dir, patch);
+  const relay = await startRelay(config, pino({ level: 'silent' }));
+  return {
+    relay,
+    port: relay.addresses[0]!.port,
+    dir,
+    config,
+    outbox: (name) => join(dir, name),
+    stop: () => relay.stop(),
+  };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Waits (bounded) until the folder holds `count` .eml files, then parses them in name order. */
+export async function readOutbox(folder: string, count: number, timeoutMs = 10_000): Promise<ParsedMail[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let names: string[] = [];
+    try {
+      names = (await readdir(folder)).filter((n) => n.endsWith('.eml')).sort();
+    } catch {
+      /* not created yet */
+    }
+    if (names.length >= count) {
+      return Promise.all(names.map(async (n) => simpleParser(await readFile(join(folder, n)))));
+    }
+    if (Date.now() > deadline) throw new Error(`outbox ${folder} has ${names.length} of ${count} messages after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Waits (bounded) until the folder holds `count` messages with this subject; returns them. */
+export async function waitForSubject(folder: string, subject: string, count = 1, timeoutMs = 10_000): Promise<ParsedMail[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const names = await rawOutbox(folder);
+    const mails = await Promise.all(names.map(async (n) => simpleParser(await readFile(join(folder, n)))));
+    const hits = mails.filter((m) => m.subject === subject);
+    if (hits.length >= count) return hits;
+    if (Date.now() > deadline) throw new Error(`outbox ${folder} has ${hits.length} of ${count} messages "${subject}" after ${timeoutMs} ms (subjects: ${mails.map((m) => m.subject).join(' | ')})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function rawOutbox(folder: string): Promise<string[]> {
+  try {
+    return (await readdir(folder)).filter((n) => n.endsWith('.eml')).sort();
+  } catch {
+    return [];
+  }
+}
+
+export interface SendResult {
+  ok: boolean;
+  /** The final reply line (e.g. "250 2.0.0 Ok: queued as ...", "554 5.6.0 ..."). */
+  response: string;
+  code: number;
+}
+
+/** Sends with nodemailer; returns the server's reply to the message instead of throwing. */
+export async function sendWithNodemailer(
+  port: number,
+  message: SendMailOptions,
+  auth: { key: string } | null = { key: KEY_A },
+): Promise<SendResult> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    ...(auth ? { auth: { user: 'anything', pass: auth.key } } : {}),
+  });
+  try {
+    const info = await transport.sendMail(message);
+    return { ok: true, response: info.response, code: Number(info.response.slice(0, 3)) };
+  } catch (err) {
+    const e = err as { response?: string; responseCode?: number; message: string };
+    return { ok: false, response: e.response ?? e.message, code: e.responseCode ?? 0 };
+  } finally {
+    transport.close();
+  }
+}
