@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { simpleParser } from 'mailparser';
+import PostalMime from 'postal-mime';
+import { composeMessage, ComposeError, parseMessageSync, type ComposeInput } from '../../src/mime/index.js';
+import { encodedWords } from '../../src/mime/header-encoding.js';
+import { lf } from './corpus-files.js';
+
+const base: ComposeInput = {
+  from: { name: 'Sender', address: 'sender@example.com' },
+  to: { name: 'Rcpt', address: 'rcpt@example.org' },
+  subject: 'Hello',
+  html: '<p>Hello</p>',
+  date: new Date(Date.UTC(2026, 10, 26, 4, 5, 6)),
+  messageId: 'fixed@relay.test',
+};
+
+function lines(msg: Buffer): string[] {
+  const s = msg.toString('latin1');
+  assert.ok(s.endsWith('\r\n'), 'ends with CRLF');
+  assert.doesNotMatch(s.replace(/\r\n/g, ''), /[\r\n]/, 'no bare CR or LF');
+  return s.slice(0, -2).split('\r\n');
+}
+
+test('writes the required headers in order with CRLF line ends', () => {
+  const msg = composeMessage({ ...base, replyTo: { name: null, address: 'reply@example.com' } }).toString('utf8');
+  assert.equal(
+    msg,
+    'From: Sender <sender@example.com>\r\nTo: Rcpt <rcpt@example.org>\r\nReply-To: <reply@example.com>\r\nSubject: Hello\r\n' +
+      'Date: Thu, 26 Nov 2026 04:05:06 +0000\r\nMessage-ID: <fixed@relay.test>\r\nMIME-Version: 1.0\r\n' +
+      'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>Hello</p>=\r\n',
+  );
+});
+
+test('generates a random Message-ID on the given hostname', () => {
+  const a = composeMessage({ ...base, messageId: undefined, hostname: 'mx.example' }).toString();
+  const b = composeMessage({ ...base, messageId: undefined, hostname: 'mx.example' }).toString();
+  const idA = /Message-ID: <([^>]+)>/.exec(a)![1]!;
+  assert.match(idA, /^[0-9a-f-]{36}@mx\.example$/);
+  assert.notEqual(idA, /Message-ID: <([^>]+)>/.exec(b)![1]);
+});
+
+test('quotes display names with specials and encodes non-ASCII ones', () => {
+  const msg = composeMessage({ ...base, from: { name: 'Doe, John "JD"', address: 'j@x.test' }, to: { name: 'Zoë', address: 'z@x.test' } }).toString();
+  assert.match(msg, /^From: "Doe, John \\"JD\\"" <j@x\.test>\r\n/);
+  assert.match(msg, /\r\nTo: =\?utf-8\?B\?Wm/);
+});
+
+test('chooses base64 when it is smaller than quoted-printable', () => {
+  assert.match(composeMessage({ ...base, html: 'ж'.repeat(400) }).toString(), /Content-Transfer-Encoding: base64/);
+  assert.match(composeMessage({ ...base, html: '<p>' + 'plain '.repeat(100) + '</p>' }).toString(), /Content-Transfer-Encoding: quoted-printable/);
+});
+
+test('splits encoded words at 75 characters on character boundaries, never inside a UTF-8 sequence', () => {
+  const text = '€😀a'.repeat(40);
+  const words = encodedWords(text);
+  let joined = '';
+  for (const w of words) {
+    assert.ok(w.length <= 75, `${w.length} > 75`);
+    const b64 = w.slice('=?utf-8?B?'.length, -2);
+    const bytes = Buffer.from(b64, 'base64');
+    assert.equal(Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes), true, 'each word is whole UTF-8');
+    joined += bytes.toString('utf8');
+  }
+  assert.equal(joined, text);
+});
+
+test('keeps every line within 998 octets and folds headers at 78 where words allow', () => {
+  const msg = composeMessage({
+    ...base,
+    subject: 'word '.repeat(300).trim(),
+    from: { name: 'n'.repeat(2000), address: 'a@x.test' },
+    html: 'x'.repeat(5000),
+  });
+  for (const l of lines(msg)) assert.ok(Buffer.byteLength(l, 'latin1') <= 998, `line of ${l.length}`);
+  const subjectLines = msg.toString().split('\r\n\r\n')[0]!.split('\r\n').filter((l) => l.startsWith('Subject:') || l.startsWith(' word'));
+  for (const l of subjectLines) assert.ok(l.length <= 78, l);
+});
+
+test('refuses an address with a line break, space or angle bracket', () => {
+  assert.throws(() => composeMessage({ ...base, to: { address: 'a@x\r\nBcc: evil@x' } }), (e: unknown) => e instanceof ComposeError && e.field === 'to');
+  assert.throws(() => composeMessage({ ...base, from: { address: 'a>b@x' } }), ComposeError);
+});
+
+// Readers trim and collapse header whitespace and drop control characters; generated text avoids what they rewrite.
+const headerText = fc
+  .string({ unit: 'binary', minLength: 1, maxLength: 120 })
+  .map((s) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\s]+/g, ' ').trim())
+  .filter((s) => s !== '');
+const htmlText = fc.string({ unit: 'binary', maxLength: 400 }).map((s) => s.replace(/\r/g, '').replace(/\u0000/g, ''));
+
+test('reads back exactly what went in, with mailparser, postal-mime and our parser (property)', async () => {
+  await fc.assert(
+    fc.asyncProperty(headerText, headerText, headerText, htmlText, async (subject, fromName, toName, html) => {
+      const input: ComposeInput = {
+        ...base,
+        subject,
+        html,
+        from: { name: fromName, address: 'from@example.com' },
+        to: { name: toName, address: 'to@example.org' },
+        replyTo: { name: fromName, address: 'reply@example.com' },
+      };
+      const msg = composeMessage(input);
+      for (const l of lines(msg)) assert.ok(l.length <= 998);
+      const mp = await simpleParser(msg);
+      const pm = await PostalMime.parse(msg);
+      const ours = parseMessageSync(msg);
+      assert.equal(lf(ours.html), html, 'ours html');
+      assert.equal(ours.headers.subject, subject);
+      assert.deepEqual(ours.headers.from, { name: fromName, address: 'from@example.com' });
+      assert.deepEqual(ours.headers.to, [{ name: toName, address: 'to@example.org' }]);
+      assert.equal(mp.subject, subject, 'mailparser subject');
+      assert.equal(pm.subject, subject, 'postal-mime subject');
+      assert.equal(mp.from?.value[0]?.name, fromName, 'mailparser from name');
+      assert.equal(pm.from?.name, fromName, 'postal-mime from name');
+      const mpTo = Array.isArray(mp.to) ? mp.to[0] : mp.to;
+      assert.equal(mpTo?.value[0]?.name, toName, 'mailparser to name');
+      assert.equal(pm.to?.[0]?.name, toName, 'postal-mime to name');
+      if (html !== '') {
+        assert.equal(lf(mp.html || null), html, 'mailparser html');
+        assert.equal(lf(pm.html ?? null), html, 'postal-mime html');
+      }
+    }),
+    { numRuns: 150, seed: 42 },
+  );
+});
