@@ -109,17 +109,15 @@ export class LoadConnection {
   private async sendPipelined(index: number, rcpts: string[]): Promise<TransactionOutcome> {
     // RFC 2920: MAIL, every RCPT and DATA go out in one write; DATA ends the batch.
     this.write(this.mailCommand + rcpts.join('') + DATA_COMMAND);
-    let closing = false;
     const mail = await this.reader.next();
-    if (!isPositive(mail)) closing = this.countRefusal('MAIL', mail) === 'closing' || closing;
+    if (!isPositive(mail) && this.countRefusal('MAIL', mail) === 'closing') return 'closing';
     for (let r = 0; r < rcpts.length; r++) {
       const reply = await this.reader.next();
-      if (!isPositive(reply)) closing = this.countRefusal('RCPT', reply) === 'closing' || closing;
+      if (!isPositive(reply) && this.countRefusal('RCPT', reply) === 'closing') return 'closing';
     }
     const data = await this.reader.next();
     if (data.code === 354) return this.sendBody(index);
-    closing = this.countRefusal('DATA', data) === 'closing' || closing;
-    return closing ? 'closing' : this.reset();
+    return this.refused('DATA', data);
   }
 
   private async sendBody(index: number): Promise<TransactionOutcome> {

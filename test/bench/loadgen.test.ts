@@ -201,18 +201,20 @@ describe('load generator on the wire (scripted server)', () => {
     }
   });
 
-  test('a 421 reply drops the connection and the next message opens a new one', async () => {
-    let mails = 0;
-    const server = await startScriptedSmtpServer((line) => (line.startsWith('MAIL') && ++mails === 1 ? '421 4.7.0 Try later' : standardScript(line)));
-    try {
-      const r = await runLoad({ port: server.port, sessions: 1, count: 3, messagesPerConnection: 0 });
-      assert.equal(r.messages, 2);
-      assert.deepEqual(r.errors, { '421': 1 });
-      assert.equal(r.connections, 2);
-    } finally {
-      await server.close();
-    }
-  });
+  for (const mode of ['lock-step', 'pipelined'] as const) {
+    test(`a 421 reply drops the connection and the next message opens a new one (${mode})`, async () => {
+      let mails = 0;
+      const server = await startScriptedSmtpServer((line) => (line.startsWith('MAIL') && ++mails === 1 ? '421 4.7.0 Try later' : standardScript(line)));
+      try {
+        const r = await runLoad({ port: server.port, sessions: 1, count: 3, messagesPerConnection: 0, mode });
+        assert.equal(r.messages, 2);
+        assert.deepEqual(r.errors, { '421': 1 });
+        assert.equal(r.connections, 2);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 
   test('a server that stops replying ends the run with timeout:reply instead of hanging', async () => {
     const server = await startScriptedSmtpServer((line) => (line.startsWith('EHLO') ? null : standardScript(line)));
