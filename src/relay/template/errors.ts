@@ -24,3 +24,23 @@ export class TemplateError extends Error {
     this.templateName = templateName;
   }
 }
+
+/**
+ * Thrown inside the renderer by operations that do not know where they are; the nearest
+ * node with a position turns it into a TemplateError (kind 'render' or 'limit').
+ */
+export class RenderFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly kind: 'render' | 'limit' = 'render',
+  ) {
+    super(reason);
+  }
+}
+
+/** Names the limit in the message so operators know which setting to raise. */
+export class LimitFailure extends RenderFailure {
+  constructor(readonly limitName: string, detail: string) {
+    super(`${limitName} exceeded: ${detail}`, 'limit');
+  }
+}

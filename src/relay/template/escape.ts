@@ -1,0 +1,41 @@
+// HTML escaping with markupsafe's rules, and the Markup-aware joins Jinja2 uses under autoescape.
+import { Markup, toStr } from './values.js';
+
+const NEEDS_ESCAPE = /[&<>"']/;
+const ESCAPE_ALL = /[&<>"']/g;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+
+export function escapeHtml(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE_ALL, (c) => ENTITIES[c]!) : s;
+}
+
+/** markupsafe.escape(): Markup passes through, anything else is printed then escaped. */
+export function escapeValue(v: unknown): Markup {
+  return v instanceof Markup ? v : new Markup(escapeHtml(toStr(v)));
+}
+
+/** Text of a value for inclusion in Markup: escaped unless already safe. */
+export function escapedText(v: unknown): string {
+  return v instanceof Markup ? v.value : escapeHtml(toStr(v));
+}
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '\u00a9', reg: '\u00ae', trade: '\u2122',
+  hellip: '\u2026', mdash: '\u2014', ndash: '\u2013', lsquo: '\u2018', rsquo: '\u2019', ldquo: '\u201c', rdquo: '\u201d',
+  euro: '\u20ac', pound: '\u00a3', yen: '\u00a5', cent: '\u00a2', sect: '\u00a7', deg: '\u00b0', middot: '\u00b7',
+  laquo: '\u00ab', raquo: '\u00bb', times: '\u00d7', divide: '\u00f7', bull: '\u2022',
+};
+
+/** html.unescape for the entities mail templates use: numeric references and the common named ones. */
+export function unescapeHtml(s: string): string {
+  if (s.indexOf('&') < 0) return s;
+  return s.replace(/&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);?/g, (all, body: string) => {
+    if (body[0] === '#') {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      if (!Number.isFinite(code) || code > 0x10ffff || code === 0 || (code >= 0xd800 && code <= 0xdfff)) return '\ufffd';
+      return String.fromCodePoint(code);
+    }
+    const named = NAMED_ENTITIES[body];
+    return named !== undefined && Object.prototype.hasOwnProperty.call(NAMED_ENTITIES, body) ? named : all;
+  });
+}

@@ -1,0 +1,41 @@
+// The global functions templates can call: range(), dict(), namespace().
+import { LimitFailure, RenderFailure } from './errors.js';
+import { Namespace, type RenderState } from './state.js';
+import { PyCallable, isFloat, isNumber, toNumber, typeName } from './values.js';
+
+function intArgument(v: unknown): number {
+  if (!isNumber(v) || isFloat(v)) throw new RenderFailure(`'${typeName(v)}' object cannot be interpreted as an integer`);
+  return toNumber(v);
+}
+
+export function rangeList(st: RenderState, args: unknown[]): number[] {
+  if (args.length === 0 || args.length > 3) throw new RenderFailure(`range expected 1 to 3 arguments, got ${args.length}`);
+  const start = args.length === 1 ? 0 : intArgument(args[0]);
+  const stop = intArgument(args.length === 1 ? args[0] : args[1]);
+  const step = args.length === 3 ? intArgument(args[2]) : 1;
+  if (step === 0) throw new RenderFailure('range() arg 3 must not be zero');
+  const size = Math.max(0, Math.ceil((stop - start) / step));
+  if (size > st.limits.maxRangeSize) throw new LimitFailure('maxRangeSize', `range() of ${size} items (limit ${st.limits.maxRangeSize})`);
+  const out = new Array<number>(size);
+  for (let i = 0; i < size; i++) out[i] = start + i * step;
+  return out;
+}
+
+export function makeGlobals(st: RenderState): Map<string, unknown> {
+  return new Map<string, unknown>([
+    ['range', new PyCallable('range', (args, kwargs) => {
+      if (kwargs.size > 0) throw new RenderFailure('range() takes no keyword arguments');
+      return rangeList(st, args);
+    })],
+    ['dict', new PyCallable('dict', (args, kwargs) => {
+      if (args.length > 0) throw new RenderFailure('dict() accepts keyword arguments only here');
+      return new Map<unknown, unknown>(kwargs);
+    })],
+    ['namespace', new PyCallable('namespace', (args, kwargs) => {
+      if (args.length > 0) throw new RenderFailure('namespace() accepts keyword arguments only here');
+      const ns = new Namespace();
+      for (const [k, v] of kwargs) ns.attrs.set(k, v);
+      return ns;
+    })],
+  ]);
+}
