@@ -210,6 +210,7 @@ export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const TAG_PATTERN = /^[a-z0-9._-]{1,64}$/;
 export const API_KEY_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const DOMAIN_PATTERN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const ADDRESS_PATTERN = /^[^\s@<>"]+@[^\s@<>"]+$/;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MAX_INT = Number.MAX_SAFE_INTEGER;
 
@@ -382,6 +383,10 @@ function readableFile(path: string): string | null {
   }
 }
 
+function isHostName(s: string): boolean {
+  return isIP(s) !== 0 || DOMAIN_PATTERN.test(s.toLowerCase());
+}
+
 function checkAddressOrCidr(s: string): string | null {
   const [addr, prefix, extra] = s.split('/');
   const family = isIP(addr ?? '');
@@ -485,8 +490,7 @@ function readAdmin(r: FieldReader): AdminConfig | null {
 function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
   const type = rr.obj['type'];
   if (type === 'file') {
-    const fr = new FieldReader([], rr.path, rr.obj, ['type', 'path']);
-    rr.issues.push(...fr.issues);
+    new FieldReader(rr.issues, rr.path, rr.obj, ['type', 'path']); // reports unknown fields
     const p = rr.string('path');
     if (p === null) return null;
     const abs = resolve(baseDir, p);
@@ -499,9 +503,9 @@ function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
   }
   if (type === 'smtp') {
     const allowed = ['type', 'host', 'port', 'tls', 'verifyCertificate', 'caFile', 'username', 'password', 'poolSize', 'maxMessagesPerConnection', 'envelopeFrom'];
-    const sr = new FieldReader([], rr.path, rr.obj, allowed);
-    rr.issues.push(...sr.issues);
+    new FieldReader(rr.issues, rr.path, rr.obj, allowed); // reports unknown fields
     const host = rr.string('host') ?? '';
+    if (host && !isHostName(host)) rr.fail('host', `must be a host name or IP address, got ${JSON.stringify(host)}`);
     const port = rr.int('port', 1, 65535, 25);
     const tls = rr.oneOf('tls', ['required', 'opportunistic', 'none'] as const, 'required');
     const verifyCertificate = rr.bool('verifyCertificate', true);
@@ -518,9 +522,10 @@ function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
     const poolSize = rr.int('poolSize', 1, 1000, 4);
     const maxMessagesPerConnection = rr.int('maxMessagesPerConnection', 1, MAX_INT, 100);
     const envelopeFrom = rr.string('envelopeFrom', null);
+    if (envelopeFrom !== null && !ADDRESS_PATTERN.test(envelopeFrom)) rr.fail('envelopeFrom', `must be a bare address like bounces@example.com, got ${JSON.stringify(envelopeFrom)}`);
     return { type: 'smtp', host, port, tls, verifyCertificate, caFile, username, password, poolSize, maxMessagesPerConnection, envelopeFrom };
   }
-  rr.fail('type', `must be "file" or "smtp", got ${JSON.stringify(type)}`);
+  rr.fail('type', type === undefined ? 'is required ("file" or "smtp")' : `must be "file" or "smtp", got ${JSON.stringify(type)}`);
   return null;
 }
 
@@ -650,6 +655,7 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   const r = FieldReader.of(issues, '$', json, TOP_LEVEL);
   if (!r) return { errors: issues };
   const hostname = r.string('hostname', osHostname() || 'localhost');
+  if (r.has('hostname') && !isHostName(hostname)) r.fail('hostname', `must be a host name or IP address, got ${JSON.stringify(hostname)}`);
   const listeners = readListeners(r);
   const tls = readTls(r, baseDir);
   const limits = readLimits(r);

@@ -134,6 +134,15 @@ test('requires accounts with API keys and routes, and an smtp route host', () =>
   assert.deepEqual(paths({ accounts: [{ id: 'x', apiKeys: [], routes: { r: { type: 'ftp' } } }] }), ['$.accounts[0].routes.r.type']);
 });
 
+test('checks host names, the envelope sender and credentials of an smtp route', () => {
+  const route = (r: Record<string, unknown>): unknown => ({ hostname: 'not a host!', accounts: [{ id: 'a', apiKeys: [], routes: { up: { type: 'smtp', ...r } } }] });
+  assert.deepEqual(paths(route({ host: 'smtp..example', envelopeFrom: 'Bounces <b@x.example>' })).sort(), ['$.accounts[0].routes.up.envelopeFrom', '$.accounts[0].routes.up.host', '$.hostname']);
+  assert.deepEqual(paths(route({ host: '192.0.2.1', username: 'u' })).sort(), ['$.accounts[0].routes.up.password', '$.hostname']);
+  assert.deepEqual(paths(route({ host: 'smtp.example', username: 'u', password: 'p', tls: 'none' })).sort(), ['$.accounts[0].routes.up.tls', '$.hostname']);
+  const missingType = validateConfig({ accounts: [{ id: 'a', apiKeys: [], routes: { up: { host: 'x' } } }] }, '/tmp').errors;
+  assert.deepEqual(missingType, [{ path: '$.accounts[0].routes.up.type', message: 'is required ("file" or "smtp")' }]);
+});
+
 test('loads a template htmlFile relative to the config file and reports one it cannot read', async () => {
   const dir = await tempDir();
   await mkdir(join(dir, 'templates'));
