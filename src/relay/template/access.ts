@@ -42,6 +42,10 @@ export function getAttribute(st: RenderState, obj: unknown, name: string): unkno
     const v = obj.attrs.get(name);
     return v === undefined ? st.undefined(`'Namespace object' has no attribute '${name}'`) : v;
   }
+  if (obj instanceof PyCallable) {
+    const v = obj.attributes?.get(name);
+    return v === undefined ? st.undefined(`'${objectDescription(obj)}' has no attribute '${name}'`) : v;
+  }
   const method = pythonMethod(st, obj, name);
   if (method !== null) return method;
   if (Array.isArray(obj)) {

@@ -253,6 +253,13 @@ class Compiler {
     const takesKwargs = mentions(s.body, 'kwargs');
     const ae = this.settings.autoescape;
     const macroName = s.name;
+    const attributes = new Map<string, unknown>([
+      ['name', macroName],
+      ['arguments', makeTuple(params.map((p) => p.name))],
+      ['caller', false],
+      ['catch_varargs', takesVarargs],
+      ['catch_kwargs', takesKwargs],
+    ]);
     return (st, defining) => {
       const call = (args: unknown[], kwargs: Map<string, unknown>): unknown => {
         if (++st.callDepth > st.limits.maxNestingDepth) {
@@ -284,7 +291,7 @@ class Compiler {
           st.callDepth--;
         }
       };
-      defining.vars.set(macroName, new PyCallable(macroName, call, 'macro'));
+      defining.vars.set(macroName, new PyCallable(macroName, call, 'macro', attributes));
     };
   }
 
@@ -483,7 +490,10 @@ class Compiler {
         const args = this.args(e);
         return this.at(e, (st, sc) => {
           const f = callee(st, sc);
-          if (f instanceof PyCallable) return f.call(args.positional(st, sc), args.keywords(st, sc));
+          // Arguments are evaluated before the callee is checked, as in Jinja2.
+          const positional = args.positional(st, sc);
+          const keywords = args.keywords(st, sc);
+          if (f instanceof PyCallable) return f.call(positional, keywords);
           if (f instanceof Undefined) f.fail();
           throw new RenderFailure(`'${typeName(f)}' object is not callable`);
         });

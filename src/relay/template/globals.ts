@@ -1,7 +1,7 @@
 // The global functions templates can call: range(), dict(), namespace().
 import { LimitFailure, RenderFailure } from './errors.js';
 import { Namespace, type RenderState } from './state.js';
-import { PyCallable, isFloat, isNumber, toNumber, typeName } from './values.js';
+import { PyCallable, isFloat, isMapping, isNumber, iterate, mappingEntries, rangeBounds, toNumber, typeName } from './values.js';
 
 function intArgument(v: unknown): number {
   if (!isNumber(v) || isFloat(v)) throw new RenderFailure(`'${typeName(v)}' object cannot be interpreted as an integer`);
@@ -18,6 +18,7 @@ export function rangeList(st: RenderState, args: unknown[]): number[] {
   if (size > st.limits.maxRangeSize) throw new LimitFailure('maxRangeSize', `range() of ${size} items (limit ${st.limits.maxRangeSize})`);
   const out = new Array<number>(size);
   for (let i = 0; i < size; i++) out[i] = start + i * step;
+  rangeBounds.set(out, [start, stop, step]);
   return out;
 }
 
@@ -28,8 +29,20 @@ export function makeGlobals(st: RenderState): Map<string, unknown> {
       return rangeList(st, args);
     })],
     ['dict', new PyCallable('dict', (args, kwargs) => {
-      if (args.length > 0) throw new RenderFailure('dict() accepts keyword arguments only here');
-      return new Map<unknown, unknown>(kwargs);
+      if (args.length > 1) throw new RenderFailure(`dict expected at most 1 argument, got ${args.length}`);
+      const out = new Map<unknown, unknown>();
+      if (args.length === 1) {
+        const src = args[0];
+        if (isMapping(src)) for (const [k, v] of mappingEntries(src as Map<unknown, unknown>)) out.set(k, v);
+        else
+          for (const pair of iterate(src)) {
+            const kv = iterate(pair);
+            if (kv.length !== 2) throw new RenderFailure('dictionary update sequence element has wrong length');
+            out.set(kv[0], kv[1]);
+          }
+      }
+      for (const [k, v] of kwargs) out.set(k, v);
+      return out;
     })],
     ['namespace', new PyCallable('namespace', (args, kwargs) => {
       if (args.length > 0) throw new RenderFailure('namespace() accepts keyword arguments only here');

@@ -107,7 +107,7 @@ class Lexer {
         continue;
       }
       if (kind === '%') {
-        const raw = /^\s*raw\s*([-+]?)%\}/y;
+        const raw = /\s*raw\s*([-+]?)%\}/y;
         raw.lastIndex = after;
         const m = raw.exec(src);
         if (m) {

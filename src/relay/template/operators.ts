@@ -17,6 +17,7 @@ import {
   mappingEntries,
   mappingLookup,
   pyEquals,
+  rangeBounds,
   toNumber,
   toStr,
   typeName,
@@ -118,7 +119,7 @@ function add(st: RenderState, a: unknown, b: unknown): unknown {
     st.checkSize(a.length + b.length, 'string');
     return a + b;
   }
-  if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
+  if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b) && !rangeBounds.has(a) && !rangeBounds.has(b)) {
     st.checkSize(a.length + b.length, 'list');
     const out = a.concat(b);
     return isTuple(a) ? makeTuple(out) : out;
@@ -143,6 +144,7 @@ function multiply(st: RenderState, a: unknown, b: unknown): unknown {
     seq = b;
     times = a;
   }
+  if (Array.isArray(seq) && rangeBounds.has(seq)) return unsupported('*', a, b);
   if ((isString(seq) || Array.isArray(seq)) && isNumber(times) && !isFloat(times)) {
     const n = Math.max(0, toNumber(times));
     const len = isString(seq) ? toStr(seq).length : (seq as unknown[]).length;

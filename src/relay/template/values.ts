@@ -36,8 +36,13 @@ export class PyCallable {
     readonly name: string,
     readonly call: (args: unknown[], kwargs: Map<string, unknown>) => unknown,
     readonly kind: 'function' | 'method' | 'macro' = 'function',
+    /** Readable attributes, e.g. a macro's name and arguments. */
+    readonly attributes: ReadonlyMap<string, unknown> | null = null,
   ) {}
 }
+
+/** Lists made by range(): they print and multiply like Python's range objects. */
+export const rangeBounds = new WeakMap<unknown[], [number, number, number]>();
 
 const tupleMarks = new WeakSet<unknown[]>();
 
@@ -110,7 +115,7 @@ export function typeName(v: unknown): string {
   if (typeof v === 'string') return 'str';
   if (v instanceof Markup) return 'Markup';
   if (v instanceof Undefined) return 'Undefined';
-  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : rangeBounds.has(v) ? 'range' : 'list';
   if (isMapping(v)) return 'dict';
   if (v instanceof PyCallable) return v.kind === 'macro' ? 'Macro' : 'function';
   return 'object';
@@ -185,6 +190,10 @@ export function repr(v: unknown, depth = 0): string {
   if (depth > 100) throw new RenderFailure('value is nested too deeply to print');
   if (typeof v === 'string') return strRepr(v);
   if (v instanceof Markup) return `Markup(${strRepr(v.value)})`;
+  if (Array.isArray(v) && rangeBounds.has(v)) {
+    const [a, b, c] = rangeBounds.get(v)!;
+    return c === 1 ? `range(${a}, ${b})` : `range(${a}, ${b}, ${c})`;
+  }
   if (Array.isArray(v)) {
     const inner = v.map((x) => repr(x, depth + 1)).join(', ');
     if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
