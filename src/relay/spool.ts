@@ -383,7 +383,12 @@ export class Spool {
         await sfh.truncate(state.validLength);
       }
       for (const { payload } of state.records) {
-        const rec = JSON.parse(payload.toString('utf8')) as StateRecord;
+        let rec: StateRecord;
+        try {
+          rec = JSON.parse(payload.toString('utf8')) as StateRecord;
+        } catch {
+          continue; // Ignoring a state record only means a recipient may be delivered again.
+        }
         const r = mine.get(rec.id)?.entry.recipients[rec.i];
         if (!r) continue;
         if (rec.op === 'complete') {
@@ -395,7 +400,8 @@ export class Spool {
           r.reply = rec.reply;
         }
       }
-      seg.stateFh = sfh;
+      // Closed rather than kept: appends reopen it in append mode, so they land at its (possibly cut) end.
+      await sfh.close();
       seg.stateSize = state.validLength;
     }
     for (const [id, h] of mine) {
@@ -615,11 +621,16 @@ export class Spool {
     if (r.status !== 'pending') return;
     r.status = outcome.status;
     r.reply = outcome.reply ?? null;
-    await this.appendState(h.segment, { op: 'complete', id, i: recipientIndex, status: outcome.status, reply: r.reply });
-    if (h.entry.recipients.every((x) => x.status !== 'pending')) {
-      this.held.delete(id);
-      h.segment.live--;
-      if (h.segment.live === 0 && this.active !== h.segment) await this.scheduleRemoval(h.segment);
+    try {
+      await this.appendState(h.segment, { op: 'complete', id, i: recipientIndex, status: outcome.status, reply: r.reply });
+    } finally {
+      // Also after a failed append: memory is the truth while running. The held check makes concurrent
+      // completions of the last recipients release the message once.
+      if (this.held.get(id) === h && h.entry.recipients.every((x) => x.status !== 'pending')) {
+        this.held.delete(id);
+        h.segment.live--;
+        if (h.segment.live === 0 && this.active !== h.segment) await this.scheduleRemoval(h.segment);
+      }
     }
   }
 
@@ -651,11 +662,14 @@ export class Spool {
       if (!seg.stateFh) {
         seg.stateFh = await this.fs.open(seg.statePath, 'a+', 0o600);
         const { size } = await seg.stateFh.stat();
-        if (size === 0) {
-          await seg.stateFh.write(STATE_MAGIC, 0, STATE_MAGIC.length, null);
-          seg.stateSize = STATE_MAGIC.length;
-          this.diskBytes += seg.stateSize;
-        } else seg.stateSize = size;
+        this.diskBytes += size - seg.stateSize;
+        seg.stateSize = size;
+      }
+      if (seg.stateSize === 0) {
+        const { bytesWritten } = await seg.stateFh.write(STATE_MAGIC, 0, STATE_MAGIC.length, null);
+        seg.stateSize += bytesWritten;
+        this.diskBytes += bytesWritten;
+        if (bytesWritten !== STATE_MAGIC.length) throw new Error('short write of the state header');
       }
       const buf = frame(Buffer.from(stringify(rec), 'utf8'));
       const { bytesWritten } = await seg.stateFh.write(buf, 0, buf.length, null);

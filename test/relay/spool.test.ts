@@ -180,6 +180,35 @@ test('defer keeps the attempt count and next attempt time across a restart', asy
   await again.close();
 });
 
+test('completing the last two recipients at once releases the message once and keeps its segment neighbours', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir, { segmentBytes: 1024 });
+  await Promise.all([spool.enqueue(message('x', 2)), spool.enqueue(message('y', 1))]);
+  await Promise.all([spool.complete('x', 0, { status: 'delivered' }), spool.complete('x', 1, { status: 'delivered' })]);
+  assert.deepEqual(spool.pending().map((e) => e.id), ['y']);
+  assert.equal((await spool.read('y')).recipients.length, 1, 'the segment holding y is still there');
+  await spool.complete('y', 0, { status: 'delivered' });
+  assert.deepEqual(await segmentFiles(dir), []);
+  await spool.close();
+});
+
+test('a state file torn in its header is repaired and records written after it survive the next restart', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await spool.enqueue(message('s', 1));
+  await spool.defer('s', 0, 1_700_000_100_000);
+  await spool.close();
+  const state = (await readdir(dir)).find((n) => n.endsWith('.state'))!;
+  await truncate(join(dir, state), 3);
+  const again = await Spool.open(dir);
+  assert.equal(again.get('s')?.recipients[0]?.attempts, 0, 'the torn state is forgotten: at least once');
+  await again.defer('s', 0, 1_700_000_200_000);
+  await again.close();
+  const third = await Spool.open(dir);
+  assert.deepEqual([third.get('s')?.recipients[0]?.attempts, third.get('s')?.recipients[0]?.nextAttemptAt], [1, 1_700_000_200_000]);
+  await third.close();
+});
+
 test('full segments rotate and are deleted once all their messages are finished', async () => {
   const dir = await tempDir();
   const spool = await Spool.open(dir, { segmentBytes: 4096 });
