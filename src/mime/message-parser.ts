@@ -21,6 +21,8 @@ import { transferDecoderFor, type TransferDecoder } from './transfer-decoders.js
 const NL_DASH_DASH = Buffer.from('\n--', 'latin1');
 const EMPTY = Buffer.alloc(0);
 const FROM_ = Buffer.from('From ', 'latin1');
+/** Largest carry + chunk joined in the reused scratch buffer; bigger writes are joined in a fresh one. */
+const MAX_SCRATCH = 256 * 1024;
 
 const enum State {
   Headers,
@@ -69,6 +71,7 @@ export class MessageParser {
   private entities = 0;
   private headers: KeptHeaders = emptyHeaders();
   private failure: MimeLimitError | null = null;
+  private scratch: Buffer = EMPTY;
   private ended = false;
 
   constructor(options?: Partial<MimeLimits>) {
@@ -107,7 +110,7 @@ export class MessageParser {
   private process(chunk: Buffer, final: boolean): void {
     let buf = chunk;
     if (this.carry !== null) {
-      buf = chunk.length === 0 ? this.carry : Buffer.concat([this.carry, chunk]);
+      buf = chunk.length === 0 ? this.carry : this.joinCarry(this.carry, chunk);
       this.carry = null;
     }
     let pos = 0;
@@ -121,6 +124,19 @@ export class MessageParser {
         pos = 0;
       }
     }
+  }
+
+  /**
+   * carry + chunk in one buffer. Ordinary chunks go through a reused scratch buffer, so streaming a large
+   * attachment allocates nothing per chunk; nothing keeps a view of it (kept bytes are always copied).
+   */
+  private joinCarry(carry: Buffer, chunk: Buffer): Buffer {
+    const need = carry.length + chunk.length;
+    if (need > MAX_SCRATCH) return Buffer.concat([carry, chunk]);
+    if (this.scratch.length < need) this.scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH, Math.max(need, this.scratch.length * 2, 4096)));
+    carry.copy(this.scratch, 0);
+    chunk.copy(this.scratch, carry.length);
+    return this.scratch.subarray(0, need);
   }
 
   private finish(): ParsedMessage {
