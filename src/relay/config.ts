@@ -27,10 +27,12 @@ export interface TlsConfig {
   key: string | null;
 }
 
+/** The template sandbox limits; the same names and defaults as TemplateLimits of src/relay/template/options.ts. */
 export interface TemplateLimitsConfig {
   maxOutputBytes: number;
   maxLoopIterations: number;
   maxRangeSize: number;
+  maxStringRepeat: number;
   maxNestingDepth: number;
   maxRenderMs: number;
 }
@@ -187,9 +189,10 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
   maxVariablesBytes: 64 * KiB,
   maxTagsPerAccount: 400,
   template: Object.freeze({
-    maxOutputBytes: 4 * MiB,
+    maxOutputBytes: 1 * MiB,
     maxLoopIterations: 100_000,
-    maxRangeSize: 100_000,
+    maxRangeSize: 10_000,
+    maxStringRepeat: 1 * MiB,
     maxNestingDepth: 64,
     maxRenderMs: 1000,
   }),
