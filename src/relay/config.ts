@@ -46,9 +46,16 @@ export interface LimitsConfig {
   maxBadCommands: number;
   maxAuthFailures: number;
   maxAuthFailuresPerAddressPerMinute: number;
+  /** Delay before a failed AUTH's reply, growing with each failure of the session; 0 = none. */
+  authFailureDelayMs: number;
   commandTimeoutMs: number;
+  /** 0 = no data-rate check. */
   minDataRateBytesPerSec: number;
+  /** The data rate is checked only after DATA has run this long. */
+  dataRateGraceMs: number;
   sessionDeadlineMs: number;
+  /** Wait before the greeting, to catch early talkers; 0 = none. */
+  greetingDelayMs: number;
   shutdownGraceMs: number;
   maxHeaderBytes: number;
   maxHeaders: number;
@@ -177,9 +184,12 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
   maxBadCommands: 10,
   maxAuthFailures: 3,
   maxAuthFailuresPerAddressPerMinute: 10,
+  authFailureDelayMs: 1000,
   commandTimeoutMs: 300_000,
   minDataRateBytesPerSec: 1024,
+  dataRateGraceMs: 10_000,
   sessionDeadlineMs: 30 * 60_000,
+  greetingDelayMs: 0,
   shutdownGraceMs: 10_000,
   maxHeaderBytes: 64 * KiB,
   maxHeaders: 500,
@@ -456,13 +466,16 @@ function readTls(r: FieldReader, baseDir: string): TlsConfig {
   return out;
 }
 
+/** Limits where 0 means "off" rather than "nothing allowed". */
+const ZERO_ALLOWED: ReadonlySet<string> = new Set(['authFailureDelayMs', 'minDataRateBytesPerSec', 'dataRateGraceMs', 'greetingDelayMs']);
+
 function readLimits(r: FieldReader): LimitsConfig {
   const d = DEFAULT_LIMITS;
   const names = Object.keys(d).filter((k) => k !== 'template') as Exclude<keyof LimitsConfig, 'template'>[];
   const lr = r.child('limits', [...names, 'template']);
   const out = { ...d, template: { ...d.template } } as LimitsConfig;
   if (!lr) return out;
-  for (const name of names) out[name] = lr.int(name, 1, MAX_INT, d[name]);
+  for (const name of names) out[name] = lr.int(name, ZERO_ALLOWED.has(name) ? 0 : 1, MAX_INT, d[name]);
   const tnames = Object.keys(d.template) as (keyof TemplateLimitsConfig)[];
   const tr = lr.child('template', tnames);
   if (tr) for (const name of tnames) out.template[name] = tr.int(name, 1, MAX_INT, d.template[name]);

@@ -55,6 +55,13 @@ test('applies every default to a minimal configuration', () => {
   assert.deepEqual([account.defaultRoute, account.senderDomains, account.rate], [null, null, { perSecond: null, perDay: null }]);
 });
 
+test('limits accept 0 only where 0 turns a check off', () => {
+  const limits = { greetingDelayMs: 0, authFailureDelayMs: 0, minDataRateBytesPerSec: 0, dataRateGraceMs: 0, maxConnections: 0 };
+  assert.deepEqual(paths({ ...minimal(), limits }), ['$.limits.maxConnections']);
+  const { config } = validateConfig({ ...minimal(), limits: { greetingDelayMs: 0, maxRecipients: 5 } }, '/x');
+  assert.deepEqual([config?.limits.greetingDelayMs, config?.limits.maxRecipients, config?.limits.maxLineLength], [0, 5, 2048]);
+});
+
 test('fills the defaults of an smtp route', () => {
   const json = minimal();
   (json['accounts'] as { routes: unknown }[])[0]!.routes = { up: { type: 'smtp', host: 'smtp.example.com', port: 587 } };
