@@ -1,0 +1,62 @@
+// The body of DATA on the wire (RFC 5321 §4.5.2): every line that starts with "." gets one more ".",
+// lines end with CRLF, and the body is followed by the terminating ".\r\n" line.
+// Bare CR or LF are written as CRLF, so no upstream can read a different end of data than ours (SMTP smuggling).
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DOT = 0x2e;
+const TERMINATOR = Buffer.from('.\r\n');
+const CRLF_TERMINATOR = Buffer.from('\r\n.\r\n');
+
+/** True when `body` can go on the wire as it is: CRLF line endings only and no line starting with ".". */
+function isWireClean(body: Buffer): boolean {
+  if (body[0] === DOT) return false;
+  let i = body.indexOf(LF);
+  while (i >= 0) {
+    if (i === 0 || body[i - 1] !== CR) return false;
+    if (body[i + 1] === DOT) return false;
+    i = body.indexOf(LF, i + 1);
+  }
+  i = body.indexOf(CR);
+  while (i >= 0) {
+    if (body[i + 1] !== LF) return false;
+    i = body.indexOf(CR, i + 1);
+  }
+  return true;
+}
+
+/** The chunks to write after the 354 reply, terminating dot included. The common case copies nothing. */
+export function dataChunks(body: Buffer): Buffer[] {
+  if (body.length === 0) return [TERMINATOR];
+  if (isWireClean(body)) {
+    const endsWithCrlf = body.length >= 2 && body[body.length - 2] === CR && body[body.length - 1] === LF;
+    return [body, endsWithCrlf ? TERMINATOR : CRLF_TERMINATOR];
+  }
+  return [stuff(body), TERMINATOR];
+}
+
+/** Slow path: rewrites line endings and doubles leading dots, byte by byte. */
+function stuff(body: Buffer): Buffer {
+  // Worst case: every byte a bare LF (2 bytes) or a leading dot (2 bytes), plus a final CRLF.
+  const out = Buffer.allocUnsafe(body.length * 2 + 2);
+  let o = 0;
+  let lineStart = true;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === CR || c === LF) {
+      out[o++] = CR;
+      out[o++] = LF;
+      if (c === CR && body[i + 1] === LF) i++;
+      lineStart = true;
+      continue;
+    }
+    if (lineStart && c === DOT) out[o++] = DOT;
+    out[o++] = c;
+    lineStart = false;
+  }
+  if (!lineStart) {
+    out[o++] = CR;
+    out[o++] = LF;
+  }
+  return out.subarray(0, o);
+}

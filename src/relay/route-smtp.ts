@@ -1,0 +1,112 @@
+// The `smtp` route: delivers through a smarthost over a pool of SmtpClient connections.
+// Each recipient has its own composed .eml, so each recipient is one SMTP transaction (on a pooled connection).
+//
+// Outcomes: 2xx delivered; 4xx deferred; 5xx to RCPT, DATA or the final dot failed (a hard bounce: the reply starts
+// with its code, which is how the scheduler recognises one). A 5xx to MAIL FROM fails the recipient too, but
+// the reply is prefixed "MAIL FROM refused:" since it says nothing about the recipient's address.
+// Every session-level failure defers: connection refused or dropped, timeouts, a 5xx greeting/EHLO, AUTH refused,
+// "TLS required but not offered" and "certificate invalid" (an operator can fix the smarthost or the route's
+// caFile/verifyCertificate; failing the mail would lose it). Only local refusals that no retry can change fail:
+// the message needs SMTPUTF8 the smarthost lacks, it exceeds the smarthost's SIZE, or an address is malformed.
+import { readFile } from 'node:fs/promises';
+import { SmtpClientPool, type SmtpClientPoolStats } from '../protocol/client-pool.js';
+import type { SmtpClientTimeouts } from '../protocol/client.js';
+import { SmtpClientError } from '../protocol/client-errors.js';
+import { formatClientReply } from '../protocol/client-reply.js';
+import type { SmtpRouteConfig } from './config.js';
+import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
+
+export interface RouteSmtpOptions {
+  /** Our name in EHLO; default os.hostname() (the lead passes config.hostname). */
+  clientName?: string;
+  /** RFC 5321 timeouts by default; tests make them small. */
+  timeouts?: Partial<SmtpClientTimeouts>;
+  /** Idle pooled connections are closed after this long; default 30 s. */
+  idleTimeoutMs?: number;
+}
+
+export class RouteSmtp implements Route {
+  readonly type = 'smtp';
+  readonly name: string;
+  /** Messages worth delivering at once: one per pooled connection (the scheduler's per-route limit). */
+  readonly concurrency: number;
+  private readonly config: SmtpRouteConfig;
+  private readonly options: RouteSmtpOptions;
+  private pool: Promise<SmtpClientPool> | null = null;
+  private closed = false;
+
+  constructor(name: string, config: SmtpRouteConfig, options: RouteSmtpOptions = {}) {
+    this.name = name;
+    this.config = config;
+    this.options = options;
+    this.concurrency = config.poolSize;
+  }
+
+  /** Pool statistics (null before the first delivery). */
+  async stats(): Promise<SmtpClientPoolStats | null> {
+    return this.pool ? (await this.pool).stats() : null;
+  }
+
+  /** The pool is made at the first delivery, after reading caFile (a failure is retried next time). */
+  private poolOf(): Promise<SmtpClientPool> {
+    this.pool ??= (async () => {
+      const c = this.config;
+      const ca = c.caFile === null ? null : await readFile(c.caFile);
+      return new SmtpClientPool({
+        host: c.host,
+        port: c.port,
+        tls: c.tls,
+        verifyCertificate: c.verifyCertificate,
+        ca,
+        auth: c.username !== null && c.password !== null ? { username: c.username, password: c.password } : null,
+        poolSize: c.poolSize,
+        maxMessagesPerConnection: c.maxMessagesPerConnection,
+        ...(this.options.clientName === undefined ? {} : { clientName: this.options.clientName }),
+        ...(this.options.timeouts === undefined ? {} : { timeouts: this.options.timeouts }),
+        ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
+      });
+    })();
+    this.pool.catch(() => {
+      this.pool = null;
+    });
+    return this.pool;
+  }
+
+  async deliver(msg: OutboundMessage): Promise<RecipientOutcome[]> {
+    if (this.closed) return msg.recipients.map((r) => ({ recipient: r.address, status: 'deferred', reply: `route ${this.name} is closed` }));
+    let pool: SmtpClientPool;
+    try {
+      pool = await this.poolOf();
+    } catch (err) {
+      const reply = `cannot read caFile ${this.config.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      return msg.recipients.map((r) => ({ recipient: r.address, status: 'deferred', reply }));
+    }
+    const from = this.config.envelopeFrom ?? msg.from;
+    return Promise.all(msg.recipients.map((r) => this.deliverOne(pool, from, r)));
+  }
+
+  private async deliverOne(pool: SmtpClientPool, from: string, r: OutboundRecipient): Promise<RecipientOutcome> {
+    try {
+      const result = await pool.send({ from, to: [r.address] }, r.body);
+      const d = result.recipients[0]!;
+      const reply = formatClientReply(d.reply);
+      if (d.accepted) return { recipient: r.address, status: 'delivered', reply };
+      if (d.reply.code < 500) return { recipient: r.address, status: 'deferred', reply };
+      return { recipient: r.address, status: 'failed', reply: d.stage === 'MAIL' ? `MAIL FROM refused: ${reply}` : reply };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (err instanceof SmtpClientError && err.permanent) return { recipient: r.address, status: 'failed', reply: `refused locally: ${message}` };
+      return { recipient: r.address, status: 'deferred', reply: err instanceof SmtpClientError ? message : `local error: ${message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pool) await (await this.pool.catch(() => null))?.close();
+  }
+}
+
+/** What main.ts's buildRoutes calls for an `smtp` route. */
+export function createRouteSmtp(name: string, config: SmtpRouteConfig, options: RouteSmtpOptions = {}): RouteSmtp {
+  return new RouteSmtp(name, config, options);
+}
