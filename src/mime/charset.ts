@@ -92,10 +92,11 @@ export function decodeCharset(bytes: Uint8Array, label: string | null | undefine
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
-
+/** UTF-8 with U+FFFD for invalid sequences and a leading BOM dropped (as TextDecoder, but faster on small input). */
 export function decodeUtf8(bytes: Uint8Array): string {
-  return utf8.decode(bytes);
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  return buf.toString('utf8', bom);
 }
 
 function isAscii(bytes: Uint8Array): boolean {

@@ -36,6 +36,14 @@ const WANTED = new Set([
   'x-auth-apikey',
 ]);
 
+/** Cheap prefilters (length, first letter) so most unwanted fields are skipped without making a string. */
+const WANTED_LENGTHS = new Uint8Array(64);
+const WANTED_FIRST = new Uint8Array(256);
+for (const name of WANTED) {
+  WANTED_LENGTHS[name.length] = 1;
+  WANTED_FIRST[name.charCodeAt(0)] = 1;
+}
+
 export class HeaderBlock {
   private buf: Buffer;
   private len = 0;
@@ -45,7 +53,7 @@ export class HeaderBlock {
   private last: FieldRange | null = null;
   private lastWasField = false;
 
-  constructor(private readonly limits: MimeLimits) {
+  constructor(private readonly limits: Readonly<MimeLimits>) {
     this.buf = Buffer.allocUnsafe(1024);
   }
 
@@ -64,7 +72,12 @@ export class HeaderBlock {
       this.buf.copy(grown, 0, 0, this.len);
       this.buf = grown;
     }
-    src.copy(this.buf, this.len, from, to);
+    if (add < 96) {
+      // Header lines are short: a plain loop beats the native copy's call overhead.
+      const dst = this.buf;
+      let o = this.len;
+      for (let i = from; i < to; i++) dst[o++] = src[i]!;
+    } else src.copy(this.buf, this.len, from, to);
     this.len += add;
   }
 
@@ -98,7 +111,7 @@ export class HeaderBlock {
     this.lastWasField = true;
     this.last = null;
     const nameLen = nameEnd - start;
-    if (nameLen <= 25 && nameLen >= 2) {
+    if (nameLen < 64 && WANTED_LENGTHS[nameLen] === 1 && WANTED_FIRST[b[start]! | 0x20] === 1) {
       const name = b.toString('latin1', start, nameEnd).toLowerCase();
       if (WANTED.has(name)) {
         this.last = { name, start: i + 1, end: this.len };
@@ -106,6 +119,11 @@ export class HeaderBlock {
       }
     }
     return HeaderLineKind.Field;
+  }
+
+  /** The line at `start` begins with "--" (it may be a multipart delimiter). */
+  startsWithDashes(start: number): boolean {
+    return this.len - start >= 2 && this.buf[start] === 0x2d && this.buf[start + 1] === 0x2d;
   }
 
   /** The (complete or final) line starting at `start`, without copying. */
@@ -133,18 +151,31 @@ export class HeaderBlock {
 
   private unfold(f: FieldRange): string {
     // RFC 5322 §2.2.3: unfolding removes each CRLF that is followed by whitespace.
+    const b = this.buf;
+    let end = f.end;
+    if (end > f.start && b[end - 1] === 0x0a) end--;
+    if (end > f.start && b[end - 1] === 0x0d) end--;
+    let ascii = true;
+    let folded = false;
+    for (let i = f.start; i < end; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) ascii = false;
+      else if (c === 0x0a) folded = true;
+    }
+    if (!folded) {
+      // The common case: one line; no copies.
+      return (ascii ? b.toString('latin1', f.start, end) : decodeRawHeaderBytes(b.subarray(f.start, end))).trim();
+    }
     const parts: Buffer[] = [];
     let s = f.start;
-    const b = this.buf;
-    while (s < f.end) {
+    while (s < end) {
       let nl = b.indexOf(0x0a, s);
-      if (nl < 0 || nl >= f.end) nl = f.end;
+      if (nl < 0 || nl >= end) nl = end;
       let e = nl;
       if (e > s && b[e - 1] === 0x0d) e--;
       parts.push(b.subarray(s, e));
       s = nl + 1;
     }
-    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    return decodeRawHeaderBytes(bytes).trim();
+    return decodeRawHeaderBytes(Buffer.concat(parts)).trim();
   }
 }

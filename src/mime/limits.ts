@@ -40,7 +40,8 @@ export function isMimeLimitError(e: unknown): e is MimeLimitError {
   return e instanceof MimeLimitError;
 }
 
-export function resolveLimits(options?: Partial<MimeLimits>): MimeLimits {
+export function resolveLimits(options?: Partial<MimeLimits>): Readonly<MimeLimits> {
+  if (options === undefined) return DEFAULT_MIME_LIMITS;
   const out: MimeLimits = { ...DEFAULT_MIME_LIMITS };
   if (options) {
     for (const key of Object.keys(DEFAULT_MIME_LIMITS) as MimeLimitName[]) {

@@ -47,7 +47,7 @@ function emptyHeaders(): KeptHeaders {
 }
 
 export class MessageParser {
-  readonly limits: MimeLimits;
+  readonly limits: Readonly<MimeLimits>;
   private state: State = State.Headers;
   private header: HeaderBlock;
   /** Offset in `header` where the line being received starts. */
@@ -181,16 +181,17 @@ export class MessageParser {
   /** The line at lineStart is complete: a field, a continuation, the end of the block, or body. */
   private completeHeaderLine(): void {
     const start = this.lineStart;
-    const line = this.header.peek(start);
-    if (this.firstLine && this.entityParent === null && line.length >= 5 && line.compare(FROM_, 0, 5, 0, 5) === 0) {
-      // An mbox "From " separator before the first header: not part of the message.
+    if (this.firstLine) {
       this.firstLine = false;
-      this.header.takeLastLine(start);
-      return;
+      const line = this.header.peek(start);
+      if (this.entityParent === null && line.length >= 5 && line.compare(FROM_, 0, 5, 0, 5) === 0) {
+        // An mbox "From " separator before the first header: not part of the message.
+        this.header.takeLastLine(start);
+        return;
+      }
     }
-    this.firstLine = false;
-    if (this.delimiters.length > 0 && line.length >= 2 && line[0] === 0x2d && line[1] === 0x2d) {
-      const m = matchBoundaryLine(line, 0, this.delimiters, true);
+    if (this.delimiters.length > 0 && this.header.startsWithDashes(start)) {
+      const m = matchBoundaryLine(this.header.peek(start), 0, this.delimiters, true);
       if (m !== null && m !== NEED_MORE) {
         // A delimiter inside a header block: the part had no empty line and an empty body.
         this.carry = this.header.takeLastLine(start);

@@ -86,7 +86,7 @@ export class QuotedPrintableDecoder implements TransferDecoder {
     else if (keep > 1 && buf[keep - 2] === 0x3d) keep -= 2;
     if (keep > 0 && buf[keep - 1] === 0x0d) keep--; // "=\r" then "\n": a soft break split in two
     if (keep < buf.length - 4096) keep = buf.length - 4096 > 0 ? buf.length - 4096 : 0; // whitespace floods: bounded
-    this.held = Buffer.from(buf.subarray(keep));
+    this.held = keep === buf.length ? EMPTY : Buffer.from(buf.subarray(keep));
     return this.decode(buf, 0, keep, false);
   }
 
@@ -102,6 +102,12 @@ export class QuotedPrintableDecoder implements TransferDecoder {
     let i = from;
     while (i < to) {
       const c = buf[i]!;
+      if (c > 0x20 && c !== 0x3d) {
+        // The common case: a literal byte (everything above space but "=").
+        out[n++] = c;
+        i++;
+        continue;
+      }
       if (c === 0x3d) {
         // Soft line break: "=" then optional whitespace then CRLF or LF.
         let j = i + 1;
