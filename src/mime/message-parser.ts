@@ -79,6 +79,11 @@ export class MessageParser {
     this.header = new HeaderBlock(this.limits);
   }
 
+  /** The message's kept headers once its header block is complete (before the body has arrived), else null. */
+  get messageHeaders(): KeptHeaders | null {
+    return this.entities > 0 ? this.headers : null;
+  }
+
   /** Feeds the next piece of the message. Throws MimeLimitError when a limit is passed (and on every call after). */
   write(chunk: Buffer): void {
     if (this.failure) throw this.failure;

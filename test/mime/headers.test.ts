@@ -94,3 +94,14 @@ test('reads raw UTF-8 header text (RFC 6532) and falls back to windows-1252 for 
   const latin = parseMessageSync(Buffer.concat([Buffer.from('Subject: caf'), Buffer.from([0xe9, 0x20, 0x80]), Buffer.from('\r\n\r\n')]));
   assert.equal(latin.headers.subject, 'café €');
 });
+
+test('exposes the message headers as soon as the header block is complete, before the body', async () => {
+  const { MessageParser } = await import('../../src/mime/index.js');
+  const p = new MessageParser();
+  p.write(Buffer.from('Subject: early\r\nX-Auth-APIKey: k\r\n'));
+  const headersNow = () => p.messageHeaders;
+  assert.equal(headersNow(), null);
+  p.write(Buffer.from('\r\n<p>body'));
+  assert.equal(headersNow()?.subject, 'early');
+  assert.equal(headersNow()?.apiKey, 'k');
+});
