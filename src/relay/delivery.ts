@@ -1,10 +1,48 @@
 // The delivery scheduler: takes messages from the spool, hands them to their route, records each outcome.
 // 4xx and connection failures defer with exponential backoff and jitter; 5xx and queue age fail the recipient.
 // A message leaves the spool only when every recipient is delivered or failed (at least once, never zero times).
+//
+// Each route has its own lane of ready messages and at most `route.concurrency` of them in flight (an SMTP
+// route's pool size), so a slow smarthost holds its own messages back, not every route's. Lanes take turns.
+// A 5xx reply is a hard bounce: the address joins the account's suppression list, and later messages to a
+// suppressed address fail at once, without the route, as `suppressed`. Every state change is an event.
 import type { Logger } from 'pino';
 import type { QueueConfig } from './config.js';
+import type { EventSink, RelayEvent } from './events.js';
 import type { OutboundRecipient, RecipientOutcome, Route } from './route.js';
 import type { Spool, SpoolEntry } from './spool.js';
+import type { SuppressionList } from './suppression.js';
+
+/** Time and timers, injectable so tests check retry spacing without sleeping. */
+export interface DeliveryClock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+/** The process clock; timers are unref'd so a pending retry never keeps the process alive. */
+export const systemClock: DeliveryClock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
+    t.unref();
+    return t;
+  },
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** A route that says how many messages it wants at once (RouteSmtp: its pool size). */
+interface ConcurrencyLimited {
+  readonly concurrency: number;
+}
+
+function concurrencyOf(route: Route | null): number {
+  const c = (route as Partial<ConcurrencyLimited> | null)?.concurrency;
+  return typeof c === 'number' && c >= 1 ? c : Infinity;
+}
+
+/** The upstream's own 5xx reply: the only failure that proves the address bad (see route-smtp.ts). */
+const HARD_BOUNCE = /^5\d\d\b/;
 
 export interface DeliverySchedulerOptions {
   spool: Spool;
@@ -14,24 +52,41 @@ export interface DeliverySchedulerOptions {
   logger: Logger;
   /** Messages being delivered at once, over all routes. */
   concurrency?: number;
+  /** Default: the process clock. */
+  clock?: DeliveryClock;
+  /** Shorthand for a clock with this now() and real timers (kept for existing callers). */
   now?: () => number;
+  /** Jitter source in [0, 1); default Math.random. */
   random?: () => number;
+  /** Where delivered/deferred/failed/suppressed events go. */
+  events?: EventSink;
+  /** Hard bounces are added here; suppressed addresses are not delivered to. */
+  suppression?: SuppressionList;
+}
+
+interface Lane {
+  account: string;
+  route: string;
+  active: number;
+  ready: string[];
 }
 
 export class DeliveryScheduler {
-  private readonly ready: string[] = [];
+  private readonly lanes = new Map<string, Lane>();
+  /** Lanes with ready messages, in turn order. */
+  private readonly turns: string[] = [];
   private readonly queued = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, unknown>();
   private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly concurrency: number;
-  private readonly now: () => number;
+  private readonly clock: DeliveryClock;
   private readonly random: () => number;
 
   constructor(private readonly o: DeliverySchedulerOptions) {
     this.concurrency = o.concurrency ?? 16;
-    this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? (o.now ? { ...systemClock, now: o.now } : systemClock);
     this.random = o.random ?? Math.random;
   }
 
@@ -45,100 +100,197 @@ export class DeliveryScheduler {
     this.schedule(entry);
   }
 
+  /** Attempts in flight plus messages ready to go (not those waiting for a retry time). */
+  load(): { active: number; ready: number; waiting: number } {
+    return { active: this.active, ready: this.queued.size, waiting: this.timers.size };
+  }
+
+  /** Resolves when nothing is in flight or ready (retries waiting for their time do not count). */
+  whenIdle(): Promise<void> {
+    if (this.active === 0 && this.queued.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Stops taking new work; resolves when deliveries in flight have finished. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) this.clock.clearTimer(t);
     this.timers.clear();
     if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private schedule(entry: SpoolEntry): void {
-    if (this.stopped || this.queued.has(entry.id) || this.timers.has(entry.id)) return;
-    const pending = entry.recipients.filter((r) => r.status === 'pending');
-    if (pending.length === 0) return;
-    const due = Math.min(...pending.map((r) => r.nextAttemptAt));
-    const wait = due - this.now();
-    if (wait > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(entry.id);
-        this.enqueueReady(entry.id);
-      }, Math.min(wait, 2 ** 31 - 1));
-      timer.unref();
-      this.timers.set(entry.id, timer);
-      return;
-    }
-    this.enqueueReady(entry.id);
+  private now(): number {
+    return this.clock.now();
   }
 
-  private enqueueReady(id: string): void {
-    if (this.stopped || this.queued.has(id)) return;
-    this.queued.add(id);
-    this.ready.push(id);
+  private schedule(entry: SpoolEntry): void {
+    if (this.stopped || this.queued.has(entry.id) || this.timers.has(entry.id)) return;
+    let due = Infinity;
+    for (const r of entry.recipients) if (r.status === 'pending' && r.nextAttemptAt < due) due = r.nextAttemptAt;
+    if (due === Infinity) return;
+    const wait = due - this.now();
+    if (wait > 0) return this.wakeAt(entry.id, wait);
+    this.enqueueReady(entry);
+  }
+
+  private wakeAt(id: string, wait: number): void {
+    const timer = this.clock.setTimer(() => {
+      this.timers.delete(id);
+      const entry = this.o.spool.get(id);
+      if (entry) this.enqueueReady(entry);
+    }, wait);
+    this.timers.set(id, timer);
+  }
+
+  private enqueueReady(entry: SpoolEntry): void {
+    if (this.stopped || this.queued.has(entry.id)) return;
+    const key = `${entry.account}\u0000${entry.route}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { account: entry.account, route: entry.route, active: 0, ready: [] };
+      this.lanes.set(key, lane);
+    }
+    this.queued.add(entry.id);
+    if (lane.ready.length === 0) this.turns.push(key);
+    lane.ready.push(entry.id);
     this.pump();
   }
 
+  /** The next message of the first lane (in turn) below its route's concurrency. */
+  private takeNext(): { id: string; lane: Lane } | null {
+    for (let tries = this.turns.length; tries > 0; tries--) {
+      const key = this.turns.shift()!;
+      const lane = this.lanes.get(key)!;
+      if (lane.active >= concurrencyOf(this.o.routeOf(lane.account, lane.route))) {
+        this.turns.push(key);
+        continue;
+      }
+      const id = lane.ready.shift()!;
+      if (lane.ready.length > 0) this.turns.push(key);
+      return { id, lane };
+    }
+    return null;
+  }
+
   private pump(): void {
-    while (!this.stopped && this.active < this.concurrency && this.ready.length > 0) {
-      const id = this.ready.shift()!;
+    while (!this.stopped && this.active < this.concurrency) {
+      const next = this.takeNext();
+      if (!next) break;
+      const { id, lane } = next;
       this.queued.delete(id);
       this.active++;
+      lane.active++;
       this.attempt(id)
-        .catch((err: unknown) => this.o.logger.error({ id, err: (err as Error).message }, 'delivery attempt failed'))
+        .catch((err: unknown) => {
+          // A local failure (spool read, suppression write): the message stays in the spool; try it again later.
+          this.o.logger.error({ id, err: (err as Error).message }, 'delivery attempt failed');
+          if (!this.stopped && this.o.spool.get(id) && !this.timers.has(id)) this.wakeAt(id, this.o.queue.retryMinMs);
+        })
         .finally(() => {
           this.active--;
-          if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
+          lane.active--;
           this.pump();
+          if (this.active === 0 && (this.queued.size === 0 || this.stopped)) for (const w of this.idleWaiters.splice(0)) w();
         });
     }
   }
 
   private async attempt(id: string): Promise<void> {
-    const { spool, logger, queue } = this.o;
+    const { spool } = this.o;
     const entry = spool.get(id);
     if (!entry) return;
     const t = this.now();
-    const indexes: number[] = [];
+    const due: number[] = [];
     entry.recipients.forEach((r, i) => {
-      if (r.status === 'pending' && r.nextAttemptAt <= t) indexes.push(i);
+      if (r.status === 'pending' && r.nextAttemptAt <= t) due.push(i);
     });
-    if (indexes.length === 0) return this.schedule(entry);
+    const indexes = await this.skipSuppressed(entry, due);
 
-    const route = this.o.routeOf(entry.account, entry.route);
-    let outcomes: RecipientOutcome[];
-    const started = this.now();
-    if (route === null) {
-      outcomes = indexes.map((i) => ({ recipient: entry.recipients[i]!.recipient, status: 'deferred', reply: `route "${entry.route}" of account "${entry.account}" is not configured` }));
-    } else {
-      const msg = await spool.read(id);
-      const recipients: OutboundRecipient[] = indexes.map((i) => ({ address: msg.recipients[i]!.recipient, body: msg.recipients[i]!.body, index: i }));
-      try {
-        outcomes = await route.deliver({ id, from: msg.from, recipients });
-      } catch (err) {
-        // A route reports failures as outcomes; a throw is a bug or an unexpected local error: try again later.
-        outcomes = indexes.map((i) => ({ recipient: entry.recipients[i]!.recipient, status: 'deferred', reply: `local error: ${(err as Error).message}` }));
-      }
-    }
-    const ms = this.now() - started;
-    for (let k = 0; k < indexes.length; k++) {
-      const i = indexes[k]!;
-      const r = entry.recipients[i]!;
-      const out = outcomes[k] ?? { recipient: r.recipient, status: 'deferred' as const, reply: 'route gave no outcome' };
-      const base = { id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, ms };
-      if (out.status === 'deferred' && this.now() - entry.createdAt >= queue.maxAgeMs) {
-        await spool.complete(id, i, { status: 'failed', reply: `queue age exceeded; last reply: ${out.reply ?? 'none'}` });
-        logger.info({ ...base, outcome: 'failed', reply: 'queue age exceeded' }, 'delivery');
-      } else if (out.status === 'deferred') {
-        const next = this.now() + this.backoff(r.attempts);
-        await spool.defer(id, i, next, out.reply);
-        logger.info({ ...base, outcome: 'deferred', reply: out.reply, attempts: r.attempts, nextAttemptAt: new Date(next).toISOString() }, 'delivery');
-      } else {
-        await spool.complete(id, i, out.reply === undefined ? { status: out.status } : { status: out.status, reply: out.reply });
-        logger.info({ ...base, outcome: out.status, reply: out.reply }, 'delivery');
+    if (indexes.length > 0) {
+      const route = this.o.routeOf(entry.account, entry.route);
+      const started = this.now();
+      const outcomes = await this.deliver(entry, route, indexes);
+      const ms = this.now() - started;
+      for (let k = 0; k < indexes.length; k++) {
+        const i = indexes[k]!;
+        const out = outcomes[k] ?? { recipient: entry.recipients[i]!.recipient, status: 'deferred' as const, reply: 'route gave no outcome' };
+        await this.record(entry, i, out, ms);
       }
     }
     const still = spool.get(id);
     if (still) this.schedule(still);
+  }
+
+  private async deliver(entry: SpoolEntry, route: Route | null, indexes: number[]): Promise<RecipientOutcome[]> {
+    const deferAll = (reply: string): RecipientOutcome[] => indexes.map((i) => ({ recipient: entry.recipients[i]!.recipient, status: 'deferred', reply }));
+    if (route === null) return deferAll(`route "${entry.route}" of account "${entry.account}" is not configured`);
+    const msg = await this.o.spool.read(entry.id);
+    const recipients: OutboundRecipient[] = indexes.map((i) => ({ address: msg.recipients[i]!.recipient, body: msg.recipients[i]!.body, index: i }));
+    try {
+      return await route.deliver({ id: entry.id, from: msg.from, recipients });
+    } catch (err) {
+      // A route reports failures as outcomes; a throw is a bug or an unexpected local error: try again later.
+      return deferAll(`local error: ${(err as Error).message}`);
+    }
+  }
+
+  /** Completes suppressed recipients as failed (no route call) and returns the others. */
+  private async skipSuppressed(entry: SpoolEntry, indexes: number[]): Promise<number[]> {
+    const list = this.o.suppression;
+    if (!list) return indexes;
+    const rest: number[] = [];
+    for (const i of indexes) {
+      const r = entry.recipients[i]!;
+      const hit = list.get(entry.account, r.recipient);
+      if (hit === null) {
+        rest.push(i);
+        continue;
+      }
+      const reply = `suppressed: ${r.recipient} is on the suppression list of account ${entry.account} (${hit.reason})`;
+      await this.o.spool.complete(entry.id, i, { status: 'failed', reply });
+      this.event(entry, i, 'suppressed', reply);
+      this.o.logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, outcome: 'suppressed' }, 'delivery');
+    }
+    return rest;
+  }
+
+  private async record(entry: SpoolEntry, i: number, out: RecipientOutcome, ms: number): Promise<void> {
+    const { spool, logger, queue } = this.o;
+    const r = entry.recipients[i]!;
+    const attempt = r.attempts + 1;
+    const base = { id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, ms, attempt };
+    if (out.status === 'deferred' && this.now() - entry.createdAt >= queue.maxAgeMs) {
+      const reply = `queue age exceeded; last reply: ${out.reply ?? 'none'}`;
+      await spool.complete(entry.id, i, { status: 'failed', reply });
+      this.event(entry, i, 'failed', reply, attempt, ms);
+      logger.info({ ...base, outcome: 'failed', reply: 'queue age exceeded' }, 'delivery');
+    } else if (out.status === 'deferred') {
+      const next = this.now() + this.backoff(r.attempts);
+      await spool.defer(entry.id, i, next, out.reply);
+      this.event(entry, i, 'deferred', out.reply, attempt, ms);
+      logger.info({ ...base, outcome: 'deferred', reply: out.reply, nextAttemptAt: new Date(next).toISOString() }, 'delivery');
+    } else {
+      await spool.complete(entry.id, i, out.reply === undefined ? { status: out.status } : { status: out.status, reply: out.reply });
+      this.event(entry, i, out.status, out.reply, attempt, ms);
+      logger.info({ ...base, outcome: out.status, reply: out.reply }, 'delivery');
+      if (out.status === 'failed' && out.reply !== undefined && HARD_BOUNCE.test(out.reply) && this.o.suppression) {
+        try {
+          await this.o.suppression.add(entry.account, r.recipient, out.reply, this.now());
+        } catch (err) {
+          logger.error({ ...base, err: (err as Error).message }, 'cannot add a hard bounce to the suppression list');
+        }
+      }
+    }
+  }
+
+  private event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number): void {
+    const sink = this.o.events;
+    if (!sink) return;
+    const e: RelayEvent = { type, time: this.now(), id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: entry.recipients[i]!.recipient };
+    if (reply !== undefined) e.reply = reply;
+    if (attempt !== undefined) e.attempt = attempt;
+    if (latencyMs !== undefined) e.latencyMs = latencyMs;
+    sink.append(e);
   }
 
   /** retryMinMs doubled per attempt, capped at retryMaxMs, with ±50% jitter so retries do not arrive in waves. */

@@ -1,0 +1,266 @@
+// The event log: one JSON line per recipient state change (SPEC §5), for stats, the admin event list and audits.
+//
+// Files `<dir>/events-<seq>.jsonl`, appended in batches: append() only buffers (bounded), one write + fdatasync
+// carries every event buffered meanwhile. A file is closed at maxFileBytes and the oldest files beyond maxFiles
+// are deleted (rotation). The spool, not this log, decides delivery: when the buffer is full an event is dropped
+// and counted (stats().dropped), never the sender held up.
+import * as nodeFs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import stringify from 'fast-json-stable-stringify';
+
+export const EVENT_TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** What a caller records. Absent fields are left out of the line. */
+export interface RelayEvent {
+  type: EventType;
+  /** When it happened, ms since the epoch; default now. */
+  time?: number;
+  /** The spool id of the message ("queued as <id>"); absent for a message rejected before it had one. */
+  id?: string;
+  account?: string;
+  tag?: string;
+  route?: string;
+  recipient?: string;
+  /** The upstream reply (delivered, deferred, failed), the reply we gave (accepted, rejected), or the reason (suppressed). */
+  reply?: string;
+  /** Delivery attempt number, from 1. */
+  attempt?: number;
+  /** How long the attempt took. */
+  latencyMs?: number;
+}
+
+/** An event as read back: time as an ISO 8601 string. */
+export interface StoredEvent extends Omit<RelayEvent, 'time'> {
+  time: string;
+}
+
+/** Anything that takes events: the EventLog, or a test's array. */
+export interface EventSink {
+  append(event: RelayEvent): boolean;
+}
+
+export interface EventLogOptions {
+  /** A file is rotated once it reaches this size; default 16 MiB. */
+  maxFileBytes?: number;
+  /** Files kept, the one being written included; default 16. */
+  maxFiles?: number;
+  /** Bytes buffered and not yet written before append() drops events; default 8 MiB. */
+  maxBufferBytes?: number;
+}
+
+export interface EventQuery {
+  /** Inclusive lower bound, ms since the epoch. */
+  from?: number;
+  /** Exclusive upper bound, ms since the epoch. */
+  to?: number;
+  account?: string;
+  tag?: string;
+  type?: EventType | readonly EventType[];
+  /** Compared without regard to case. */
+  recipient?: string;
+  /** From a previous page's `next`. */
+  cursor?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface EventPage {
+  /** Newest first. */
+  events: StoredEvent[];
+  /** Cursor of the next (older) page, or null when there is none. */
+  next: string | null;
+}
+
+export class EventQueryError extends Error {
+  constructor(field: string, reason: string) {
+    super(`event query ${field}: ${reason}`);
+    this.name = 'EventQueryError';
+  }
+}
+
+const FILE_PATTERN = /^events-(\d{8})\.jsonl$/;
+const fileName = (seq: number): string => `events-${String(seq).padStart(8, '0')}.jsonl`;
+
+export class EventLog implements EventSink {
+  private buffer: Buffer[] = [];
+  private bufferedBytes = 0;
+  private dropped = 0;
+  private writeErrors = 0;
+  private flushing: Promise<void> | null = null;
+  private scheduled = false;
+  private file: FileHandle | null = null;
+  private fileBytes = 0;
+  private closed = false;
+  private readonly maxFileBytes: number;
+  private readonly maxFiles: number;
+  private readonly maxBufferBytes: number;
+
+  private constructor(
+    private readonly dir: string,
+    private seqs: number[],
+    options: EventLogOptions,
+  ) {
+    this.maxFileBytes = options.maxFileBytes ?? 16 * 1024 * 1024;
+    this.maxFiles = Math.max(1, options.maxFiles ?? 16);
+    this.maxBufferBytes = options.maxBufferBytes ?? 8 * 1024 * 1024;
+  }
+
+  static async open(dir: string, options: EventLogOptions = {}): Promise<EventLog> {
+    await nodeFs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const seqs = (await nodeFs.readdir(dir))
+      .map((n) => FILE_PATTERN.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    const log = new EventLog(dir, seqs, options);
+    if (seqs.length === 0) seqs.push(1);
+    await log.openActive();
+    return log;
+  }
+
+  /** Buffers one event; false when it was dropped (buffer full, or the log closed). */
+  append(event: RelayEvent): boolean {
+    if (this.closed) return false;
+    const { time, ...rest } = event;
+    const line = Buffer.from(stringify({ ...rest, time: new Date(time ?? Date.now()).toISOString() }) + '\n', 'utf8');
+    if (this.bufferedBytes + line.length > this.maxBufferBytes) {
+      this.dropped++;
+      return false;
+    }
+    this.buffer.push(line);
+    this.bufferedBytes += line.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
+    return true;
+  }
+
+  /** Resolves when every event appended so far is written and fsynced. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length === 0) return;
+    this.flushing = this.writeBatch().finally(() => (this.flushing = null));
+    await this.flushing;
+  }
+
+  stats(): { dropped: number; writeErrors: number; bufferedBytes: number; files: number } {
+    return { dropped: this.dropped, writeErrors: this.writeErrors, bufferedBytes: this.bufferedBytes, files: this.seqs.length };
+  }
+
+  /** Events matching the query, newest first, one page at a time. */
+  async read(query: EventQuery = {}): Promise<EventPage> {
+    const limit = query.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new EventQueryError('limit', 'must be an integer from 1 to 1000');
+    const start = parseCursor(query.cursor);
+    const types = query.type === undefined ? null : new Set<string>(typeof query.type === 'string' ? [query.type] : query.type);
+    const recipient = query.recipient?.toLowerCase();
+    await this.flush();
+    const events: StoredEvent[] = [];
+    for (const seq of [...this.seqs].reverse()) {
+      if (start && seq > start.seq) continue;
+      let bytes: Buffer;
+      try {
+        bytes = await nodeFs.readFile(join(this.dir, fileName(seq)));
+      } catch {
+        continue; // rotated away meanwhile
+      }
+      let end = start && seq === start.seq ? Math.min(start.offset, bytes.length) : bytes.length;
+      while (end > 0) {
+        // The line ending at `end` (exclusive of its newline) starts after the previous newline.
+        const stop = bytes[end - 1] === 0x0a ? end - 1 : end;
+        const lineStart = bytes.lastIndexOf(0x0a, stop - 1) + 1;
+        const e = parseLine(bytes.toString('utf8', lineStart, stop));
+        end = lineStart;
+        if (e === null) continue;
+        const t = Date.parse(e.time);
+        if (query.from !== undefined && t < query.from) continue;
+        if (query.to !== undefined && t >= query.to) continue;
+        if (query.account !== undefined && e.account !== query.account) continue;
+        if (query.tag !== undefined && e.tag !== query.tag) continue;
+        if (types && !types.has(e.type)) continue;
+        if (recipient !== undefined && e.recipient?.toLowerCase() !== recipient) continue;
+        events.push(e);
+        if (events.length === limit) return { events, next: lineStart > 0 || seq !== this.seqs[0] ? `${seq}:${lineStart}` : null };
+      }
+    }
+    return { events, next: null };
+  }
+
+  /** Writes what is buffered and closes the file; later appends are dropped. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await this.file?.close().catch(() => undefined);
+    this.file = null;
+  }
+
+  private async openActive(): Promise<void> {
+    const seq = this.seqs[this.seqs.length - 1]!;
+    const path = join(this.dir, fileName(seq));
+    this.file = await nodeFs.open(path, 'a+', 0o600);
+    const { size } = await this.file.stat();
+    this.fileBytes = size;
+    if (size > 0) {
+      // A crash may have left half a line: cut it so the next line starts clean.
+      const last = Buffer.alloc(1);
+      await this.file.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) {
+        const bytes = await nodeFs.readFile(path);
+        this.fileBytes = bytes.lastIndexOf(0x0a) + 1;
+        await this.file.truncate(this.fileBytes);
+      }
+    }
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.buffer;
+    const bytes = this.bufferedBytes;
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    try {
+      if (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes) await this.rotate();
+      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
+      await this.file!.write(data, 0, data.length, null);
+      await this.file!.datasync();
+      this.fileBytes += data.length;
+    } catch {
+      // Lost with the disk (full, I/O error): counted, and the next batch tries again.
+      this.writeErrors++;
+      this.dropped += batch.length;
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    await this.file?.close();
+    this.file = null;
+    this.seqs.push(this.seqs[this.seqs.length - 1]! + 1);
+    await this.openActive();
+    while (this.seqs.length > this.maxFiles) {
+      const old = this.seqs.shift()!;
+      await nodeFs.unlink(join(this.dir, fileName(old))).catch(() => undefined);
+    }
+  }
+}
+
+function parseCursor(cursor: string | undefined): { seq: number; offset: number } | null {
+  if (cursor === undefined) return null;
+  const m = /^(\d{1,8}):(\d{1,12})$/.exec(cursor);
+  if (!m) throw new EventQueryError('cursor', `malformed: ${JSON.stringify(cursor)}`);
+  return { seq: Number(m[1]), offset: Number(m[2]) };
+}
+
+function parseLine(line: string): StoredEvent | null {
+  if (line === '') return null;
+  try {
+    const e = JSON.parse(line) as StoredEvent;
+    return typeof e.type === 'string' && typeof e.time === 'string' ? e : null;
+  } catch {
+    return null;
+  }
+}
