@@ -1,8 +1,9 @@
 // Streaming MIME parse: ours against mailparser (simpleParser) and postal-mime on the same messages, same run.
 import { simpleParser } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import PostalMime from 'postal-mime';
 import { opsPerSecond, type BenchContext, type BenchRow, type BenchSuite } from '../harness.js';
-import { parseMessageSync } from '../../src/mime/index.js';
+import { composeMessage, parseMessageSync } from '../../src/mime/index.js';
 
 /** Deterministic bytes (a 32-bit LCG), so every run parses the same messages. */
 function pseudoRandomBytes(n: number, seed: number): Buffer {
@@ -88,10 +89,42 @@ async function measure(label: string, msg: Buffer, ctx: BenchContext): Promise<B
   }));
 }
 
+/** The outbound side: one message per recipient, ours against nodemailer's MailComposer on the same input. */
+async function measureCompose(ctx: BenchContext): Promise<BenchRow> {
+  const html = `<html><body>\r\n${paragraphs(20 * 1024, 'Invoice')}</body></html>`;
+  const input = {
+    from: { name: 'Billing Dept', address: 'billing@example.com' },
+    to: { name: 'Zoë Ünïcode', address: 'zoe@example.org' },
+    replyTo: { name: 'Support', address: 'support@example.com' },
+    subject: 'Your invoice for November — 12,00 €',
+    html,
+  };
+  ctx.progress('mime: compose 20 KB HTML');
+  const ops = await opsPerSecond(
+    {
+      ours: () => composeMessage(input),
+      nodemailer: () => new MailComposer({ from: input.from, to: input.to, replyTo: input.replyTo, subject: input.subject, html }).compile().build(),
+    },
+    ctx,
+  );
+  return {
+    suite: 'mime',
+    name: 'compose 20 KB HTML message',
+    unit: 'ops/s',
+    ours: ops.ours ?? 0,
+    peer: { name: 'nodemailer MailComposer', value: ops.nodemailer ?? 0 },
+    higherIsBetter: true,
+  };
+}
+
 const suite: BenchSuite = {
   name: 'mime',
   async run(ctx) {
-    return [...(await measure('2 KB multipart/alternative', smallAlternative(), ctx)), ...(await measure('300 KB multipart/mixed + PDF', largeMixed(), ctx))];
+    return [
+      ...(await measure('2 KB multipart/alternative', smallAlternative(), ctx)),
+      ...(await measure('300 KB multipart/mixed + PDF', largeMixed(), ctx)),
+      await measureCompose(ctx),
+    ];
   },
 };
 

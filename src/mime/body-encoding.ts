@@ -2,41 +2,30 @@
 
 const HEX_UPPER = Buffer.from('0123456789ABCDEF', 'latin1');
 const CRLF_LENGTH = 2;
+/** Characters of encoded text before a soft line break: 75 plus "=" makes the 76 of RFC 2045 §6.7 rule 5. */
+const QP_LINE = 75;
 
-/** Bytes that quoted-printable must escape wherever they are: controls, "=", 8-bit. */
-const MUST_ESCAPE: Uint8Array = (() => {
+/** Bytes that quoted-printable writes as they are anywhere: printable ASCII except "=" (rule 2). */
+const LITERAL: Uint8Array = (() => {
   const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) t[i] = i === 0x3d || i >= 0x7f || (i < 0x20 && i !== 0x09) ? 1 : 0;
+  for (let i = 0x21; i <= 0x7e; i++) t[i] = i === 0x3d ? 0 : 1;
   return t;
 })();
 
 export function base64Length(n: number): number {
   const chars = Math.ceil(n / 3) * 4;
-  return chars + Math.ceil(chars / 76) * CRLF_LENGTH;
+  return chars + Math.max(0, Math.ceil(chars / 76) - 1) * CRLF_LENGTH;
 }
 
-/** Exact size of quotedPrintable(bytes) without building it: an upper bound is enough to choose, this is exact. */
-export function quotedPrintableLength(bytes: Buffer): number {
-  let total = 0;
-  let line = 0;
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) {
+/** Upper bound of the quoted-printable size, from the count of bytes that need escaping (one cheap pass). */
+export function quotedPrintableEstimate(bytes: Buffer): number {
+  let escaped = 0;
+  for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
-    if (c === 0x0d && i + 1 < n && bytes[i + 1] === 0x0a) {
-      total += line + CRLF_LENGTH;
-      line = 0;
-      i++;
-      continue;
-    }
-    let w = MUST_ESCAPE[c] === 1 ? 3 : 1;
-    if ((c === 0x20 || c === 0x09) && (i + 1 === n || (bytes[i + 1] === 0x0d && i + 2 < n && bytes[i + 2] === 0x0a))) w = 3;
-    if (line + w > 75) {
-      total += line + 1 + CRLF_LENGTH; // "=" soft break
-      line = 0;
-    }
-    line += w;
+    if (LITERAL[c] === 0 && c !== 0x20 && c !== 0x0d && c !== 0x0a) escaped++;
   }
-  return total + line;
+  const chars = bytes.length + 2 * escaped;
+  return chars + Math.ceil(chars / (QP_LINE - 2)) * 3;
 }
 
 /**
@@ -45,22 +34,39 @@ export function quotedPrintableLength(bytes: Buffer): number {
  */
 export function quotedPrintable(bytes: Buffer): Buffer {
   const n = bytes.length;
-  const out = Buffer.allocUnsafe(quotedPrintableLength(bytes));
+  // Worst case: every byte escaped, plus a soft break per 25 escapes.
+  const out = Buffer.allocUnsafe(3 * n + Math.ceil((3 * n) / (QP_LINE - 2)) * 3 + 3);
   let o = 0;
   let line = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i < n) {
     const c = bytes[i]!;
+    if (LITERAL[c] === 1) {
+      if (line === QP_LINE) {
+        out[o++] = 0x3d;
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        line = 0;
+      }
+      out[o++] = c;
+      line++;
+      i++;
+      continue;
+    }
     if (c === 0x0d && i + 1 < n && bytes[i + 1] === 0x0a) {
       out[o++] = 0x0d;
       out[o++] = 0x0a;
       line = 0;
-      i++;
+      i += 2;
       continue;
     }
-    let escape = MUST_ESCAPE[c] === 1;
-    if ((c === 0x20 || c === 0x09) && (i + 1 === n || (bytes[i + 1] === 0x0d && i + 2 < n && bytes[i + 2] === 0x0a))) escape = true;
+    let escape = true;
+    if (c === 0x20 || c === 0x09) {
+      const next = i + 1;
+      escape = next === n || (bytes[next] === 0x0d && next + 1 < n && bytes[next + 1] === 0x0a);
+    }
     const w = escape ? 3 : 1;
-    if (line + w > 75) {
+    if (line + w > QP_LINE) {
       out[o++] = 0x3d;
       out[o++] = 0x0d;
       out[o++] = 0x0a;
@@ -72,11 +78,12 @@ export function quotedPrintable(bytes: Buffer): Buffer {
       out[o++] = HEX_UPPER[c & 15]!;
     } else out[o++] = c;
     line += w;
+    i++;
   }
-  return o === out.length ? out : out.subarray(0, o);
+  return out.subarray(0, o);
 }
 
-/** Base64 in lines of 76 characters, CRLF-terminated except the last (RFC 2045 §6.8). */
+/** Base64 in lines of 76 characters, CRLF between lines (RFC 2045 §6.8). */
 export function base64Lines(bytes: Buffer): Buffer {
   const b64 = Buffer.from(bytes.toString('base64'), 'latin1');
   const lines = Math.ceil(b64.length / 76);
@@ -90,4 +97,13 @@ export function base64Lines(bytes: Buffer): Buffer {
     o += b64.copy(out, o, s, Math.min(s + 76, b64.length));
   }
   return out;
+}
+
+/** The smaller of the two encodings; quoted-printable is built only when it may win. */
+export function encodeHtmlBody(bytes: Buffer): { encoding: 'base64' | 'quoted-printable'; data: Buffer } {
+  const b64 = base64Length(bytes.length);
+  if (quotedPrintableEstimate(bytes) * 0.9 > b64) return { encoding: 'base64', data: base64Lines(bytes) };
+  const qp = quotedPrintable(bytes);
+  if (qp.length > b64) return { encoding: 'base64', data: base64Lines(bytes) };
+  return { encoding: 'quoted-printable', data: qp };
 }

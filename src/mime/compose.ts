@@ -2,7 +2,7 @@
 // CRLF line ends and every line within 998 octets. On the relay's hot path: one call per recipient.
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import { base64Length, base64Lines, quotedPrintable, quotedPrintableLength } from './body-encoding.js';
+import { encodeHtmlBody } from './body-encoding.js';
 import { mailboxValue, unstructuredValue } from './header-encoding.js';
 
 export interface ComposeMailbox {
@@ -63,8 +63,8 @@ export function composeMessage(input: ComposeInput): Buffer {
   // Text in canonical form has CRLF line breaks (RFC 2046 §4.1.1), whichever transfer encoding follows.
   const canonical = input.html.includes('\n') ? input.html.replace(CANONICAL_LINE_BREAK, '\r\n') : input.html;
   const body = Buffer.from(canonical, 'utf8');
-  const useBase64 = base64Length(body.length) < quotedPrintableLength(body);
-  const encoded = useBase64 ? base64Lines(body) : quotedPrintable(body);
+  const { encoding, data: encoded } = encodeHtmlBody(body);
+  const useBase64 = encoding === 'base64';
   // Quoted-printable not ending in a line break ends with a soft one, so the final CRLF adds nothing to the text.
   const tail = useBase64 || (body.length >= 2 && body[body.length - 2] === 0x0d && body[body.length - 1] === 0x0a) ? '' : '=';
 
