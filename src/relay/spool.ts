@@ -97,6 +97,12 @@ export interface SpoolOptions {
   maxPendingMessages?: number;
   /** A segment is closed for appends once it reaches this size; default 8 MiB. */
   segmentBytes?: number;
+  /**
+   * A closed segment whose pending records are at most a quarter of it is compacted (its pending messages
+   * copied forward) once it has been closed this long; default 60000. The wait spares messages that are
+   * about to be delivered anyway.
+   */
+  compactAfterMs?: number;
 }
 
 /** What open() found on disk. */
@@ -163,21 +169,33 @@ const FRAME_BYTES = 8;
 const KIND_MESSAGE = 0x4d; // 'M'
 const SEQ_DIGITS = 16;
 
+/** One recipient in a record: its body size and, in a compaction copy, its delivery state at copy time. */
+interface RecipientMeta {
+  recipient: string;
+  size: number;
+  status?: RecipientStatus;
+  attempts?: number;
+  at?: number;
+  reply?: string | null;
+}
+
 interface MessageMeta {
   v: 1;
   id: string;
+  /** Random per enqueue, kept by compaction copies: state records name it, so they never apply to another message that reused the id. */
+  uid: string;
   account: string;
   route: string;
   tag: string;
   from: string;
   createdAt: number;
   meta: Record<string, unknown> | null;
-  recipients: { recipient: string; size: number }[];
+  recipients: RecipientMeta[];
 }
 
 type StateRecord =
-  | { op: 'complete'; id: string; i: number; status: 'delivered' | 'failed'; reply: string | null }
-  | { op: 'defer'; id: string; i: number; at: number; attempts: number; reply: string | null };
+  | { op: 'complete'; id: string; u: string; i: number; status: 'delivered' | 'failed'; reply: string | null }
+  | { op: 'defer'; id: string; u: string; i: number; at: number; attempts: number; reply: string | null };
 
 function frame(payload: Buffer): Buffer {
   const head = Buffer.allocUnsafe(FRAME_BYTES);
@@ -186,21 +204,29 @@ function frame(payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-function encodeMessage(msg: SpoolMessage): Buffer {
+/** The framed record of a message; `states` (compaction copies) carries each recipient's delivery state. */
+function encodeMessage(msg: SpoolMessage, uid: string, states?: readonly SpoolRecipientState[]): Buffer {
   const meta: MessageMeta = {
     v: 1,
     id: msg.id,
+    uid,
     account: msg.account,
     route: msg.route,
     tag: msg.tag,
     from: msg.from,
     createdAt: msg.createdAt,
     meta: msg.meta ?? null,
-    recipients: msg.recipients.map((r) => ({ recipient: r.recipient, size: r.body.length })),
+    recipients: msg.recipients.map((r, i) => {
+      const s = states?.[i];
+      return s
+        ? { recipient: r.recipient, size: r.body.length, status: s.status, attempts: s.attempts, at: s.nextAttemptAt, reply: s.reply }
+        : { recipient: r.recipient, size: r.body.length };
+    }),
   };
   const metaBytes = Buffer.from(stringify(meta), 'utf8');
   const bodiesLength = msg.recipients.reduce((n, r) => n + r.body.length, 0);
   const payloadLength = 5 + metaBytes.length + bodiesLength;
+  // One buffer per record: the bodies are copied once, and a batch's writev stays a short list.
   const out = Buffer.allocUnsafe(FRAME_BYTES + payloadLength);
   let pos = FRAME_BYTES;
   out[pos++] = KIND_MESSAGE;
@@ -208,9 +234,8 @@ function encodeMessage(msg: SpoolMessage): Buffer {
   pos += 4;
   pos += metaBytes.copy(out, pos);
   for (const r of msg.recipients) pos += r.body.copy(out, pos);
-  const payload = out.subarray(FRAME_BYTES);
   out.writeUInt32BE(payloadLength, 0);
-  out.writeUInt32BE(crc32(payload), 4);
+  out.writeUInt32BE(crc32(out.subarray(FRAME_BYTES)), 4);
   return out;
 }
 
@@ -239,6 +264,10 @@ function scanRecords(buf: Buffer, magic: Buffer): { records: { offset: number; p
   return { records, validLength: pos };
 }
 
+function newUid(): string {
+  return randomBytes(8).toString('hex');
+}
+
 // ---------------------------------------------------------------- in-memory state
 
 interface Segment {
@@ -248,33 +277,42 @@ interface Segment {
   fh: FileHandle;
   /** Bytes of intact data in the .seg file. */
   size: number;
-  /** Messages in this segment with a pending recipient. */
+  /** Messages in this segment with a pending recipient, and the bytes of their records. */
   live: number;
+  liveBytes: number;
   stateFh: FileHandle | null;
   stateSize: number;
   /** Serialises state appends and the segment's removal. */
   chain: Promise<void>;
   removed: boolean;
+  compacting: boolean;
+  /** When appends to it stopped (ms since epoch); 0 for segments found at open. */
+  retiredAt: number;
 }
 
 interface Held {
   entry: SpoolEntry & { recipients: SpoolRecipientState[] };
+  uid: string;
   segment: Segment;
   /** Payload position and length in the segment file. */
   offset: number;
   length: number;
 }
 
+/** A record waiting for the next batch; `written` runs once it is durable, `failed` if the batch failed. */
 interface QueuedWrite {
-  msg: SpoolMessage;
   record: Buffer;
-  resolve(entry: SpoolEntry): void;
-  reject(err: unknown): void;
+  written(seg: Segment, payloadOffset: number): void;
+  failed(err: SpoolWriteError): void;
 }
 
 function errText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e?.code ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? err);
+}
+
+function pendingIn(h: Held): boolean {
+  return h.entry.recipients.some((r) => r.status === 'pending');
 }
 
 // ---------------------------------------------------------------- the spool
@@ -286,6 +324,7 @@ export class Spool {
   private readonly maxBytes: number;
   private readonly maxMessages: number;
   private readonly segmentBytes: number;
+  private readonly compactAfterMs: number;
   private readonly held = new Map<string, Held>();
   private readonly segments = new Map<number, Segment>();
   private active: Segment | null = null;
@@ -295,9 +334,12 @@ export class Spool {
   private queuedIds = new Set<string>();
   private queuedBytes = 0;
   private flushing: Promise<void> | null = null;
+  private readonly compactions = new Set<Promise<void>>();
   private closed = false;
   /** Batches written so far (one fdatasync each): lets the benchmark and tests observe group commit. */
   batches = 0;
+  /** Segments emptied by copying their last pending messages forward. */
+  compacted = 0;
 
   private constructor(dir: string, options: SpoolOptions, lastSeq: number, recovery: SpoolRecovery) {
     this.dir = dir;
@@ -305,6 +347,7 @@ export class Spool {
     this.maxBytes = options.maxPendingBytes ?? 1024 * 1024 * 1024;
     this.maxMessages = options.maxPendingMessages ?? 100_000;
     this.segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024;
+    this.compactAfterMs = options.compactAfterMs ?? 60_000;
     this.lastSeq = lastSeq;
     this.recovery = recovery;
   }
@@ -331,8 +374,9 @@ export class Spool {
     for (const seq of stateSeqs) {
       if (!seqs.includes(seq)) await fs.unlink(spool.statePathOf(seq));
     }
-    for (const seq of seqs) await spool.recoverSegment(seq, stateSeqs.has(seq));
+    await spool.recover(seqs, stateSeqs);
     recovery.messages = spool.held.size;
+    for (const seg of spool.segments.values()) spool.maybeCompact(seg);
     return spool;
   }
 
@@ -344,20 +388,53 @@ export class Spool {
     return join(this.dir, `${String(seq).padStart(SEQ_DIGITS, '0')}.state`);
   }
 
-  private async recoverSegment(seq: number, hasState: boolean): Promise<void> {
+  /**
+   * Rebuilds the held messages. A message may have copies in several segments (compaction copies forward):
+   * the newest copy wins. Completions count from every state file (a final outcome is final wherever it was
+   * written); deferrals only from the winning copy's own segment, where they follow the copy.
+   */
+  private async recover(seqs: readonly number[], stateSeqs: ReadonlySet<number>): Promise<void> {
+    const winners = new Map<string, Held>();
+    const loaded: Segment[] = [];
+    for (const seq of seqs) {
+      const { seg, records } = await this.loadSegment(seq);
+      loaded.push(seg);
+      for (const h of records) winners.set(h.entry.id, h);
+    }
+    for (const seg of loaded) {
+      if (stateSeqs.has(seg.seq)) await this.loadState(seg, winners);
+    }
+    for (const [id, h] of winners) {
+      if (!pendingIn(h)) continue;
+      this.held.set(id, h);
+      h.segment.live++;
+      h.segment.liveBytes += h.length + FRAME_BYTES;
+    }
+    for (const seg of loaded) {
+      this.segments.set(seg.seq, seg);
+      this.diskBytes += seg.size + seg.stateSize;
+    }
+    for (const seg of loaded) {
+      if (seg.live > 0) continue;
+      this.recovery.reclaimedSegments++;
+      await this.removeSegment(seg);
+    }
+  }
+
+  private async loadSegment(seq: number): Promise<{ seg: Segment; records: Held[] }> {
     const path = this.segPathOf(seq);
     const fh = await this.fs.open(path, 'r+');
     const buf = await fh.readFile();
     const { records, validLength } = scanRecords(buf, SEGMENT_MAGIC);
     const seg: Segment = {
-      seq, path, statePath: this.statePathOf(seq), fh, size: validLength, live: 0,
-      stateFh: null, stateSize: 0, chain: Promise.resolve(), removed: false,
+      seq, path, statePath: this.statePathOf(seq), fh, size: validLength, live: 0, liveBytes: 0,
+      stateFh: null, stateSize: 0, chain: Promise.resolve(), removed: false, compacting: false, retiredAt: 0,
     };
     if (validLength < buf.length) {
       this.recovery.tornBytes += buf.length - validLength;
       await fh.truncate(validLength);
     }
-    const mine = new Map<string, Held>();
+    const held: Held[] = [];
     for (const { offset, payload } of records) {
       let meta: MessageMeta;
       try {
@@ -365,56 +442,50 @@ export class Spool {
       } catch {
         continue; // An intact frame with an unreadable payload cannot come from this code; skip rather than stop.
       }
-      mine.set(meta.id, {
+      held.push({
         entry: {
           id: meta.id, account: meta.account, route: meta.route, tag: meta.tag, from: meta.from,
           createdAt: meta.createdAt, meta: meta.meta,
-          recipients: meta.recipients.map((r) => ({ recipient: r.recipient, size: r.size, status: 'pending', attempts: 0, nextAttemptAt: 0, reply: null })),
+          recipients: meta.recipients.map((r) => ({
+            recipient: r.recipient, size: r.size, status: r.status ?? 'pending', attempts: r.attempts ?? 0,
+            nextAttemptAt: r.at ?? 0, reply: r.reply ?? null,
+          })),
         },
-        segment: seg, offset, length: payload.length,
+        uid: meta.uid, segment: seg, offset, length: payload.length,
       });
     }
-    if (hasState) {
-      const sfh = await this.fs.open(seg.statePath, 'r+');
-      const sbuf = await sfh.readFile();
-      const state = scanRecords(sbuf, STATE_MAGIC);
-      if (state.validLength < sbuf.length) {
-        this.recovery.tornBytes += sbuf.length - state.validLength;
-        await sfh.truncate(state.validLength);
-      }
-      for (const { payload } of state.records) {
-        let rec: StateRecord;
-        try {
-          rec = JSON.parse(payload.toString('utf8')) as StateRecord;
-        } catch {
-          continue; // Ignoring a state record only means a recipient may be delivered again.
-        }
-        const r = mine.get(rec.id)?.entry.recipients[rec.i];
-        if (!r) continue;
-        if (rec.op === 'complete') {
-          r.status = rec.status;
-          r.reply = rec.reply;
-        } else if (r.status === 'pending') {
-          r.nextAttemptAt = rec.at;
-          r.attempts = rec.attempts;
-          r.reply = rec.reply;
-        }
-      }
-      // Closed rather than kept: appends reopen it in append mode, so they land at its (possibly cut) end.
-      await sfh.close();
-      seg.stateSize = state.validLength;
+    return { seg, records: held };
+  }
+
+  private async loadState(seg: Segment, winners: ReadonlyMap<string, Held>): Promise<void> {
+    const sfh = await this.fs.open(seg.statePath, 'r+');
+    const buf = await sfh.readFile();
+    const { records, validLength } = scanRecords(buf, STATE_MAGIC);
+    if (validLength < buf.length) {
+      this.recovery.tornBytes += buf.length - validLength;
+      await sfh.truncate(validLength);
     }
-    for (const [id, h] of mine) {
-      if (h.entry.recipients.some((r) => r.status === 'pending')) {
-        this.held.set(id, h);
-        seg.live++;
+    // Closed rather than kept: appends reopen it in append mode, so they land at its (possibly cut) end.
+    await sfh.close();
+    seg.stateSize = validLength;
+    for (const { payload } of records) {
+      let rec: StateRecord;
+      try {
+        rec = JSON.parse(payload.toString('utf8')) as StateRecord;
+      } catch {
+        continue; // Ignoring a state record only means a recipient may be delivered again.
       }
-    }
-    this.segments.set(seq, seg);
-    this.diskBytes += seg.size + seg.stateSize;
-    if (seg.live === 0) {
-      this.recovery.reclaimedSegments++;
-      await this.removeSegment(seg);
+      const h = winners.get(rec.id);
+      const r = h?.uid === rec.u ? h.entry.recipients[rec.i] : undefined;
+      if (!h || !r) continue;
+      if (rec.op === 'complete') {
+        r.status = rec.status;
+        r.reply = rec.reply;
+      } else if (r.status === 'pending' && h.segment === seg) {
+        r.nextAttemptAt = rec.at;
+        r.attempts = rec.attempts;
+        r.reply = rec.reply;
+      }
     }
   }
 
@@ -437,16 +508,44 @@ export class Spool {
     if (this.held.size + this.queuedIds.size + 1 > this.maxMessages) {
       return Promise.reject(new SpoolFullError(`${this.held.size + this.queuedIds.size} messages pending (max ${this.maxMessages})`));
     }
-    const record = encodeMessage(msg);
+    const uid = newUid();
+    const record = encodeMessage(msg, uid);
     if (this.diskBytes + this.queuedBytes + record.length > this.maxBytes) {
       return Promise.reject(new SpoolFullError(`${this.diskBytes + this.queuedBytes} bytes on disk, message needs ${record.length} (max ${this.maxBytes})`));
     }
     this.queuedIds.add(msg.id);
     this.queuedBytes += record.length;
+    // The reservation ends before the promise settles, so the caller's next step already sees it gone.
+    const release = (): void => {
+      this.queuedIds.delete(msg.id);
+      this.queuedBytes -= record.length;
+    };
     return new Promise<SpoolEntry>((resolve, reject) => {
-      this.queue.push({ msg, record, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
+      this.push({
+        record,
+        written: (seg, offset) => {
+          const entry = {
+            id: msg.id, account: msg.account, route: msg.route, tag: msg.tag, from: msg.from, createdAt: msg.createdAt,
+            meta: msg.meta ?? null,
+            recipients: msg.recipients.map((r) => ({ recipient: r.recipient, size: r.body.length, status: 'pending' as RecipientStatus, attempts: 0, nextAttemptAt: 0, reply: null })),
+          };
+          this.held.set(entry.id, { entry, uid, segment: seg, offset, length: record.length - FRAME_BYTES });
+          seg.live++;
+          seg.liveBytes += record.length;
+          release();
+          resolve(entry);
+        },
+        failed: (err) => {
+          release();
+          reject(err);
+        },
+      });
     });
+  }
+
+  private push(w: QueuedWrite): void {
+    this.queue.push(w);
+    if (!this.flushing) this.flushing = this.flushLoop();
   }
 
   private async flushLoop(): Promise<void> {
@@ -461,22 +560,13 @@ export class Spool {
     this.flushing = null;
   }
 
-  /** Ends a queued write's reservation; called before its promise settles so a caller's next step sees it gone. */
-  private release(w: QueuedWrite): void {
-    this.queuedIds.delete(w.msg.id);
-    this.queuedBytes -= w.record.length;
-  }
-
   private async writeBatch(batch: QueuedWrite[]): Promise<void> {
     let seg: Segment;
     try {
       seg = await this.activeSegment();
     } catch (err) {
       const error = new SpoolWriteError(`cannot create a segment in ${this.dir}: ${errText(err)}`, err);
-      for (const w of batch) {
-        this.release(w);
-        w.reject(error);
-      }
+      for (const w of batch) w.failed(error);
       return;
     }
     const start = seg.size;
@@ -503,10 +593,7 @@ export class Spool {
       }
       this.retire(seg);
       const error = new SpoolWriteError(errText(err), err);
-      for (const w of batch) {
-        this.release(w);
-        w.reject(error);
-      }
+      for (const w of batch) w.failed(error);
       return;
     }
     this.batches++;
@@ -514,16 +601,8 @@ export class Spool {
     this.diskBytes += total;
     let offset = start;
     for (const w of batch) {
-      const entry = {
-        id: w.msg.id, account: w.msg.account, route: w.msg.route, tag: w.msg.tag, from: w.msg.from,
-        createdAt: w.msg.createdAt, meta: w.msg.meta ?? null,
-        recipients: w.msg.recipients.map((r) => ({ recipient: r.recipient, size: r.body.length, status: 'pending' as RecipientStatus, attempts: 0, nextAttemptAt: 0, reply: null })),
-      };
-      this.held.set(entry.id, { entry, segment: seg, offset: offset + FRAME_BYTES, length: w.record.length - FRAME_BYTES });
-      seg.live++;
+      w.written(seg, offset + FRAME_BYTES);
       offset += w.record.length;
-      this.release(w);
-      w.resolve(entry);
     }
     if (seg.size >= this.segmentBytes) this.retire(seg);
   }
@@ -544,8 +623,8 @@ export class Spool {
       throw err;
     }
     const seg: Segment = {
-      seq, path, statePath: this.statePathOf(seq), fh, size: SEGMENT_MAGIC.length, live: 0,
-      stateFh: null, stateSize: 0, chain: Promise.resolve(), removed: false,
+      seq, path, statePath: this.statePathOf(seq), fh, size: SEGMENT_MAGIC.length, live: 0, liveBytes: 0,
+      stateFh: null, stateSize: 0, chain: Promise.resolve(), removed: false, compacting: false, retiredAt: 0,
     };
     this.segments.set(seq, seg);
     this.diskBytes += seg.size;
@@ -565,7 +644,9 @@ export class Spool {
   /** Stops appending to a segment; deletes it at once when nothing in it is pending. */
   private retire(seg: Segment): void {
     if (this.active === seg) this.active = null;
+    seg.retiredAt = Date.now();
     if (seg.live === 0) void this.scheduleRemoval(seg);
+    else this.maybeCompact(seg);
   }
 
   private scheduleRemoval(seg: Segment): Promise<void> {
@@ -585,6 +666,75 @@ export class Spool {
     await this.fs.unlink(seg.statePath).catch(() => undefined);
   }
 
+  // ------------------------------------------------------------ compaction
+
+  /**
+   * A segment no longer appended to is kept whole while any message in it is pending, so a few long-deferred
+   * messages could pin many segments' worth of disk. Once its pending records are at most a quarter of it,
+   * they are copied forward (through the same group commit) and the segment is deleted.
+   */
+  private maybeCompact(seg: Segment, now = false): void {
+    if (this.closed || seg.removed || seg.compacting || seg === this.active || seg.live === 0) return;
+    if (seg.liveBytes * 4 > seg.size || (!now && Date.now() - seg.retiredAt < this.compactAfterMs)) return;
+    const run = this.compact(seg).finally(() => this.compactions.delete(run));
+    this.compactions.add(run);
+  }
+
+  /** Compacts every segment that qualifies by size, however recently it was closed, and waits for it. */
+  async compactNow(): Promise<void> {
+    for (const seg of [...this.segments.values()]) this.maybeCompact(seg, true);
+    await Promise.all([...this.compactions]);
+  }
+
+  private async compact(seg: Segment): Promise<void> {
+    seg.compacting = true;
+    try {
+      const members = [...this.held.values()].filter((h) => h.segment === seg);
+      await Promise.all(members.map((h) => this.copyForward(h, seg)));
+      this.compacted++;
+    } catch {
+      // A failed copy leaves the message where it is; the segment is tried again at its next trigger.
+    } finally {
+      seg.compacting = false;
+    }
+    if (seg.live === 0 && !seg.removed && seg !== this.active) await this.scheduleRemoval(seg);
+  }
+
+  private async copyForward(h: Held, from: Segment): Promise<void> {
+    const msg = await this.read(h.entry.id);
+    const snapshot = h.entry.recipients.map((r) => ({ ...r }));
+    const record = encodeMessage(msg, h.uid, snapshot);
+    await new Promise<void>((resolve, reject) => {
+      this.push({
+        record,
+        written: (to, offset) => {
+          const current = this.held.get(h.entry.id) === h;
+          if (current && h.segment === from) {
+            h.segment = to;
+            h.offset = offset;
+            h.length = record.length - FRAME_BYTES;
+            from.live--;
+            from.liveBytes -= record.length;
+            to.live++;
+            to.liveBytes += record.length;
+          }
+          // Outcomes recorded while the copy was being written went to the old segment's state file, which is
+          // about to go: repeat them beside the copy (a finished message's copy must not come back pending).
+          h.entry.recipients.forEach((r, i) => {
+            const was = snapshot[i]!;
+            if (r.status !== 'pending' && was.status === 'pending') {
+              void this.appendState(to, { op: 'complete', id: h.entry.id, u: h.uid, i, status: r.status, reply: r.reply }).catch(() => undefined);
+            } else if (r.status === 'pending' && r.attempts !== was.attempts) {
+              void this.appendState(to, { op: 'defer', id: h.entry.id, u: h.uid, i, at: r.nextAttemptAt, attempts: r.attempts, reply: r.reply }).catch(() => undefined);
+            }
+          });
+          resolve();
+        },
+        failed: reject,
+      });
+    });
+  }
+
   // ------------------------------------------------------------ delivery side
 
   /** Every message with a pending recipient (those found at open, and those enqueued since). */
@@ -600,9 +750,19 @@ export class Spool {
   async read(id: string): Promise<SpoolMessage> {
     const h = this.held.get(id);
     if (!h) throw new SpoolUnknownMessageError(id);
-    const payload = Buffer.allocUnsafe(h.length);
-    const { bytesRead } = await h.segment.fh.read(payload, 0, h.length, h.offset);
-    if (bytesRead !== h.length) throw new Error(`spool segment ${h.segment.path} is shorter than its index (${id})`);
+    let payload: Buffer;
+    for (;;) {
+      const seg = h.segment;
+      try {
+        payload = Buffer.allocUnsafe(h.length);
+        const { bytesRead } = await seg.fh.read(payload, 0, h.length, h.offset);
+        if (bytesRead !== h.length) throw new Error(`spool segment ${seg.path} is shorter than its index (${id})`);
+        break;
+      } catch (err) {
+        // Compaction moved the message (and closed the old file) during the read: read the copy.
+        if (h.segment === seg) throw err;
+      }
+    }
     const { meta, bodiesAt } = decodeMeta(payload);
     let pos = bodiesAt;
     const recipients = meta.recipients.map((r) => {
@@ -622,14 +782,17 @@ export class Spool {
     r.status = outcome.status;
     r.reply = outcome.reply ?? null;
     try {
-      await this.appendState(h.segment, { op: 'complete', id, i: recipientIndex, status: outcome.status, reply: r.reply });
+      await this.appendState(h.segment, { op: 'complete', id, u: h.uid, i: recipientIndex, status: outcome.status, reply: r.reply });
     } finally {
       // Also after a failed append: memory is the truth while running. The held check makes concurrent
       // completions of the last recipients release the message once.
-      if (this.held.get(id) === h && h.entry.recipients.every((x) => x.status !== 'pending')) {
+      if (this.held.get(id) === h && !pendingIn(h)) {
         this.held.delete(id);
-        h.segment.live--;
-        if (h.segment.live === 0 && this.active !== h.segment) await this.scheduleRemoval(h.segment);
+        const seg = h.segment;
+        seg.live--;
+        seg.liveBytes -= h.length + FRAME_BYTES;
+        if (seg.live === 0 && this.active !== seg && !seg.compacting) await this.scheduleRemoval(seg);
+        else this.maybeCompact(seg);
       }
     }
   }
@@ -641,7 +804,8 @@ export class Spool {
     r.attempts++;
     r.nextAttemptAt = nextAttemptAt;
     r.reply = reply ?? null;
-    await this.appendState(h.segment, { op: 'defer', id, i: recipientIndex, at: nextAttemptAt, attempts: r.attempts, reply: r.reply });
+    await this.appendState(h.segment, { op: 'defer', id, u: h.uid, i: recipientIndex, at: nextAttemptAt, attempts: r.attempts, reply: r.reply });
+    this.maybeCompact(h.segment);
   }
 
   private recipientOf(id: string, index: number): { h: Held; r: SpoolRecipientState } {
@@ -693,9 +857,10 @@ export class Spool {
     return { messages: this.held.size, recipients, diskBytes: this.diskBytes, segments: this.segments.size };
   }
 
-  /** Waits for writes in flight, then closes every file. Later enqueue calls reject. */
+  /** Waits for compactions and writes in flight, then closes every file. Later enqueue calls reject. */
   async close(): Promise<void> {
     this.closed = true;
+    while (this.compactions.size > 0) await Promise.all([...this.compactions]);
     while (this.flushing) await this.flushing;
     for (const seg of [...this.segments.values()]) {
       await seg.chain;

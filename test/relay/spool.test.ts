@@ -224,6 +224,107 @@ test('full segments rotate and are deleted once all their messages are finished'
   assert.ok((await segmentFiles(dir)).length <= 1);
 });
 
+/** Fills segments of 16 KiB: `slow` first, then fillers that are all delivered, leaving `slow` alone in its segment. */
+async function pinnedSpool(dir: string, options: Parameters<typeof Spool.open>[1] = {}): Promise<Spool> {
+  const spool = await Spool.open(dir, { segmentBytes: 16384, ...options });
+  await spool.enqueue(message('slow', 2, 1000));
+  for (let i = 0; i < 20; i++) await spool.enqueue(message(`f${i}`, 1, 1000));
+  await spool.complete('slow', 1, { status: 'delivered', reply: '250 ok' });
+  await spool.defer('slow', 0, 1_700_000_900_000, '451 greylisted');
+  for (let i = 0; i < 20; i++) await spool.complete(`f${i}`, 0, { status: 'delivered' });
+  return spool;
+}
+
+test('a long-deferred message is copied forward so it no longer pins its segment', async () => {
+  const dir = await tempDir();
+  const spool = await pinnedSpool(dir);
+  const before = await spool.read('slow');
+  await spool.compactNow();
+  assert.ok(spool.compacted >= 1);
+  assert.ok(!(await segmentFiles(dir)).includes('0000000000000001.seg'), 'the first segment is gone');
+  assert.deepEqual(await spool.read('slow'), before);
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id), ['slow']);
+  const [r0, r1] = again.get('slow')!.recipients;
+  assert.deepEqual([r0?.status, r0?.attempts, r0?.nextAttemptAt, r0?.reply], ['pending', 1, 1_700_000_900_000, '451 greylisted']);
+  assert.deepEqual([r1?.status, r1?.reply], ['delivered', '250 ok']);
+  assert.deepEqual(await again.read('slow'), before);
+  await again.close();
+});
+
+test('with compactAfterMs 0 a pinned segment is compacted in the background as soon as it qualifies', async () => {
+  const dir = await tempDir();
+  const spool = await pinnedSpool(dir, { compactAfterMs: 0 });
+  await spool.close(); // waits for compactions in flight
+  assert.ok(!(await segmentFiles(dir)).includes('0000000000000001.seg'));
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id), ['slow']);
+  await again.close();
+});
+
+test('after a crash between the copy and the deletion of the old segment, the newest copy wins', async () => {
+  const dir = await tempDir();
+  const spool = await pinnedSpool(dir);
+  const saved = await Promise.all(['0000000000000001.seg', '0000000000000001.state'].map(async (n) => [n, await readFile(join(dir, n))] as const));
+  await spool.compactNow();
+  await spool.defer('slow', 0, 1_700_009_000_000, '451 again');
+  await spool.close();
+  for (const [n, data] of saved) await writeFile(join(dir, n), data); // as if the deletion never happened
+  const again = await Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.id), ['slow']);
+  assert.deepEqual([again.get('slow')!.recipients[0]!.attempts, again.get('slow')!.recipients[0]!.nextAttemptAt], [2, 1_700_009_000_000]);
+  await again.complete('slow', 0, { status: 'delivered' });
+  await again.close();
+  const third = await Spool.open(dir);
+  assert.equal(third.pending().length, 0);
+  await third.close();
+});
+
+test('a message finished while its copy is being written does not come back after a restart', async () => {
+  const dir = await tempDir();
+  let gate: { hit: () => void; open: Promise<void> } | null = null;
+  let release = (): void => undefined;
+  const hit = new Promise<void>((resolve) => {
+    gate = { hit: resolve, open: new Promise<void>((r) => (release = r)) };
+  });
+  const fs: SpoolFs = {
+    ...(fsp as unknown as SpoolFs),
+    async open(path, flags, mode) {
+      const fh = await fsp.open(path, flags, mode);
+      return new Proxy(fh, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop) as unknown;
+          if (prop === 'writev' && gate) {
+            const g = gate;
+            gate = null;
+            return async (bufs: Buffer[], pos: number) => {
+              g.hit();
+              await g.open;
+              return target.writev(bufs, pos);
+            };
+          }
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    },
+  };
+  const armed = gate;
+  gate = null;
+  const spool = await pinnedSpool(dir, { fs });
+  gate = armed;
+  const compaction = spool.compactNow();
+  await hit; // the copy of `slow` is being written
+  await spool.complete('slow', 0, { status: 'failed', reply: '550 gone' });
+  release();
+  await compaction;
+  assert.equal(spool.pending().length, 0);
+  await spool.close();
+  const again = await Spool.open(dir);
+  assert.equal(again.pending().length, 0, 'the copy carries the outcome recorded meanwhile');
+  await again.close();
+});
+
 test('an ENOSPC during the write rejects with SpoolWriteError 451 4.3.0, keeps nothing, and the spool recovers', async () => {
   const dir = await tempDir();
   const fail: { writev?: string } = {};
