@@ -14,8 +14,13 @@
 // State payload: JSON {op:"complete"|"defer", id, i, ...}.
 //
 // State records are written but not fsynced: a kill -9 keeps them (page cache), and a power loss that drops one
-// only re-delivers that recipient (at least once, never zero times). A segment is deleted when none of its
-// messages has a pending recipient and it is no longer the one being appended to.
+// only re-delivers that recipient (at least once, never zero times). State records name the message's uid (random
+// per enqueue), so they never apply to another message that reused an id.
+//
+// A segment is deleted when none of its messages has a pending recipient and it is no longer the one being
+// appended to. Compaction keeps a few long-deferred messages from pinning whole segments: once a closed segment's
+// pending records are at most a quarter of it, they are copied forward (with their delivery state, through the
+// same group commit) and the segment is deleted. At open, the newest copy of a message wins.
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
