@@ -31,8 +31,8 @@ export interface SmtpServerUpstreamOptions {
   rcpt?(address: string, n: number): ScriptedReply | null;
   /** Refuse the message at the final dot. */
   data?(message: ReceivedMessage, n: number): ScriptedReply | null;
-  /** Delay before answering RCPT, in ms (answers never come when the server closes first). */
-  rcptDelayMs?: number;
+  /** Delay before answering RCPT, in ms (n as for rcpt; answers never come when the server closes first). */
+  rcptDelayMs?: number | ((address: string, n: number) => number);
   /** Cut the connection once this many bytes of DATA arrived, the first `dropTimes` messages (default 1). */
   dropDuringData?: { afterBytes: number; times?: number };
 }
@@ -78,26 +78,31 @@ export async function startSmtpServerUpstream(o: SmtpServerUpstreamOptions = {})
         const r = o.rcpt?.(address.address, n) ?? null;
         cb(r ? refusal(r) : null);
       };
-      if (!o.rcptDelayMs) return answer();
+      const delay = typeof o.rcptDelayMs === 'function' ? o.rcptDelayMs(address.address, n) : (o.rcptDelayMs ?? 0);
+      if (delay <= 0) return answer();
       const t = setTimeout(() => {
         timers.delete(t);
         answer();
-      }, o.rcptDelayMs);
+      }, delay);
       timers.add(t);
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       let bytes = 0;
       const drop = o.dropDuringData && drops < (o.dropDuringData.times ?? 1) ? o.dropDuringData : null;
+      let cut = false;
       stream.on('data', (c: Buffer) => {
         chunks.push(c);
         bytes += c.length;
-        if (drop && bytes >= drop.afterBytes) {
+        if (drop && !cut && bytes >= drop.afterBytes) {
           drops++;
+          cut = true;
           connectionOf(server, session)?.destroy();
         }
       });
       stream.on('end', () => {
+        // A cut connection never got its 250: the message was not accepted.
+        if (cut) return cb(refusal({ code: 421, text: 'connection lost' }));
         const message: ReceivedMessage = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
