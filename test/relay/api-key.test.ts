@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { ApiKeyIndex, generateApiKey, hashApiKey } from '../../src/relay/api-key.js';
 import { API_KEY_HASH_PATTERN } from '../../src/relay/config.js';
 import type { AccountConfig } from '../../src/relay/config.js';
@@ -46,4 +47,13 @@ test('ApiKeyIndex returns null for unknown, empty, near-miss and non-ASCII keys'
 test('ApiKeyIndex refuses a malformed hash in an account', () => {
   const bad = { ...account('a', []), apiKeys: ['sha256:1234'] };
   assert.throws(() => new ApiKeyIndex([bad]), /64 hex digits/);
+});
+
+test('txrelay keygen prints a new key and the hash to put in the configuration', () => {
+  const url = new URL('../../src/relay/api-key.js', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { keygenMain } from ${JSON.stringify(url)}; process.exitCode = await keygenMain([]);`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const m = /^key: {2}(txr_[A-Za-z0-9_-]{43})\nhash: (sha256:[0-9a-f]{64})\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.equal(m[2], hashApiKey(m[1]!));
 });

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { ConfigError, DEFAULT_LIMITS, DEFAULT_QUEUE, loadConfig, validateConfig } from '../../src/relay/config.js';
 import { embeddedDefaultConfig } from '../../src/relay/config-default.js';
 import { ApiKeyIndex, hashApiKey } from '../../src/relay/api-key.js';
@@ -220,4 +221,17 @@ test('the embedded default has three ports, a demo account with a file route, an
   const second = await embeddedDefaultConfig(dir);
   assert.equal(second.demoKeyCreated, false);
   assert.equal(second.demoKey, first.demoKey);
+});
+
+test('txrelay check-config prints ok for a valid file, and every issue with exit code 1 for a bad one', async () => {
+  const url = new URL('../../src/relay/config.js', import.meta.url).href;
+  const run = (file: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', `import { checkConfigMain } from ${JSON.stringify(url)}; process.exitCode = await checkConfigMain([${JSON.stringify(file)}]);`], { encoding: 'utf8' });
+  const good = run(fileURLToPath(new URL('../../../examples/relay.json', import.meta.url)));
+  assert.deepEqual([good.status, good.stdout], [0, 'ok\n']);
+  const dir = await tempDir();
+  await writeFile(join(dir, 'bad.json'), JSON.stringify({ listeners: [{ port: -1 }], accounts: [{ id: 'a', apiKeys: [], routes: {} }] }));
+  const bad = run(join(dir, 'bad.json'));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /^invalid configuration .*bad\.json:\n {2}\$\.listeners\[0\]\.port: must be between 0 and 65535, got -1\n {2}\$\.accounts\[0\]\.routes: must define at least one route\n$/);
 });
