@@ -25,21 +25,31 @@ function utf8Length(c: number): number {
   return c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 4 : 3;
 }
 
-/** Encodes text as B-encoded words of at most 75 characters, split between characters, never inside one. */
-export function encodedWords(s: string): string[] {
+/** UTF-8 bytes that fit one encoded word of at most `chars` characters. */
+function wordBytes(chars: number): number {
+  return Math.max(3, ((Math.min(chars, MAX_ENCODED_WORD) - PREFIX.length - 2) >> 2) * 3);
+}
+
+/**
+ * Encodes text as B-encoded words of at most 75 characters, split between characters, never inside one.
+ * `firstRoom`: characters left on the first line, so the first word can end it within 78.
+ */
+export function encodedWords(s: string, firstRoom = MAX_ENCODED_WORD): string[] {
   const words: string[] = [];
   let start = 0;
   let bytes = 0;
   let i = 0;
+  let limit = wordBytes(firstRoom);
   while (i < s.length) {
     const c = s.charCodeAt(i);
     const isPair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
     const n = isPair ? 4 : c >= 0xd800 && c <= 0xdfff ? 3 : utf8Length(c);
     const units = isPair ? 2 : 1;
-    if (bytes + n > MAX_WORD_BYTES && bytes > 0) {
+    if (bytes + n > limit && bytes > 0) {
       words.push(PREFIX + Buffer.from(s.slice(start, i), 'utf8').toString('base64') + '?=');
       start = i;
       bytes = 0;
+      limit = MAX_WORD_BYTES;
     }
     bytes += n;
     i += units;
@@ -77,7 +87,7 @@ export function unstructuredValue(fieldName: string, s: string): string {
     for (const w of words) if (w.length > longest) longest = w.length;
     if (longest <= MAX_PLAIN_WORD) return foldTokens(fieldLength, words);
   }
-  return foldTokens(fieldLength, encodedWords(s));
+  return foldTokens(fieldLength, encodedWords(s, 78 - fieldLength));
 }
 
 /** RFC 5322 §3.2.3 atext, plus space: a phrase of such words needs no quoting. */
@@ -94,17 +104,17 @@ function isAtextPhrase(s: string): boolean {
 }
 
 /** A display name as a phrase: atoms, a quoted string, or encoded words (RFC 2047 §5 (3)). */
-export function displayNameTokens(name: string): string[] {
+export function displayNameTokens(name: string, firstRoom = MAX_ENCODED_WORD): string[] {
   if (isPlainAscii(name) && !name.includes('\t') && name.length <= MAX_PLAIN_WORD) {
     if (isAtextPhrase(name) && !name.includes('=?')) return name.split(' ');
     return ['"' + name.replace(/[\\"]/g, '\\$&') + '"'];
   }
-  return encodedWords(name);
+  return encodedWords(name, firstRoom);
 }
 
 /** An address field value: "Name" <address>, or the bare address; folded between words. */
 export function mailboxValue(fieldName: string, name: string | null | undefined, address: string): string {
   const addr = '<' + address + '>';
   if (!name) return addr;
-  return foldTokens(fieldName.length + 2, [...displayNameTokens(name), addr]);
+  return foldTokens(fieldName.length + 2, [...displayNameTokens(name, 78 - fieldName.length - 2), addr]);
 }

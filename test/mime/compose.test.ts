@@ -125,3 +125,17 @@ test('reads back exactly what went in, with mailparser, postal-mime and our pars
     { numRuns: 150, seed: 42 },
   );
 });
+
+test('folds a long non-ASCII subject into encoded words on lines of at most 78 characters', () => {
+  const subject = 'Ünïcödé sübjéct ' + '€'.repeat(80) + ' 😀 end';
+  const msg = composeMessage({ ...base, subject });
+  const head = msg.toString('utf8').split('\r\n\r\n')[0]!.split('\r\n');
+  const at = head.findIndex((l) => l.startsWith('Subject:'));
+  let k = at;
+  do {
+    assert.ok(head[k]!.length <= 78, `${head[k]!.length}: ${head[k]}`);
+    k++;
+  } while (head[k]!.startsWith(' '));
+  assert.ok(k - at > 2, 'folded over several lines');
+  assert.equal(parseMessageSync(msg).headers.subject, subject);
+});
