@@ -264,3 +264,31 @@ function parseLine(line: string): StoredEvent | null {
     return null;
   }
 }
+
+/** The accept path, after the 250: one `accepted` event per recipient, with the reply we gave. */
+export function recordAccepted(
+  sink: EventSink,
+  message: { id: string; account: string; tag: string; route: string; recipients: readonly { recipient: string }[] },
+  reply: string,
+  time: number = Date.now(),
+): void {
+  for (const r of message.recipients) {
+    sink.append({ type: 'accepted', time, id: message.id, account: message.account, tag: message.tag, route: message.route, recipient: r.recipient, reply });
+  }
+}
+
+/** The accept path, when it refuses a message at SMTP: one `rejected` event per RCPT address, with the reply we gave. */
+export function recordRejected(
+  sink: EventSink,
+  message: { account?: string | null; tag?: string | null; route?: string | null; recipients: readonly string[] },
+  reply: string,
+  time: number = Date.now(),
+): void {
+  for (const recipient of message.recipients) {
+    const e: RelayEvent = { type: 'rejected', time, recipient, reply };
+    if (message.account) e.account = message.account;
+    if (message.tag) e.tag = message.tag;
+    if (message.route) e.route = message.route;
+    sink.append(e);
+  }
+}
