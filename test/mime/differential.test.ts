@@ -6,7 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { simpleParser } from 'mailparser';
 import PostalMime from 'postal-mime';
-import { parseMessageSync, type ParsedMessage } from '../../src/mime/index.js';
+import { MessageParser, parseMessageSync, type ParsedMessage } from '../../src/mime/index.js';
 import { lf } from './corpus-files.js';
 
 // Readers trim and collapse header whitespace and drop control characters, so generated header text avoids them.
@@ -202,6 +202,14 @@ test('agrees with mailparser and postal-mime on MimeNode trees with charsets and
       build(tree, root, false, 0);
       const raw = await root.build();
       const r = await readAll(raw);
+      // The same message in uneven chunks reads the same.
+      const chunked = new MessageParser();
+      for (let at = 0, k = 0; at < raw.length; k++) {
+        const n = 1 + ((k * 7919) % 97);
+        chunked.write(raw.subarray(at, at + n));
+        at += n;
+      }
+      assert.deepEqual(chunked.end(), r.ours, 'chunked parse');
       const want = findHtml(tree).text.replace(/\n$/, '');
       // A body's own final line break is indistinguishable from the one before a delimiter once encoded.
       assert.equal(trimEnd(r.ours.html), want, 'ours html');
