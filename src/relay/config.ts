@@ -1,6 +1,6 @@
 // The relay's JSON configuration: its types, the validator that reports every problem at once, and `check-config`.
 // validateConfig applies every default, so consumers read complete objects and never re-check a field.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
@@ -389,7 +389,7 @@ function readableFile(path: string): string | null {
   try {
     const st = statSync(path);
     if (!st.isFile()) return `${path} is not a regular file`;
-    readFileSync(path, { flag: 'r' }).subarray(0, 0);
+    closeSync(openSync(path, 'r'));
     return null;
   } catch (err) {
     return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
@@ -420,15 +420,16 @@ function readListeners(r: FieldReader): ListenerConfig[] {
   }
   if (raw.length === 0) r.fail('listeners', 'must list at least one listener');
   const out: ListenerConfig[] = [];
-  const seen = new Map<number, number>();
+  const indexOf: number[] = []; // position in the file of each listener in `out`
   raw.forEach((item: unknown, i) => {
     const lr = FieldReader.of(r.issues, pathOf(r.at('listeners'), i), item, ['port', 'host', 'authBeforeTls', 'proxyProtocol']);
     if (!lr) return;
     const port = lr.int('port', 0, 65535);
     const host = lr.string('host', '0.0.0.0');
     if (isIP(host) === 0 && host !== 'localhost') lr.fail('host', `must be an IP address or "localhost", got ${JSON.stringify(host)}`);
-    if (port !== 0 && seen.has(port)) lr.fail('port', `duplicate port ${port} (also used by $.listeners[${seen.get(port)}])`);
-    else seen.set(port, i);
+    // The same port on two specific addresses is fine; on the same address, or beside a wildcard, it cannot bind.
+    const clash = out.findIndex((l) => port !== 0 && l.port === port && (l.host === host || isWildcard(l.host) || isWildcard(host)));
+    if (clash >= 0) lr.fail('port', `duplicate port ${port} (also used by $.listeners[${indexOf[clash]}])`);
     let proxyProtocol: ListenerConfig['proxyProtocol'] = null;
     const pr = lr.child('proxyProtocol', ['trusted']);
     if (pr) {
@@ -437,8 +438,13 @@ function readListeners(r: FieldReader): ListenerConfig[] {
       proxyProtocol = { trusted: trusted ?? [] };
     }
     out.push({ port, host, authBeforeTls: lr.bool('authBeforeTls', false), proxyProtocol });
+    indexOf.push(i);
   });
   return out;
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
 }
 
 export function defaultListener(port: number): ListenerConfig {

@@ -134,6 +134,14 @@ test('refuses duplicate ports, account ids and API key hashes shared across acco
   assert.match(errors.find((e) => e.path === '$.accounts[2].apiKeys[0]')!.message, /also \$\.accounts\[0\]\.apiKeys\[0\]/);
 });
 
+test('the same port may serve two specific addresses, but not beside a wildcard on that port', () => {
+  const withListeners = (listeners: unknown[]): string[] => paths({ ...minimal(), listeners });
+  assert.deepEqual(withListeners([{ port: 25, host: '127.0.0.1' }, { port: 25, host: '192.0.2.1' }]), []);
+  assert.deepEqual(withListeners([{ port: 25, host: '127.0.0.1' }, { port: 25 }]), ['$.listeners[1].port']);
+  assert.deepEqual(withListeners(['junk', { port: 25, host: '::' }, { port: 25, host: '::1' }]), ['$.listeners[0]', '$.listeners[2].port']);
+  assert.match(validateConfig({ ...minimal(), listeners: ['junk', { port: 25 }, { port: 25 }] }, '/').errors[1]!.message, /also used by \$\.listeners\[1\]/);
+});
+
 test('requires accounts with API keys and routes, and an smtp route host', () => {
   assert.deepEqual(paths({}), ['$.accounts']);
   assert.deepEqual(paths({ accounts: [] }), ['$.accounts']);
