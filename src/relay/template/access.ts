@@ -73,13 +73,8 @@ export function getItem(st: RenderState, obj: unknown, key: unknown): unknown {
   } else if (isMapping(obj)) {
     const v = mappingLookup(obj as Map<unknown, unknown>, key);
     if (v !== undefined) return v;
-  } else if (obj instanceof LoopContext || obj instanceof Namespace) {
-    // fall through to attribute lookup
   }
-  if (typeof key === 'string') {
-    if (obj instanceof LoopContext || obj instanceof Namespace || pythonMethod(st, obj, key) !== null) return getAttribute(st, obj, key);
-    return st.undefined(`'${objectDescription(obj)}' has no attribute '${key}'`);
-  }
+  if (typeof key === 'string') return getAttribute(st, obj, key);
   return st.undefined(`'${objectDescription(obj)}' has no element ${toStr(key)}`);
 }
 

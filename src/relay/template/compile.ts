@@ -16,6 +16,7 @@ import {
   Undefined,
   isNumber,
   isTuple,
+  toNumber,
   iterate,
   makeTuple,
   pyCompare,
@@ -413,6 +414,12 @@ class Compiler {
         const l = this.expr(e.left);
         const r = this.expr(e.right);
         const op = e.op;
+        const folded = op === '**' ? foldConstant(e.left) : undefined;
+        if (folded !== undefined && isNumber(folded) && toNumber(folded) < 0 && foldConstant(e.right) === undefined) {
+          // Jinja2 writes a folded negative constant into Python source as `-3 ** x`, which Python reads as -(3 ** x).
+          const magnitude = negate(folded, false);
+          return this.at(e, (st, sc) => negate(binary(st, '**', magnitude, r(st, sc)), false));
+        }
         return this.at(e, (st, sc) => binary(st, op, l(st, sc), r(st, sc)));
       }
       case 'concat': {
@@ -500,6 +507,27 @@ class Compiler {
       }
     }
   }
+}
+
+const FOLD_STATE = new RenderState({}, false, false, { maxOutputBytes: 1 << 20, maxLoopIterations: 0, maxRangeSize: 0, maxStringRepeat: 1 << 20, maxNestingDepth: 0, maxRenderMs: 0 });
+
+/** The value of a constant number expression (Jinja2's compile-time folding), or undefined. */
+function foldConstant(e: Expr): unknown {
+  try {
+    if (e.type === 'const') return isNumber(e.value) ? e.value : undefined;
+    if (e.type === 'neg' || e.type === 'pos') {
+      const v = foldConstant(e.operand);
+      return v === undefined ? undefined : negate(v, e.type === 'pos');
+    }
+    if (e.type === 'binary') {
+      const a = foldConstant(e.left);
+      const b = foldConstant(e.right);
+      return a === undefined || b === undefined ? undefined : binary(FOLD_STATE, e.op, a, b);
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
 }
 
 function compare(op: string, a: unknown, b: unknown): boolean {

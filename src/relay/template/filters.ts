@@ -119,6 +119,13 @@ function sortKeyGetter(st: RenderState, attribute: unknown, caseSensitive: boole
   return (x) => lowerIfString(g(x), caseSensitive);
 }
 
+/** Filters that call str methods directly in Jinja2 (no soft_str) fail on other types, Undefined included. */
+function requireText(v: unknown, filter: string): string {
+  if (v instanceof Undefined) v.fail();
+  if (!isString(v)) throw new RenderFailure(`${filter} needs a string, got ${typeName(v)}`);
+  return toStr(v);
+}
+
 function listOf(v: unknown): unknown[] {
   return iterate(v);
 }
@@ -134,15 +141,13 @@ FILTERS.set('format', (st, v, args, kwargs) => {
 define(['upper'], [], (_st, v) => sameKind(v, toStr(v).toUpperCase()));
 define(['lower'], [], (_st, v) => sameKind(v, toStr(v).toLowerCase()));
 define(['capitalize'], [], (_st, v) => sameKind(v, pyCapitalize(toStr(v))));
+// Jinja2 joins the words with a plain '' so the result is a str even for Markup input.
 define(['title'], [], (_st, v) =>
-  sameKind(
-    v,
-    toStr(v)
-      .split(/([-\s({[<]+)/)
-      .filter((p) => p !== '')
-      .map((p) => p[0]!.toUpperCase() + p.slice(1).toLowerCase())
-      .join(''),
-  ),
+  toStr(v)
+    .split(/([-\s({[<]+)/)
+    .filter((p) => p !== '')
+    .map((p) => p[0]!.toUpperCase() + p.slice(1).toLowerCase())
+    .join(''),
 );
 define(['trim'], ['chars'], (_st, v, [chars]) => sameKind(v, pyStrip(toStr(v), strOrNull(chars), true, true)));
 define(['escape', 'e'], [], (_st, v) => escapeValue(v));
@@ -178,18 +183,22 @@ define(['replace'], ['old', 'new', 'count'], (st, v, [oldArg, newArg, count]) =>
   return pyReplace(st, toStr(v), toStr(oldArg), toStr(newArg), n);
 });
 define(['truncate'], ['length', 'killwords', 'end', 'leeway'], (_st, v, [len, killwords, end, leeway]) => {
-  const s = toStr(v);
+  if (v instanceof Undefined && !v.strict) return v;
   const max = intArg(len, 'length', 255);
   const ending = end === undefined ? '...' : toStr(end);
   const slack = intArg(leeway, 'leeway', 5);
+  // Jinja2 only measures a non-string; a short list comes back unchanged.
+  if (Array.isArray(v) && v.length <= max + slack) return v;
+  const s = requireText(v, 'truncate');
   if (max < ending.length) throw new RenderFailure(`expected length >= ${ending.length}, got ${max}`);
   if (slack < 0) throw new RenderFailure(`expected leeway >= 0, got ${slack}`);
   const chars = strChars(s);
-  if (chars.length <= max + slack) return s;
+  if (chars.length <= max + slack) return v;
   const head = chars.slice(0, max - ending.length).join('');
-  if (boolArg(killwords, false)) return head + ending;
   const cut = head.lastIndexOf(' ');
-  return (cut >= 0 ? head.slice(0, cut) : head) + ending;
+  const kept = boolArg(killwords, false) || cut < 0 ? head : head.slice(0, cut);
+  // Markup + str escapes the str, as markupsafe does.
+  return v instanceof Markup ? new Markup(kept + escapeHtml(ending)) : kept + ending;
 });
 define(['wordcount'], [], (_st, v) => (toStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length);
 define(['center'], ['width'], (st, v, [w]) => {
@@ -197,14 +206,14 @@ define(['center'], ['width'], (st, v, [w]) => {
   const width = intArg(w, 'width', 80);
   st.checkSize(width, 'center() result');
   const n = strChars(s).length;
-  if (width <= n) return s;
+  if (width <= n) return softStr(v);
   const marg = width - n;
   const left = Math.floor(marg / 2) + (marg & width & 1);
-  return ' '.repeat(left) + s + ' '.repeat(marg - left);
+  return sameKind(v, ' '.repeat(left) + s + ' '.repeat(marg - left));
 });
 define(['indent'], ['width', 'first', 'blank'], (st, v, [w, first, blank]) => {
   const indention = typeof w === 'string' ? w : w instanceof Markup ? w.value : ' '.repeat(intArg(w, 'width', 4));
-  const lines = splitLines(toStr(v) + '\n');
+  const lines = splitLines(requireText(v, 'indent') + '\n');
   let out: string;
   if (boolArg(blank, false)) out = lines.join('\n' + indention);
   else {
@@ -219,13 +228,19 @@ define(['wordwrap'], ['width', 'break_long_words', 'wrapstring', 'break_on_hyphe
   const width = intArg(w, 'width', 79);
   if (width <= 0) throw new RenderFailure(`invalid width ${width} (must be > 0)`);
   const sep = wrapstring === undefined || wrapstring === null ? '\n' : toStr(wrapstring);
-  return splitLines(toStr(v))
+  return splitLines(requireText(v, 'wordwrap'))
     .map((line) => wrapLine(line, width, boolArg(breakLong, true), boolArg(breakHyphens, true)).join(sep))
     .join(sep);
 });
 define(['urlencode'], [], (_st, v) => {
   if (isString(v) || !(Array.isArray(v) || isMapping(v))) return urlQuote(toStr(v), false);
-  const pairs = isMapping(v) ? mappingEntries(v as Map<unknown, unknown>) : (v as unknown[]).map((p) => iterate(p) as [unknown, unknown]);
+  const pairs = isMapping(v)
+    ? mappingEntries(v as Map<unknown, unknown>)
+    : (v as unknown[]).map((p) => {
+        const kv = iterate(p);
+        if (kv.length !== 2) throw new RenderFailure(`not enough values to unpack (expected 2, got ${kv.length})`);
+        return kv as [unknown, unknown];
+      });
   return pairs.map(([k, x]) => `${urlQuote(toStr(k), true)}=${urlQuote(toStr(x), true)}`).join('&');
 });
 define(['tojson'], ['indent'], (_st, v, [indent]) => {
@@ -333,7 +348,9 @@ define(['first'], [], (st, v) => {
 });
 define(['last'], [], (st, v) => {
   const items = listOf(v);
-  return items.length > 0 ? items[items.length - 1] : st.undefined('No last item, sequence was empty.');
+  if (items.length === 0) return st.undefined('No last item, sequence was empty.');
+  // Jinja2 reads the last item through reversed(), i.e. indexing, and indexing a Markup gives Markup.
+  return v instanceof Markup ? new Markup(items[items.length - 1] as string) : items[items.length - 1];
 });
 define(['reverse'], [], (_st, v) => {
   if (isString(v)) return sameKind(v, strChars(toStr(v)).reverse().join(''));
@@ -525,51 +542,48 @@ function splitLines(s: string): string[] {
   return parts;
 }
 
-/** A greedy wrap close to textwrap.wrap with drop_whitespace, no tab expansion. */
+// textwrap's chunking: whitespace runs, and words that may break after a hyphen between letters.
+const WS = '[ \\t\\n\\r\\f\\v]';
+const LT = '[\\p{L}\\p{M}_]';
+const WP = "[\\p{L}\\p{M}\\p{N}_!\"'&.,?]";
+const WORD_SEPARATOR = new RegExp(
+  `(${WS}+|(?<=${WP})-{2,}(?=[\\p{L}\\p{N}_])|[^ \\t\\n\\r\\f\\v]+?(?:-(?:(?<=${LT}{2}-)|(?<=${LT}-${LT}-))(?=${LT}-?${LT})|(?=${WS}|$)|(?<=${WP})(?=-{2,}[\\p{L}\\p{N}_])))`,
+  'u',
+);
+const WHITESPACE_SEPARATOR = new RegExp(`(${WS}+)`);
+
+/** textwrap.wrap(line, width, expand_tabs=False, replace_whitespace=False), as Jinja2's wordwrap calls it. */
 function wrapLine(line: string, width: number, breakLong: boolean, breakHyphens: boolean): string[] {
-  const chunks = line.split(breakHyphens ? /(\s+|(?<=[\p{L}\p{N}])-(?=[\p{L}\p{N}]))/u : /(\s+)/).filter((c) => c !== undefined && c !== '');
-  // Re-attach hyphens to the word before them (textwrap keeps "well-" together).
-  const words: string[] = [];
-  for (const c of chunks) {
-    if (c === '-' && words.length > 0 && !/^\s+$/.test(words[words.length - 1]!)) words[words.length - 1] += c;
-    else words.push(c);
-  }
+  const chunks = line.split(breakHyphens ? WORD_SEPARATOR : WHITESPACE_SEPARATOR).filter((c) => c !== undefined && c !== '');
+  chunks.reverse();
+  const isBlank = (c: string): boolean => c.trim() === '';
   const lines: string[] = [];
-  let cur: string[] = [];
-  let curLen = 0;
-  const flush = (): void => {
-    while (cur.length > 0 && /^\s+$/.test(cur[cur.length - 1]!)) curLen -= cur.pop()!.length;
+  while (chunks.length > 0) {
+    const cur: string[] = [];
+    let curLen = 0;
+    if (isBlank(chunks[chunks.length - 1]!) && lines.length > 0) chunks.pop();
+    while (chunks.length > 0) {
+      const l = chunks[chunks.length - 1]!.length;
+      if (curLen + l > width) break;
+      cur.push(chunks.pop()!);
+      curLen += l;
+    }
+    if (chunks.length > 0 && chunks[chunks.length - 1]!.length > width) {
+      const spaceLeft = width < 1 ? 1 : width - curLen;
+      if (breakLong) {
+        const chunk = chunks[chunks.length - 1]!;
+        let end = spaceLeft;
+        if (breakHyphens && chunk.length > spaceLeft) {
+          const hyphen = chunk.lastIndexOf('-', spaceLeft - 1);
+          if (hyphen > 0 && /[^-]/.test(chunk.slice(0, hyphen))) end = hyphen + 1;
+        }
+        cur.push(chunk.slice(0, end));
+        chunks[chunks.length - 1] = chunk.slice(end);
+      } else if (cur.length === 0) cur.push(chunks.pop()!);
+    }
+    if (cur.length > 0 && isBlank(cur[cur.length - 1]!)) cur.pop();
     if (cur.length > 0) lines.push(cur.join(''));
-    cur = [];
-    curLen = 0;
-  };
-  for (let i = 0; i < words.length; i++) {
-    let w = words[i]!;
-    if (/^\s+$/.test(w) && cur.length === 0 && lines.length > 0) continue;
-    if (curLen + w.length <= width) {
-      cur.push(w);
-      curLen += w.length;
-      continue;
-    }
-    if (w.length > width && breakLong) {
-      while (curLen + w.length > width) {
-        const room = Math.max(1, width - curLen);
-        cur.push(w.slice(0, room));
-        w = w.slice(room);
-        flush();
-      }
-      if (w) {
-        cur.push(w);
-        curLen += w.length;
-      }
-      continue;
-    }
-    flush();
-    if (/^\s+$/.test(w)) continue;
-    cur.push(w);
-    curLen += w.length;
   }
-  flush();
   return lines;
 }
 

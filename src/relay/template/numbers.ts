@@ -35,3 +35,21 @@ export function pyMod(a: number, b: number): number {
   const r = a % b;
   return r !== 0 && r < 0 !== b < 0 ? r + b : r;
 }
+
+/** CPython's float_divmod: floor division and modulo of floats, with its exact corrections. */
+export function pyFloatDivmod(a: number, b: number): [number, number] {
+  let mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0) {
+    if (b < 0 !== mod < 0) {
+      mod += b;
+      div -= 1;
+    }
+  } else mod = b < 0 ? -0 : 0;
+  let floordiv: number;
+  if (div !== 0) {
+    floordiv = Math.floor(div);
+    if (div - floordiv > 0.5) floordiv += 1;
+  } else floordiv = a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+  return [floordiv, mod];
+}

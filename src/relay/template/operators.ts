@@ -1,7 +1,7 @@
 // Arithmetic, concatenation and membership with Python semantics (and markupsafe's Markup rules).
 import { LimitFailure, RenderFailure } from './errors.js';
 import { escapedText } from './escape.js';
-import { pyMod } from './numbers.js';
+import { pyFloatDivmod, pyMod } from './numbers.js';
 import { printf } from './format.js';
 import type { RenderState } from './state.js';
 import {
@@ -32,7 +32,8 @@ function unsupported(op: string, a: unknown, b: unknown): never {
 
 /** Result of int/float arithmetic: float when either side is, int otherwise. */
 function numberResult(n: number, float: boolean): number | import('./values.js').PyFloat {
-  return float ? makeFloat(n) : n;
+  // Python ints have no negative zero.
+  return float ? makeFloat(n) : n === 0 ? 0 : n;
 }
 
 export function binary(st: RenderState, op: BinaryOperator, a: unknown, b: unknown): unknown {
@@ -48,10 +49,10 @@ export function binary(st: RenderState, op: BinaryOperator, a: unknown, b: unkno
         return numberResult(a * b, float);
       case '//':
         if (b === 0) throw new RenderFailure(float ? 'float floor division by zero' : 'integer division or modulo by zero');
-        return numberResult(Math.floor(a / b), float);
+        return float ? makeFloat(pyFloatDivmod(a, b)[0]) : Math.floor(a / b) || 0;
       case '%':
         if (b === 0) throw new RenderFailure(float ? 'float modulo' : 'integer division or modulo by zero');
-        return numberResult(pyMod(a, b), float);
+        return float ? makeFloat(pyFloatDivmod(a, b)[1]) : pyMod(a, b) || 0;
     }
   }
   if (isNumber(a) && isNumber(b)) {
@@ -70,17 +71,19 @@ export function binary(st: RenderState, op: BinaryOperator, a: unknown, b: unkno
         return makeFloat(x / y);
       case '//':
         if (y === 0) throw new RenderFailure(float ? 'float floor division by zero' : 'integer division or modulo by zero');
-        return numberResult(Math.floor(x / y), float);
+        return float ? makeFloat(pyFloatDivmod(x, y)[0]) : Math.floor(x / y) || 0;
       case '%':
         if (y === 0) throw new RenderFailure(float ? 'float modulo' : 'integer division or modulo by zero');
-        return numberResult(pyMod(x, y), float);
+        return float ? makeFloat(pyFloatDivmod(x, y)[1]) : pyMod(x, y) || 0;
       case '**': {
         if (x === 0 && y < 0) throw new RenderFailure('0.0 cannot be raised to a negative power');
         const r = x ** y;
         if (!float && y >= 0) {
-          if (!Number.isSafeInteger(r)) throw new LimitFailure('maxStringRepeat', `integer ${x} ** ${y} is too large`);
+          // Integers past 2^53 lose precision (documented); past the float range they are refused.
+          if (!Number.isFinite(r)) throw new RenderFailure(`integer ${x} ** ${y} is too large`);
           return r;
         }
+        if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw new RenderFailure('(34, Numerical result out of range)');
         return makeFloat(r);
       }
     }
@@ -161,10 +164,10 @@ function multiply(st: RenderState, a: unknown, b: unknown): unknown {
 }
 
 export function negate(v: unknown, positive: boolean): unknown {
-  if (typeof v === 'number') return positive ? v : -v;
+  if (typeof v === 'number') return positive ? v : Number.isInteger(v) ? -v || 0 : -v;
   if (isNumber(v)) {
     const n = toNumber(v);
-    return isFloat(v) ? makeFloat(positive ? n : -n) : positive ? n : -n;
+    return isFloat(v) ? makeFloat(positive ? n : -n) : positive ? n : -n || 0;
   }
   if (v instanceof Undefined) v.fail();
   throw new RenderFailure(`bad operand type for unary ${positive ? '+' : '-'}: '${typeName(v)}'`);

@@ -316,7 +316,8 @@ export function pyCompare(a: unknown, b: unknown, op: string): number {
 export function iterate(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return strChars(v);
-  if (v instanceof Markup) return strChars(v.value).map((c) => new Markup(c));
+  // Iterating a Markup yields plain one-character strings, as iterating a str subclass does in Python.
+  if (v instanceof Markup) return strChars(v.value);
   if (v instanceof Map) return [...v.keys()];
   if (isPlainObject(v)) return Object.keys(v);
   if (v instanceof Undefined) {

@@ -1,0 +1,54 @@
+// Renders many (template, variables) cases with real Jinja2 in ONE python3 process, for differential tests.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ReferenceCase {
+  template: string;
+  /** JSON text of the variables, so Python sees 1.0 as a float exactly as our parser does. */
+  variables: string;
+  autoescape: boolean;
+}
+
+export type ReferenceResult = { output: string } | { error: string };
+
+const SCRIPT = `
+import json, sys
+import jinja2
+ext = ["jinja2.ext.loopcontrols", "jinja2.ext.do"]
+envs = {ae: jinja2.Environment(autoescape=ae, extensions=ext) for ae in (True, False)}
+for line in sys.stdin:
+    case = json.loads(line)
+    try:
+        out = envs[case["autoescape"]].from_string(case["template"]).render(json.loads(case["variables"]))
+        res = {"output": out}
+    except Exception as e:
+        res = {"error": type(e).__name__ + ": " + str(e)}
+    sys.stdout.write(json.dumps(res) + "\\n")
+`;
+
+/** The python3 on PATH if it has jinja2, else /usr/bin/python3 if that has it, else null. */
+export function findPythonWithJinja2(): string | null {
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(candidate, ['-c', 'import jinja2'], { stdio: 'ignore' });
+    if (r.status === 0) return candidate;
+  }
+  return null;
+}
+
+export function renderWithJinja2(python: string, cases: ReferenceCase[]): ReferenceResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'txrelay-jinja2-'));
+  try {
+    const script = join(dir, 'render.py');
+    writeFileSync(script, SCRIPT);
+    const input = cases.map((c) => JSON.stringify(c)).join('\n') + '\n';
+    const r = spawnSync(python, [script], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8' } });
+    if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    if (lines.length !== cases.length) throw new Error(`python3 returned ${lines.length} results for ${cases.length} cases: ${r.stderr}`);
+    return lines.map((l) => JSON.parse(l) as ReferenceResult);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
