@@ -693,15 +693,11 @@ export class Spool {
 
   private async compact(seg: Segment): Promise<void> {
     seg.compacting = true;
-    try {
-      const members = [...this.held.values()].filter((h) => h.segment === seg);
-      await Promise.all(members.map((h) => this.copyForward(h, seg)));
-      this.compacted++;
-    } catch {
-      // A failed copy leaves the message where it is; the segment is tried again at its next trigger.
-    } finally {
-      seg.compacting = false;
-    }
+    const members = [...this.held.values()].filter((h) => h.segment === seg);
+    // A failed copy leaves its message where it is; the segment is tried again at its next trigger.
+    const results = await Promise.allSettled(members.map((h) => this.copyForward(h, seg)));
+    seg.compacting = false;
+    if (results.every((r) => r.status === 'fulfilled')) this.compacted++;
     if (seg.live === 0 && !seg.removed && seg !== this.active) await this.scheduleRemoval(seg);
   }
 

@@ -263,6 +263,24 @@ test('with compactAfterMs 0 a pinned segment is compacted in the background as s
   await again.close();
 });
 
+test('a compaction that cannot write leaves the message in place and succeeds on a later try', async () => {
+  const dir = await tempDir();
+  const fail: { writev?: string } = {};
+  const spool = await pinnedSpool(dir, { fs: failingFs(fail) });
+  const before = await spool.read('slow');
+  fail.writev = 'ENOSPC';
+  await spool.compactNow();
+  assert.equal(spool.compacted, 0);
+  assert.deepEqual(await spool.read('slow'), before);
+  assert.ok((await segmentFiles(dir)).includes('0000000000000001.seg'));
+  delete fail.writev;
+  await spool.compactNow();
+  assert.equal(spool.compacted, 1);
+  assert.ok(!(await segmentFiles(dir)).includes('0000000000000001.seg'));
+  assert.deepEqual(await spool.read('slow'), before);
+  await spool.close();
+});
+
 test('after a crash between the copy and the deletion of the old segment, the newest copy wins', async () => {
   const dir = await tempDir();
   const spool = await pinnedSpool(dir);
