@@ -107,6 +107,9 @@ interface ReplyWaiter {
   stage: string;
 }
 
+/** Body bytes handed to the socket at once. */
+const BLOCK_BYTES = 64 * 1024;
+
 const CERTIFICATE_ERRORS = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -422,7 +425,10 @@ export class SmtpClient {
       return finish();
     }
     this.bodyWritten = true;
-    for (const chunk of dataChunks(body)) await this.writeBlock(chunk);
+    for (const chunk of dataChunks(body)) {
+      // Blocks of BLOCK_BYTES, so the data block timeout measures progress, not the whole body (§4.5.3.2.5).
+      for (let at = 0; at < chunk.length; at += BLOCK_BYTES) await this.writeBlock(chunk.subarray(at, at + BLOCK_BYTES));
+    }
     const final = await read('end of data reply', t.dataEndMs);
     for (const i of accepted) decide(i, final, 'end of data', isPositive(final));
     return finish();

@@ -275,3 +275,50 @@ test('a port with nothing listening gives ConnectionRefusedError', async () => {
   const port = await freePort();
   await assert.rejects(SmtpClient.connect(plain(port)), (e: unknown) => e instanceof ConnectionRefusedError && e.message === `connection refused by 127.0.0.1:${port}`);
 });
+
+test('falls back to HELO when EHLO is answered 5xx, then sends without extensions', async () => {
+  const upstream = await startSmtpServerUpstream({ disableEhlo: true });
+  const client = await SmtpClient.connect(plain(upstream.port));
+  try {
+    assert.equal(client.extensions.size, 0);
+    const r = await client.send({ from: 'a@example.com', to: ['b@example.com'] }, eml('helo'));
+    assert.equal(r.pipelined, false);
+    assert.equal(r.recipients[0]!.accepted, true);
+    assert.equal(upstream.messages.length, 1);
+  } finally {
+    await client.quit();
+    await upstream.close();
+  }
+});
+
+test('opportunistic TLS upgrades with STARTTLS when the server offers it and says EHLO again', async () => {
+  const cert = createTestCertificate();
+  const upstream = await startSmtpServerUpstream({ tls: { key: cert.key, cert: cert.cert } });
+  try {
+    const client = await SmtpClient.connect(plain(upstream.port, { tls: 'opportunistic', ca: cert.cert }));
+    assert.equal(client.secure, true);
+    assert.equal(client.extensions.has('STARTTLS'), false, 'the post-TLS EHLO no longer offers STARTTLS');
+    await client.send({ from: 'a@example.com', to: ['b@example.com'] }, eml('opportunistic'));
+    await client.quit();
+    assert.equal(upstream.messages[0]!.secure, true);
+  } finally {
+    await upstream.close();
+    cert.remove();
+  }
+});
+
+test('a large body goes out in blocks and arrives byte for byte', async () => {
+  const upstream = await startSmtpServerUpstream();
+  const client = await SmtpClient.connect(plain(upstream.port));
+  try {
+    const line = '<p>' + 'x'.repeat(70) + '</p>\r\n';
+    const body = Buffer.from('Subject: big\r\n\r\n' + line.repeat(40_000));
+    const r = await client.send({ from: 'a@example.com', to: ['b@example.com'] }, body);
+    assert.equal(r.recipients[0]!.accepted, true);
+    assert.equal(upstream.messages[0]!.body.length, body.length);
+    assert.deepEqual(upstream.messages[0]!.body, body);
+  } finally {
+    await client.quit();
+    await upstream.close();
+  }
+});

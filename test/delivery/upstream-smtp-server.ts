@@ -25,6 +25,8 @@ export interface SmtpServerUpstreamOptions {
   auth?: { username: string; password: string };
   authMethods?: string[];
   hidePipelining?: boolean;
+  /** Answer EHLO as an unknown command (500), as a pre-ESMTP server would. */
+  disableEhlo?: boolean;
   hideSmtputf8?: boolean;
   size?: number;
   /** Refuse a recipient (n = how many times this address was seen before, from 0). */
@@ -133,6 +135,7 @@ export async function startSmtpServerUpstream(o: SmtpServerUpstreamOptions = {})
       else cb(refusal({ code: 535, text: 'Authentication credentials invalid' }));
     };
   } else config.disabledCommands = ['AUTH'];
+  if (o.disableEhlo) config.disabledCommands = [...(config.disabledCommands ?? []), 'EHLO'];
   const server = new SMTPServer(config);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
