@@ -1,13 +1,12 @@
-// Spool enqueue throughput: 20 concurrent writers, 2 KB bodies, durable before resolve.
+// Spool enqueue throughput: 20 concurrent writers (and 1, for latency), 2 KB bodies, durable before resolve.
 // Peer: the naive durable write per message (temp file, fsync, rename, fsync folder), same concurrency, same disk.
-import { mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchRow, BenchSuite } from '../harness.js';
 import { Spool, createSpoolId } from '../../src/relay/spool.js';
 import type { SpoolMessage } from '../../src/relay/spool.js';
 
-const WRITERS = 20;
 const BODY = Buffer.alloc(2048, 'x');
 
 interface DriveResult {
@@ -16,13 +15,13 @@ interface DriveResult {
   p99Ms: number;
 }
 
-/** Runs `op` from WRITERS concurrent loops for `ms` milliseconds. */
-async function drive(ms: number, op: () => Promise<void>): Promise<DriveResult> {
+/** Runs `op` from `writers` concurrent loops for `ms` milliseconds. */
+async function drive(writers: number, ms: number, op: () => Promise<void>): Promise<DriveResult> {
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + ms;
   await Promise.all(
-    Array.from({ length: WRITERS }, async () => {
+    Array.from({ length: writers }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
         await op();
@@ -53,40 +52,42 @@ async function naiveWrite(dir: string): Promise<void> {
   await d.close();
 }
 
+/** Ours and the naive peer with `writers` concurrent writers, each in a fresh folder. */
+async function compare(base: string, writers: number, ms: number): Promise<BenchRow> {
+  const spool = await Spool.open(join(base, `spool-${writers}`));
+  const ours = await drive(writers, ms, async () => {
+    await spool.enqueue(message());
+  });
+  const perSync = spool.stats().messages / Math.max(1, spool.batches);
+  await spool.close();
+  const naiveDir = join(base, `naive-${writers}`);
+  await mkdir(naiveDir);
+  const peer = await drive(writers, ms, () => naiveWrite(naiveDir));
+  return {
+    suite: 'spool',
+    name: `enqueue, ${writers} concurrent writer${writers === 1 ? '' : 's'}, 2 KB, fsynced`,
+    unit: 'msgs/s',
+    ours: ours.perSecond,
+    peer: { name: 'file+fsync+rename+dir fsync per message', value: peer.perSecond },
+    higherIsBetter: true,
+    extra: {
+      'ours p50 ms': ours.p50Ms.toFixed(2),
+      'ours p99 ms': ours.p99Ms.toFixed(2),
+      'peer p50 ms': peer.p50Ms.toFixed(2),
+      'peer p99 ms': peer.p99Ms.toFixed(2),
+      'messages per fdatasync': perSync.toFixed(1),
+    },
+  };
+}
+
 const suite: BenchSuite = {
   name: 'spool',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const ms = ctx.quick ? 1000 : 3000;
     const base = await mkdtemp(join(tmpdir(), 'txrelay-bench-spool-'));
     try {
-      ctx.progress(`spool: ${WRITERS} writers, 2 KB bodies, ${ms} ms each`);
-      const spool = await Spool.open(join(base, 'spool'));
-      const ours = await drive(ms, async () => {
-        await spool.enqueue(message());
-      });
-      const batches = spool.batches;
-      const enqueued = spool.stats().messages;
-      await spool.close();
-      const naiveDir = join(base, 'naive');
-      await (await import('node:fs/promises')).mkdir(naiveDir);
-      const peer = await drive(ms, () => naiveWrite(naiveDir));
-      return [
-        {
-          suite: 'spool',
-          name: `enqueue, ${WRITERS} concurrent writers, 2 KB, fsynced`,
-          unit: 'msgs/s',
-          ours: ours.perSecond,
-          peer: { name: 'file+fsync+rename+dir fsync per message', value: peer.perSecond },
-          higherIsBetter: true,
-          extra: {
-            'ours p50 ms': ours.p50Ms.toFixed(2),
-            'ours p99 ms': ours.p99Ms.toFixed(2),
-            'peer p50 ms': peer.p50Ms.toFixed(2),
-            'peer p99 ms': peer.p99Ms.toFixed(2),
-            'messages per fdatasync': (enqueued / Math.max(1, batches)).toFixed(1),
-          },
-        },
-      ];
+      ctx.progress(`spool: 20 writers then 1 writer, 2 KB bodies, ${ms} ms per run`);
+      return [await compare(base, 20, ms), await compare(base, 1, ms)];
     } finally {
       await rm(base, { recursive: true, force: true });
     }
