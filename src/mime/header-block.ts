@@ -54,7 +54,7 @@ export class HeaderBlock {
   private lastWasField = false;
 
   constructor(private readonly limits: Readonly<MimeLimits>) {
-    this.buf = Buffer.allocUnsafe(1024);
+    this.buf = Buffer.allocUnsafe(512);
   }
 
   get byteLength(): number {

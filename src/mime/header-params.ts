@@ -37,10 +37,18 @@ function splitParams(s: string): { head: string; pairs: Array<[string, string, b
     if (s[i] === '"') {
       quoted = true;
       i++;
-      while (i < n && s[i] !== '"') {
-        if (s[i] === '\\' && i + 1 < n) i++;
-        value += s[i];
-        i++;
+      const close = s.indexOf('"', i);
+      const slash = s.indexOf('\\', i);
+      if (close >= 0 && (slash < 0 || slash > close)) {
+        // No quoted-pair: the value is a plain slice.
+        value = s.slice(i, close);
+        i = close;
+      } else {
+        while (i < n && s[i] !== '"') {
+          if (s[i] === '\\' && i + 1 < n) i++;
+          value += s[i];
+          i++;
+        }
       }
       i++; // closing quote (or end)
       while (i < n && s[i] !== ';') i++;
