@@ -4,3 +4,19 @@ export type { SmtpServerOptions, SmtpLogger } from './server.js';
 export { SmtpError, isSmtpError } from './reply.js';
 export type { SmtpReply } from './reply.js';
 export type { Backend, Session, DataSink, MailParams, ConnectionInfo, SessionState, TlsInfo } from './backend.js';
+export { formatReply, smtpReply } from './reply.js';
+export { DataReader, LineEndingCheck, DATA_INCOMPLETE, DATA_BARE_LINE_ENDING } from './data-reader.js';
+export {
+  parseCommandLine,
+  parseMailArgument,
+  parseRcptArgument,
+  parseBdatArgument,
+  parsePath,
+  parseEsmtpParams,
+  decodeAuthResponse,
+  parseAuthPlain,
+  PathSyntaxError,
+} from './parse.js';
+export type { CommandLine, MailCommand, ParsedPath, EsmtpParam, BdatCommand } from './parse.js';
+export { parseProxyHeader, ProxyHeaderError, TrustedProxies } from './proxy.js';
+export type { ProxyHeader } from './proxy.js';

@@ -29,3 +29,23 @@ export class SmtpError extends Error {
 export function isSmtpError(e: unknown): e is SmtpError {
   return e instanceof SmtpError;
 }
+
+/**
+ * Wire form of a reply (RFC 5321 §4.2.1: "code-" on every line but the last, "code " on the last).
+ * The enhanced code (RFC 3463 / RFC 2034) prefixes every line; an empty `enhanced` leaves it out,
+ * as RFC 2034 §3 asks for the greeting and the EHLO/HELO responses.
+ */
+export function formatReply(reply: SmtpReply): string {
+  const prefix = reply.enhanced === '' ? '' : reply.enhanced + ' ';
+  const text = reply.text;
+  if (typeof text === 'string') return `${reply.code} ${prefix}${text}\r\n`;
+  let out = '';
+  const last = text.length - 1;
+  for (let i = 0; i < last; i++) out += `${reply.code}-${prefix}${text[i]}\r\n`;
+  return out + `${reply.code} ${prefix}${last >= 0 ? text[last] : ''}\r\n`;
+}
+
+/** A reply value, for the engine's constant replies. */
+export function smtpReply(code: number, enhanced: string, text: string | readonly string[]): SmtpReply {
+  return { code, enhanced, text };
+}

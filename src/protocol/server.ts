@@ -1,7 +1,13 @@
 // The accept loop (go-smtp's server.go): listeners, connection limits, certificate reload and graceful shutdown.
-// Work in progress: the API below is stable; the engine behind it is being filled in.
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import type { Backend } from './backend.js';
+import { AuthFailureCounter } from './auth-failures.js';
+import { SmtpConnection, type ConnectionHost } from './connection.js';
+import { resolveOptions, type EngineConfig } from './options.js';
+import { TrustedProxies } from './proxy.js';
+import { formatReply, smtpReply } from './reply.js';
 
 export interface SmtpLogger {
   info(obj: object, msg?: string): void;
@@ -11,43 +17,185 @@ export interface SmtpLogger {
 }
 
 export interface SmtpServerOptions {
+  /** Greeting and EHLO name; default os.hostname(). */
   hostname?: string;
+  /** Enables STARTTLS; absent = STARTTLS not advertised. */
   tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
+  /** Default false: AUTH before STARTTLS is refused with 538 5.7.11 and not advertised. */
   authBeforeTls?: boolean;
+  /** Default false: when true, MAIL/RCPT/DATA/BDAT/AUTH before STARTTLS get 530 5.7.0. */
+  requireTls?: boolean;
+  /** Default both; AUTH is advertised only when the backend session implements auth(). */
   authMechanisms?: ('PLAIN' | 'LOGIN')[];
+  /** Default 30 MiB (advertised as SIZE). */
   maxMessageSize?: number;
+  /** Default 2048 bytes including CRLF. */
   maxLineLength?: number;
+  /** Default 100 (452 4.5.3 beyond). */
   maxRecipients?: number;
+  /** Default 1000 connections in total (421 4.7.0 at connect beyond). */
   maxConnections?: number;
+  /** Default 50 per client address (421 4.7.0 at connect beyond). */
   maxConnectionsPerAddress?: number;
+  /** Default 10 protocol errors per session (then 421 4.7.0 and close). */
   maxBadCommands?: number;
+  /** Default 3 per session (then 421 4.7.0 and close). */
   maxAuthFailures?: number;
+  /** Default 10 per client address per minute, across sessions (then 421 4.7.0). */
   maxAuthFailuresPerAddressPerMinute?: number;
+  /** Delay before the n-th failed AUTH reply is n times this; default 1000 ms. */
+  authFailureDelayMs?: number;
+  /** Default 5 min of client silence (421 4.4.2). */
   commandTimeoutMs?: number;
+  /** Default 500 bytes/s averaged over DATA/BDAT once dataRateGraceMs passed; 0 = off. */
   minDataRateBytesPerSec?: number;
+  /** Default 10 s before the minimum data rate applies. */
+  dataRateGraceMs?: number;
+  /** Default 30 min for a whole session (421 4.4.2). */
   sessionDeadlineMs?: number;
+  /** Default 0 (off): wait this long before the greeting and refuse clients that talk first. */
   greetingDelayMs?: number;
+  /** Default grace period of close() when called without one: 10 s. */
+  shutdownGraceMs?: number;
+  /** Peers (addresses or CIDR ranges) that must send a PROXY v1/v2 header; from others a header is refused. */
   proxyProtocol?: { trusted: string[] } | undefined;
   logger?: SmtpLogger;
 }
 
-export class SmtpServer {
+const silentLogger: SmtpLogger = { info() {}, warn() {}, error() {}, debug() {} };
+const TOO_MANY_CONNECTIONS = formatReply(smtpReply(421, '4.7.0', 'Too many connections, try again later'));
+/** A refused connection gets this long to read the 421 before it is destroyed. */
+const REFUSAL_LINGER_MS = 2000;
+
+function secureContextFor(tls: { key: string | Buffer; cert: string | Buffer }): SecureContext {
+  // TLS 1.2 minimum (SPEC §1).
+  return createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
+}
+
+export class SmtpServer implements ConnectionHost {
+  readonly config: EngineConfig;
+  readonly logger: SmtpLogger;
+  readonly trustedProxies: TrustedProxies | null;
+  readonly authFailures: AuthFailureCounter;
+  private context: SecureContext | null;
+  private readonly listeners: Server[] = [];
+  private readonly connections = new Set<SmtpConnection>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly idPrefix = randomBytes(3).toString('hex');
+  private sessionCounter = 0;
+  private closing: Promise<void> | null = null;
+  private allClosed: (() => void) | null = null;
+
   constructor(
-    private readonly backend: Backend,
-    private readonly options: SmtpServerOptions = {},
-  ) {}
+    readonly backend: Backend,
+    options: SmtpServerOptions = {},
+  ) {
+    this.config = resolveOptions(options);
+    this.logger = options.logger ?? silentLogger;
+    this.trustedProxies = options.proxyProtocol ? new TrustedProxies(options.proxyProtocol.trusted) : null;
+    this.authFailures = new AuthFailureCounter(this.config.maxAuthFailuresPerAddressPerMinute);
+    this.context = options.tls ? secureContextFor(options.tls) : null;
+  }
 
   get connectionCount(): number {
-    return 0;
+    return this.connections.size;
   }
 
-  listen(_port: number, _host?: string): Promise<AddressInfo> {
-    return Promise.reject(new Error('SmtpServer.listen: not implemented yet'));
+  get secureContext(): SecureContext | null {
+    return this.context;
   }
 
-  setTls(_tls: { key: string | Buffer; cert: string | Buffer }): void {}
+  /** Binds one more port; rejects with the listen error (EADDRINUSE, EACCES). */
+  listen(port: number, host?: string): Promise<AddressInfo> {
+    if (this.closing !== null) return Promise.reject(new Error('SmtpServer.listen: server is closed'));
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        server.removeListener('listening', onListening);
+        reject(err);
+      };
+      const onListening = (): void => {
+        server.removeListener('error', onError);
+        server.on('error', (err) => this.logger.error({ err }, 'smtp listener error'));
+        this.listeners.push(server);
+        resolve(server.address() as AddressInfo);
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      if (host === undefined) server.listen(port);
+      else server.listen(port, host);
+    });
+  }
 
-  close(_graceMs?: number): Promise<void> {
-    return Promise.resolve();
+  /** Certificate reload (SIGHUP): new STARTTLS handshakes use it; running sessions keep theirs. Throws on a bad key/cert. */
+  setTls(tls: { key: string | Buffer; cert: string | Buffer }): void {
+    this.context = secureContextFor(tls);
+  }
+
+  /**
+   * Graceful shutdown (SPEC §2): stop listening; sessions in a message may finish it within `graceMs`,
+   * the others get 421 4.3.2 at once; resolves when every session is gone.
+   */
+  close(graceMs: number = this.config.shutdownGraceMs): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    for (const server of this.listeners) server.close();
+    this.closing = new Promise<void>((resolve) => {
+      this.allClosed = resolve;
+    });
+    for (const connection of [...this.connections]) connection.requestShutdown();
+    const timer = setTimeout(() => {
+      for (const connection of [...this.connections]) connection.forceClose();
+    }, graceMs);
+    timer.unref();
+    void this.closing.then(() => clearTimeout(timer));
+    this.checkAllClosed();
+    return this.closing;
+  }
+
+  private accept(socket: Socket): void {
+    socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug?.({ code: err.code, err: err.message }, 'smtp socket error'));
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.config.maxConnections) {
+      this.logger.warn({ remoteAddress: socket.remoteAddress, limit: this.config.maxConnections }, 'smtp connection refused: too many connections');
+      socket.end(TOO_MANY_CONNECTIONS);
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+      return;
+    }
+    const connection = new SmtpConnection(this, socket);
+    this.connections.add(connection);
+  }
+
+  admitAddress(address: string): boolean {
+    const n = this.perAddress.get(address) ?? 0;
+    if (n >= this.config.maxConnectionsPerAddress) return false;
+    this.perAddress.set(address, n + 1);
+    return true;
+  }
+
+  releaseAddress(address: string): void {
+    const n = this.perAddress.get(address) ?? 0;
+    if (n <= 1) this.perAddress.delete(address);
+    else this.perAddress.set(address, n - 1);
+  }
+
+  connectionClosed(connection: SmtpConnection): void {
+    this.connections.delete(connection);
+    this.checkAllClosed();
+  }
+
+  nextSessionId(): string {
+    this.sessionCounter++;
+    return `${this.idPrefix}${this.sessionCounter.toString(36).padStart(6, '0')}`;
+  }
+
+  private checkAllClosed(): void {
+    if (this.allClosed !== null && this.connections.size === 0) {
+      const resolve = this.allClosed;
+      this.allClosed = null;
+      resolve();
+    }
   }
 }

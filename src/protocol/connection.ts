@@ -1,0 +1,1197 @@
+// One SMTP session on one socket (go-smtp's conn.go, chasquid's handlers that return replies).
+// Handlers return an SmtpReply (or a promise of one); emit() is the one place that queues replies, counts
+// errors and decides to hang up; flush() writes every reply of a batch in one socket write (RFC 2920).
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import type { Backend, ConnectionInfo, DataSink, Session, SessionState, TlsInfo } from './backend.js';
+import { COMMANDS, HTTP_VERBS, isProtocolError, type CommandSpec, type Outcome } from './commands.js';
+import { DATA_BARE_LINE_ENDING, DATA_INCOMPLETE, DataReader, LineEndingCheck } from './data-reader.js';
+import { AUTH_LINE_LENGTH, type EngineConfig } from './options.js';
+import {
+  decodeAuthResponse,
+  parseAuthPlain,
+  parseBdatArgument,
+  parseCommandLine,
+  parseMailArgument,
+  parseRcptArgument,
+} from './parse.js';
+import { PROXY_V2_SIGNATURE, normalizeAddress, parseProxyHeader, ProxyHeaderError, type TrustedProxies } from './proxy.js';
+import { formatReply, isSmtpError, smtpReply, type SmtpReply } from './reply.js';
+import type { AuthFailureCounter } from './auth-failures.js';
+import type { SmtpLogger } from './server.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+/** After we hang up, how long a peer may keep the socket before it is destroyed. */
+const LINGER_MS = 2000;
+/** Bytes we buffer while a backend call is pending (socket paused) before calling it a violation. */
+const MAX_BUFFERED_INPUT = 1024 * 1024;
+
+// Constant replies. Enhanced codes per RFC 3463; the greeting and EHLO/HELO carry none (RFC 2034 §3).
+const R = {
+  ok: smtpReply(250, '2.0.0', 'Ok'),
+  mailOk: smtpReply(250, '2.1.0', 'Ok'),
+  rcptOk: smtpReply(250, '2.1.5', 'Ok'),
+  dataGo: smtpReply(354, '', 'End data with <CR><LF>.<CR><LF>'),
+  bye: smtpReply(221, '2.0.0', 'Bye'),
+  vrfy: smtpReply(252, '2.5.0', 'Cannot VRFY user, but will accept message and attempt delivery'),
+  help: smtpReply(214, '2.0.0', 'Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH'),
+  tlsGo: smtpReply(220, '2.0.0', 'Ready to start TLS'),
+  authOk: smtpReply(235, '2.7.0', 'Authentication successful'),
+  authCancelled: smtpReply(501, '5.0.0', 'Authentication cancelled'),
+  authBadBase64: smtpReply(501, '5.5.2', 'Cannot decode AUTH response (base64 expected)'),
+  authBadPlain: smtpReply(501, '5.5.2', 'Malformed AUTH PLAIN response'),
+  authBeforeTls: smtpReply(538, '5.7.11', 'Encryption required for requested authentication mechanism'),
+  tlsRequired: smtpReply(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  unknownCommand: smtpReply(500, '5.5.1', 'Command not recognized'),
+  notImplemented: smtpReply(502, '5.5.1', 'Command not implemented'),
+  lineTooLong: smtpReply(500, '5.5.2', 'Line too long'),
+  needHelo: smtpReply(503, '5.5.1', 'Send EHLO or HELO first'),
+  nestedMail: smtpReply(503, '5.5.1', 'Nested MAIL command'),
+  needMail: smtpReply(503, '5.5.1', 'Need MAIL before RCPT'),
+  needRcpt: smtpReply(503, '5.5.1', 'Need RCPT before DATA'),
+  mixedBdat: smtpReply(503, '5.5.1', 'DATA and BDAT cannot be mixed in one message'),
+  needBdatTransaction: smtpReply(503, '5.5.1', 'Need MAIL and RCPT before BDAT'),
+  alreadyAuthed: smtpReply(503, '5.5.1', 'Already authenticated'),
+  authInTransaction: smtpReply(503, '5.5.1', 'AUTH not allowed during a mail transaction'),
+  tlsActive: smtpReply(503, '5.5.1', 'TLS already active'),
+  tooManyRecipients: smtpReply(452, '4.5.3', 'Too many recipients'),
+  sizeExceeded: smtpReply(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
+  bareLineEnding: smtpReply(521, '5.5.2', 'Bare CR or LF in message data; lines must end with CRLF'),
+  pipelinedAfterStartTls: smtpReply(554, '5.5.0', 'Commands pipelined after STARTTLS are not allowed'),
+  tooManyErrors: smtpReply(421, '4.7.0', 'Too many errors, closing connection'),
+  tooManyAuthFailures: smtpReply(421, '4.7.0', 'Too many authentication failures, closing connection'),
+  tooManyConnectionsFromAddress: smtpReply(421, '4.7.0', 'Too many connections from your address'),
+  timeout: smtpReply(421, '4.4.2', 'Timeout waiting for input, closing connection'),
+  slowData: smtpReply(421, '4.4.2', 'Data rate too low, closing connection'),
+  deadline: smtpReply(421, '4.4.2', 'Session time limit exceeded, closing connection'),
+  shutdown: smtpReply(421, '4.3.2', 'Service shutting down'),
+  localError: smtpReply(451, '4.3.0', 'Local error, try again later'),
+  connectError: smtpReply(421, '4.3.0', 'Service not available, try again later'),
+  httpOnSmtp: smtpReply(554, '5.7.0', 'This is an SMTP server; HTTP requests are not served here'),
+  tlsOnPlain: smtpReply(554, '5.7.0', 'TLS handshake on a plaintext SMTP port; connect with STARTTLS'),
+  proxyRefused: smtpReply(554, '5.7.0', 'PROXY protocol header not allowed from your address'),
+  earlyTalker: smtpReply(554, '5.5.0', 'Protocol violation: input before the greeting'),
+  inputOverflow: smtpReply(554, '5.5.0', 'Too much pipelined input'),
+};
+
+/** How input bytes are interpreted right now. */
+const enum InputMode {
+  /** Waiting for the PROXY header from a trusted balancer. */
+  ProxyHeader,
+  /** Connected, greeting not sent yet (backend.connect pending or greeting delay running). */
+  BeforeGreeting,
+  Command,
+  /** A continuation line of AUTH PLAIN / LOGIN (RFC 4954 §4). */
+  AuthResponse,
+  /** DATA body up to CRLF.CRLF. */
+  Data,
+  /** The bytes of one BDAT chunk (RFC 3030). */
+  BdatChunk,
+  /** STARTTLS accepted; the TLS layer owns the socket until 'secure'. */
+  TlsHandshake,
+  /** We hung up (or the socket is gone): input is discarded. */
+  Closed,
+}
+
+/** Envelope state (OpenSMTPD's smtp_state, restricted to what SMTP sequencing needs). */
+const enum SmtpState {
+  /** Greeted; no EHLO/HELO yet (also right after STARTTLS). */
+  Greeted,
+  /** EHLO/HELO done, no transaction. */
+  Ready,
+  /** MAIL accepted. */
+  Mail,
+  /** At least one RCPT accepted. */
+  Rcpt,
+}
+
+const enum AuthStage {
+  None,
+  PlainResponse,
+  LoginUsername,
+  LoginPassword,
+}
+
+/** What the engine needs from its server (limits, certificate, shared counters). */
+export interface ConnectionHost {
+  readonly config: EngineConfig;
+  readonly backend: Backend;
+  readonly logger: SmtpLogger;
+  readonly secureContext: SecureContext | null;
+  readonly trustedProxies: TrustedProxies | null;
+  readonly authFailures: AuthFailureCounter;
+  /** Counts a connection against maxConnectionsPerAddress; false when over the limit. */
+  admitAddress(address: string): boolean;
+  releaseAddress(address: string): void;
+  connectionClosed(connection: SmtpConnection): void;
+  nextSessionId(): string;
+}
+
+interface MutableState {
+  connection: ConnectionInfo;
+  heloName: string | null;
+  tls: TlsInfo | null;
+  authUser: string | null;
+}
+
+function isThenable<T>(value: unknown): value is PromiseLike<T> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+export class SmtpConnection {
+  readonly id: string;
+  private socket: Socket;
+  private readonly config: EngineConfig;
+  private readonly state: MutableState;
+  private session: Session | null = null;
+  private mode: InputMode;
+  private smtpState = SmtpState.Greeted;
+  private extended = false;
+
+  // Input: unconsumed bytes are input[pos..].
+  private input: Buffer | null = null;
+  private pos = 0;
+  private skippingLongLine = false;
+  private firstCommandSeen = false;
+
+  // Output and flow control.
+  private out = '';
+  private busy = false;
+  /** process() is on the stack: nested calls (a synchronous greeting after PROXY) leave the work to it. */
+  private processing = false;
+  private outputBlocked = false;
+  private closing = false;
+  private upgradePending = false;
+  private pendingHangUp: SmtpReply | null = null;
+  private shutdownRequested = false;
+  private finished = false;
+
+  // Transaction.
+  private recipients = 0;
+  private smtputf8 = false;
+  private sink: DataSink | null = null;
+  private sinkFailure: SmtpReply | null = null;
+  private usingBdat = false;
+  private bodyBytes = 0;
+  private messageStartedAt = 0;
+  private messageBytesIn = 0;
+  private readonly reader: DataReader;
+  private readonly lineCheck = new LineEndingCheck();
+  private bdatRemaining = 0;
+  private bdatLast = false;
+  private bdatDiscardReply: SmtpReply | null = null;
+
+  // AUTH.
+  private authStage = AuthStage.None;
+  private authMechanism: 'PLAIN' | 'LOGIN' = 'PLAIN';
+  private authUsername = '';
+  private authFailures = 0;
+
+  // Accounting for the session log line.
+  private badCommands = 0;
+  private messagesAccepted = 0;
+  private bytesAccepted = 0;
+  private readonly startedAt = Date.now();
+  private endReason: string | null = null;
+  private admittedAddress: string | null = null;
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    socket: Socket,
+  ) {
+    this.id = host.nextSessionId();
+    this.config = host.config;
+    this.socket = socket;
+    this.reader = new DataReader(this.onBody);
+    this.state = {
+      connection: {
+        id: this.id,
+        remoteAddress: normalizeAddress(socket.remoteAddress ?? ''),
+        remotePort: socket.remotePort ?? 0,
+        localAddress: normalizeAddress(socket.localAddress ?? ''),
+        localPort: socket.localPort ?? 0,
+        proxied: false,
+      },
+      heloName: null,
+      tls: null,
+      authUser: null,
+    };
+    socket.setNoDelay(true);
+    socket.setTimeout(this.config.commandTimeoutMs);
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('timeout', this.onTimeout);
+    socket.on('drain', this.onDrain);
+    this.deadlineTimer = setTimeout(this.onDeadline, this.config.sessionDeadlineMs);
+    this.deadlineTimer.unref();
+    const trusted = host.trustedProxies;
+    if (trusted !== null && trusted.has(this.state.connection.remoteAddress)) {
+      this.mode = InputMode.ProxyHeader;
+    } else {
+      this.mode = InputMode.BeforeGreeting;
+      this.begin();
+    }
+  }
+
+  /** The client's address as logged and limited (after PROXY). */
+  get remoteAddress(): string {
+    return this.state.connection.remoteAddress;
+  }
+
+  // ---- connection start -------------------------------------------------------------------------------
+
+  /** Per-address limit, backend.connect, then the greeting (or a refusal). */
+  private begin(): void {
+    const address = this.state.connection.remoteAddress;
+    if (!this.host.admitAddress(address)) {
+      this.refuse(R.tooManyConnectionsFromAddress, 'too-many-connections');
+      return;
+    }
+    this.admittedAddress = address;
+    let result: Promise<Session> | Session;
+    try {
+      result = this.host.backend.connect(this.state.connection);
+    } catch (err) {
+      this.connectFailed(err);
+      return;
+    }
+    if (isThenable<Session>(result)) {
+      this.busy = true;
+      this.updateFlow();
+      result.then(
+        (session) => {
+          this.busy = false;
+          this.connected(session);
+        },
+        (err: unknown) => {
+          this.busy = false;
+          this.connectFailed(err);
+        },
+      );
+    } else {
+      this.connected(result);
+    }
+  }
+
+  private connected(session: Session): void {
+    this.session = session;
+    if (this.finished) {
+      // The client left while connect() was pending: the session still gets its one close().
+      this.closeSession();
+      return;
+    }
+    if (this.config.greetingDelayMs > 0) {
+      const timer = setTimeout(() => this.greet(), this.config.greetingDelayMs);
+      timer.unref();
+      return;
+    }
+    this.greet();
+  }
+
+  private greet(): void {
+    if (this.mode !== InputMode.BeforeGreeting || this.closing) return;
+    this.mode = InputMode.Command;
+    this.out += `220 ${this.config.hostname} ESMTP ready\r\n`;
+    this.updateFlow();
+    this.process();
+  }
+
+  private connectFailed(err: unknown): void {
+    const reply = isSmtpError(err) ? err.reply : R.connectError;
+    if (!isSmtpError(err)) this.host.logger.error({ session: this.id, err }, 'smtp backend connect failed');
+    this.refuse(reply, 'refused');
+  }
+
+  private refuse(reply: SmtpReply, reason: string): void {
+    if (this.finished) return;
+    this.endReason = reason;
+    this.out += formatReply(reply);
+    this.hangUp();
+    this.flush();
+  }
+
+  // ---- input ------------------------------------------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.mode === InputMode.Closed) return;
+    const input = this.input;
+    if (input !== null && this.pos < input.length) {
+      if (input.length - this.pos + chunk.length > MAX_BUFFERED_INPUT) {
+        this.violation(R.inputOverflow, 'input-overflow');
+        return;
+      }
+      this.input = Buffer.concat([input.subarray(this.pos), chunk]);
+    } else {
+      this.input = chunk;
+    }
+    this.pos = 0;
+    if (this.mode === InputMode.BeforeGreeting && this.config.greetingDelayMs > 0) {
+      this.violation(R.earlyTalker, 'early-talker');
+      return;
+    }
+    if (!this.busy) this.process();
+  };
+
+  /** Interprets buffered input until it runs out, a backend call is pending, or we hang up; then flushes. */
+  private process(): void {
+    if (this.processing) return;
+    this.processing = true;
+    while (!this.busy && !this.closing && !this.upgradePending) {
+      const buf = this.input;
+      if (buf === null || this.pos >= buf.length) break;
+      const mode = this.mode;
+      if (mode === InputMode.Command || mode === InputMode.AuthResponse) {
+        if (!this.processLine(buf)) break;
+      } else if (mode === InputMode.Data) {
+        this.processData(buf);
+      } else if (mode === InputMode.BdatChunk) {
+        this.processBdat(buf);
+      } else if (mode === InputMode.ProxyHeader) {
+        if (!this.processProxyHeader(buf)) break;
+      } else {
+        break;
+      }
+    }
+    if (this.input !== null && this.pos >= this.input.length) {
+      this.input = null;
+      this.pos = 0;
+    }
+    this.processing = false;
+    if (!this.busy) this.flush();
+  }
+
+  /** One command or AUTH line; false when the line is not complete yet. */
+  private processLine(buf: Buffer): boolean {
+    const start = this.pos;
+    if (!this.firstCommandSeen && this.mode === InputMode.Command && this.checkForeignProtocol(buf, start)) return false;
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0) {
+      if (this.skippingLongLine) {
+        this.pos = buf.length;
+      } else if (buf.length - start > this.lineLimit(buf, start)) {
+        this.skippingLongLine = true;
+        this.pos = buf.length;
+        this.emit(R.lineTooLong, null);
+      }
+      return false;
+    }
+    this.pos = lf + 1;
+    if (this.skippingLongLine) {
+      this.skippingLongLine = false;
+      return true;
+    }
+    if (lf + 1 - start > this.lineLimit(buf, start)) {
+      this.emit(R.lineTooLong, null);
+      return true;
+    }
+    // Commands may end in a bare LF (lenient, like Postfix); only DATA is strict about CRLF.
+    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    if (this.mode === InputMode.AuthResponse) this.authResponse(buf.toString('latin1', start, end));
+    else this.command(buf, start, end);
+    return true;
+  }
+
+  private lineLimit(buf: Buffer, start: number): number {
+    const limit = this.config.maxLineLength;
+    if (limit >= AUTH_LINE_LENGTH) return limit;
+    if (this.mode === InputMode.AuthResponse) return AUTH_LINE_LENGTH;
+    // "AUTH " (any case): RFC 4954 §4 allows long initial responses.
+    if (buf.length - start >= 5 && (buf[start]! | 0x20) === 0x61 && (buf[start + 1]! | 0x20) === 0x75 &&
+        (buf[start + 2]! | 0x20) === 0x74 && (buf[start + 3]! | 0x20) === 0x68 && buf[start + 4] === 0x20) {
+      return AUTH_LINE_LENGTH;
+    }
+    return limit;
+  }
+
+  /** A TLS ClientHello or a PROXY v2 header as the first bytes of a plain session: answer clearly and close. */
+  private checkForeignProtocol(buf: Buffer, start: number): boolean {
+    if (buf.length - start >= 2 && buf[start] === 0x16 && buf[start + 1] === 0x03) {
+      this.violation(R.tlsOnPlain, 'tls-on-plain-port');
+      return true;
+    }
+    if (buf.length - start >= 5 && buf.compare(PROXY_V2_SIGNATURE, 0, 5, start, start + 5) === 0) {
+      this.violation(R.proxyRefused, 'proxy-header-refused');
+      return true;
+    }
+    return false;
+  }
+
+  private command(buf: Buffer, start: number, end: number): void {
+    const parsed = parseCommandLine(buf, start, end);
+    if (isSmtpError(parsed)) {
+      this.emit(parsed.reply, null);
+      return;
+    }
+    const verb = parsed.verb;
+    if (!this.firstCommandSeen) {
+      this.firstCommandSeen = true;
+      if (HTTP_VERBS.has(verb)) {
+        this.violation(R.httpOnSmtp, 'http-request');
+        return;
+      }
+    }
+    const spec = COMMANDS.get(verb);
+    if (spec === undefined) {
+      if (verb === 'PROXY') this.violation(R.proxyRefused, 'proxy-header-refused');
+      else this.emit(R.unknownCommand, null);
+      return;
+    }
+    if (this.config.requireTls && this.state.tls === null && !spec.allowedBeforeTls) {
+      this.emit(R.tlsRequired, spec);
+      return;
+    }
+    let outcome: Outcome;
+    try {
+      outcome = spec.run(this, parsed.argument);
+    } catch (err) {
+      outcome = this.replyForError(err);
+    }
+    this.settle(outcome, spec);
+  }
+
+  /** Emits a reply now, or waits (socket paused, replies kept in order) for a backend that answered with a promise. */
+  private settle(outcome: Outcome, spec: CommandSpec | null): void {
+    if (!isThenable<SmtpReply | null>(outcome)) {
+      if (outcome !== null) this.emit(outcome, spec);
+      return;
+    }
+    this.busy = true;
+    this.updateFlow();
+    outcome.then(
+      (reply) => this.resumeWith(reply, spec),
+      (err: unknown) => this.resumeWith(this.replyForError(err), spec),
+    );
+  }
+
+  private resumeWith(reply: SmtpReply | null, spec: CommandSpec | null): void {
+    this.busy = false;
+    if (this.mode === InputMode.Closed) return;
+    if (reply !== null) this.emit(reply, spec);
+    this.updateFlow();
+    this.process();
+  }
+
+  /** The one place a reply is queued: error counting, hang-up rules and shutdown happen here. */
+  private emit(reply: SmtpReply, spec: CommandSpec | null): void {
+    if (this.closing) return;
+    this.out += formatReply(reply);
+    if ((spec === null || spec.countsAsBad) && isProtocolError(reply.code)) {
+      this.badCommands++;
+      if (this.badCommands >= this.config.maxBadCommands) {
+        this.out += formatReply(R.tooManyErrors);
+        this.endReason = 'too-many-errors';
+        this.hangUp();
+        return;
+      }
+    }
+    if (this.pendingHangUp !== null) {
+      const last = this.pendingHangUp;
+      this.pendingHangUp = null;
+      this.out += formatReply(last);
+      this.hangUp();
+      return;
+    }
+    if (this.shutdownRequested && !this.inMessage()) {
+      this.out += formatReply(R.shutdown);
+      this.endReason = 'shutdown';
+      this.hangUp();
+      return;
+    }
+    if (spec !== null && spec.endsBatch) this.flush();
+  }
+
+  private replyForError(err: unknown): SmtpReply {
+    if (isSmtpError(err) && Number.isInteger(err.code) && err.code >= 200 && err.code <= 599) return err.reply;
+    this.host.logger.error({ session: this.id, err }, 'smtp backend error');
+    return R.localError;
+  }
+
+  // ---- output -----------------------------------------------------------------------------------------
+
+  private flush(): void {
+    if (this.out.length > 0) {
+      const data = this.out;
+      this.out = '';
+      if (!this.socket.destroyed && this.socket.writable) {
+        if (!this.socket.write(data)) {
+          this.outputBlocked = true;
+          this.updateFlow();
+        }
+      }
+    }
+    if (this.closing) this.endSocket();
+    else if (this.upgradePending) this.upgradeToTls();
+  }
+
+  private readonly onDrain = (): void => {
+    this.outputBlocked = false;
+    this.updateFlow();
+  };
+
+  /** Reads only when nothing is pending: a paused socket bounds what a pipelining client can make us buffer. */
+  private updateFlow(): void {
+    if (this.mode === InputMode.Closed) {
+      this.socket.resume();
+      return;
+    }
+    if (this.busy || this.outputBlocked) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /** Stop interpreting input; the socket ends after the next flush. */
+  private hangUp(): void {
+    this.closing = true;
+    if (this.sink !== null) this.abortSink('session ended');
+  }
+
+  private violation(reply: SmtpReply, reason: string): void {
+    this.endReason = reason;
+    this.out += formatReply(reply);
+    this.hangUp();
+    this.flush();
+  }
+
+  private endSocket(): void {
+    if (this.mode === InputMode.Closed) return;
+    this.mode = InputMode.Closed;
+    this.input = null;
+    this.socket.end();
+    this.socket.resume();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), LINGER_MS);
+    this.lingerTimer.unref();
+  }
+
+  // ---- socket events ----------------------------------------------------------------------------------
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    // ECONNRESET, EPIPE and handshake failures are the client's business: debug only.
+    this.host.logger.debug?.({ session: this.id, code: err.code, err: err.message }, 'smtp socket error');
+    if (this.endReason === null) this.endReason = 'socket-error';
+  };
+
+  private readonly onTimeout = (): void => {
+    if (this.mode === InputMode.Closed) {
+      this.socket.destroy();
+      return;
+    }
+    this.expire(R.timeout, 'timeout');
+  };
+
+  private readonly onDeadline = (): void => {
+    this.deadlineTimer = null;
+    this.expire(R.deadline, 'deadline');
+  };
+
+  private expire(reply: SmtpReply, reason: string): void {
+    if (this.finished || this.mode === InputMode.Closed) return;
+    this.endReason = reason;
+    if (this.mode === InputMode.TlsHandshake) {
+      this.socket.destroy();
+      return;
+    }
+    this.closing = false; // an expiry overrides whatever was pending
+    this.out += formatReply(reply);
+    this.hangUp();
+    this.flush();
+  }
+
+  private readonly onClose = (): void => {
+    if (this.finished) return;
+    this.finished = true;
+    this.mode = InputMode.Closed;
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    if (this.sink !== null) this.abortSink('connection lost');
+    if (this.session !== null) this.closeSession();
+    if (this.admittedAddress !== null) this.host.releaseAddress(this.admittedAddress);
+    const tls = this.state.tls;
+    this.host.logger.info(
+      {
+        session: this.id,
+        remoteAddress: this.state.connection.remoteAddress,
+        remotePort: this.state.connection.remotePort,
+        proxied: this.state.connection.proxied,
+        tlsProtocol: tls?.protocol ?? null,
+        tlsCipher: tls?.cipher ?? null,
+        authUser: this.state.authUser,
+        messages: this.messagesAccepted,
+        bytes: this.bytesAccepted,
+        durationMs: Date.now() - this.startedAt,
+        end: this.endReason ?? 'client-closed',
+      },
+      'smtp session',
+    );
+    this.host.connectionClosed(this);
+  };
+
+  private sessionClosed = false;
+
+  private closeSession(): void {
+    if (this.sessionClosed || this.session === null) return;
+    this.sessionClosed = true;
+    try {
+      this.session.close();
+    } catch (err) {
+      this.host.logger.error({ session: this.id, err }, 'smtp backend close failed');
+    }
+  }
+
+  // ---- shutdown (SPEC §2) -----------------------------------------------------------------------------
+
+  /** Sessions inside a message may finish it; the others get 421 4.3.2 now. */
+  requestShutdown(): void {
+    if (this.finished || this.mode === InputMode.Closed) return;
+    this.shutdownRequested = true;
+    if (this.mode === InputMode.ProxyHeader || this.mode === InputMode.TlsHandshake ||
+        (this.mode === InputMode.BeforeGreeting && this.session === null)) {
+      this.endReason = 'shutdown';
+      this.socket.destroy();
+      return;
+    }
+    if (!this.busy && !this.inMessage() && !this.closing) {
+      this.endReason = 'shutdown';
+      this.out += formatReply(R.shutdown);
+      this.hangUp();
+      this.flush();
+    }
+  }
+
+  /** Grace period over: whatever is left is cut. */
+  forceClose(): void {
+    if (this.finished) return;
+    this.endReason = this.endReason ?? 'shutdown';
+    if (this.sink !== null) this.abortSink('server shutting down');
+    if (this.mode !== InputMode.Closed && this.mode !== InputMode.TlsHandshake && this.socket.writable) {
+      this.socket.write(this.out + formatReply(R.shutdown));
+      this.out = '';
+    }
+    this.socket.destroy();
+  }
+
+  private inMessage(): boolean {
+    return this.sink !== null || this.mode === InputMode.Data || this.mode === InputMode.BdatChunk;
+  }
+
+  // ---- PROXY protocol ---------------------------------------------------------------------------------
+
+  private processProxyHeader(buf: Buffer): boolean {
+    const header = parseProxyHeader(buf.subarray(this.pos));
+    if (header === null) return false;
+    if (header instanceof ProxyHeaderError) {
+      this.host.logger.warn({ session: this.id, remoteAddress: this.state.connection.remoteAddress, reason: header.reason }, 'smtp bad PROXY header');
+      this.endReason = 'bad-proxy-header';
+      this.socket.destroy();
+      return false;
+    }
+    this.pos += header.length;
+    if (header.sourceAddress !== null) {
+      this.state.connection = { ...this.state.connection, remoteAddress: normalizeAddress(header.sourceAddress), remotePort: header.sourcePort, proxied: true };
+    }
+    this.mode = InputMode.BeforeGreeting;
+    this.begin();
+    return !this.busy;
+  }
+
+  // ---- DATA -------------------------------------------------------------------------------------------
+
+  /** Receives de-stuffed body pieces from the DataReader (and BDAT chunks): size limit, then the sink. */
+  private readonly onBody = (chunk: Buffer): void => {
+    const sink = this.sink;
+    if (this.sinkFailure !== null || sink === null) return;
+    this.bodyBytes += chunk.length;
+    if (this.bodyBytes > this.config.maxMessageSize) {
+      this.sinkFailure = R.sizeExceeded;
+      this.abortSink('message size exceeds maximum');
+      return;
+    }
+    try {
+      sink.write(chunk);
+    } catch (err) {
+      this.sinkFailure = this.replyForError(err);
+      this.abortSink('sink refused data');
+    }
+  };
+
+  private abortSink(reason: string): void {
+    const sink = this.sink;
+    if (sink === null) return;
+    this.sink = null;
+    try {
+      sink.abort(reason);
+    } catch (err) {
+      this.host.logger.error({ session: this.id, err }, 'smtp data sink abort failed');
+    }
+  }
+
+  private processData(buf: Buffer): void {
+    const start = this.pos;
+    const result = this.reader.feed(buf, start);
+    if (result === DATA_BARE_LINE_ENDING) {
+      this.pos = buf.length;
+      this.violation(R.bareLineEnding, 'bare-line-ending');
+      return;
+    }
+    if (result === DATA_INCOMPLETE) {
+      this.pos = buf.length;
+      this.messageBytesIn += buf.length - start;
+      this.checkDataRate();
+      return;
+    }
+    this.messageBytesIn += result - start;
+    this.pos = result;
+    this.mode = InputMode.Command;
+    this.settle(this.endMessage(), null);
+  }
+
+  private checkDataRate(): void {
+    const rate = this.config.minDataRateBytesPerSec;
+    if (rate === 0) return;
+    const elapsed = Date.now() - this.messageStartedAt;
+    if (elapsed > this.config.dataRateGraceMs && this.messageBytesIn * 1000 < rate * elapsed) {
+      this.expire(R.slowData, 'data-rate');
+    }
+  }
+
+  /** The body is complete (CRLF.CRLF or BDAT LAST): the sink's verdict, or the failure seen while streaming. */
+  private endMessage(): Outcome {
+    const failure = this.sinkFailure;
+    const sink = this.sink;
+    if (failure !== null || sink === null) {
+      const reply = failure ?? R.localError;
+      this.finishTransaction(reply);
+      return reply;
+    }
+    let result: ReturnType<DataSink['end']>;
+    try {
+      result = sink.end();
+    } catch (err) {
+      return this.messageEnded(this.replyForError(err));
+    }
+    if (isThenable<SmtpReply | void>(result)) {
+      return Promise.resolve(result).then(
+        (r) => this.messageEnded(r ?? R.ok),
+        (err: unknown) => this.messageEnded(this.replyForError(err)),
+      );
+    }
+    return this.messageEnded(result ?? R.ok);
+  }
+
+  private messageEnded(reply: SmtpReply): SmtpReply {
+    this.sink = null;
+    this.finishTransaction(reply);
+    return reply;
+  }
+
+  private finishTransaction(reply: SmtpReply): void {
+    if (reply.code >= 200 && reply.code < 300) {
+      this.messagesAccepted++;
+      this.bytesAccepted += this.bodyBytes;
+    }
+    this.clearTransaction();
+    this.resetSession();
+  }
+
+  private clearTransaction(): void {
+    if (this.sink !== null) this.abortSink('transaction reset');
+    if (this.smtpState > SmtpState.Ready) this.smtpState = SmtpState.Ready;
+    this.recipients = 0;
+    this.smtputf8 = false;
+    this.usingBdat = false;
+    this.sinkFailure = null;
+    this.bodyBytes = 0;
+  }
+
+  private resetSession(): void {
+    if (this.session === null) return;
+    try {
+      this.session.reset();
+    } catch (err) {
+      this.host.logger.error({ session: this.id, err }, 'smtp backend reset failed');
+    }
+  }
+
+  private startMessage(sink: DataSink): void {
+    this.sink = sink;
+    this.sinkFailure = null;
+    this.bodyBytes = 0;
+    this.messageBytesIn = 0;
+    this.messageStartedAt = Date.now();
+  }
+
+  // ---- BDAT (RFC 3030) --------------------------------------------------------------------------------
+
+  private processBdat(buf: Buffer): void {
+    const start = this.pos;
+    const take = Math.min(this.bdatRemaining, buf.length - start);
+    const end = start + take;
+    if (this.bdatDiscardReply === null && this.sink !== null) {
+      if (!this.lineCheck.check(buf, start, end)) {
+        this.pos = buf.length;
+        this.violation(R.bareLineEnding, 'bare-line-ending');
+        return;
+      }
+      this.onBody(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+    }
+    this.pos = end;
+    this.bdatRemaining -= take;
+    this.messageBytesIn += take;
+    if (this.bdatRemaining > 0) {
+      this.checkDataRate();
+      return;
+    }
+    this.mode = InputMode.Command;
+    this.settle(this.bdatChunkDone(), null);
+  }
+
+  private bdatChunkDone(): Outcome {
+    const discard = this.bdatDiscardReply;
+    if (discard !== null) {
+      this.bdatDiscardReply = null;
+      return discard;
+    }
+    if (this.sinkFailure !== null || this.sink === null) {
+      // Size exceeded or the sink refused: the message is over; later chunks get 503.
+      const reply = this.sinkFailure ?? R.localError;
+      this.finishTransaction(reply);
+      return reply;
+    }
+    if (!this.bdatLast) return smtpReply(250, '2.0.0', `${this.bdatChunkSize} octets received`);
+    if (!this.lineCheck.complete) {
+      this.violation(R.bareLineEnding, 'bare-line-ending');
+      return null;
+    }
+    return this.endMessage();
+  }
+
+  private bdatChunkSize = 0;
+
+  // ---- TLS --------------------------------------------------------------------------------------------
+
+  private upgradeToTls(): void {
+    this.upgradePending = false;
+    const context = this.host.secureContext;
+    if (context === null) return;
+    const raw = this.socket;
+    raw.removeListener('data', this.onData);
+    raw.removeListener('timeout', this.onTimeout);
+    raw.removeListener('drain', this.onDrain);
+    raw.setTimeout(0);
+    // CVE-2011-0411: nothing received before the handshake may be read as a command after it.
+    this.input = null;
+    this.pos = 0;
+    this.mode = InputMode.TlsHandshake;
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: context, requestCert: false, rejectUnauthorized: false });
+    this.socket = secure;
+    secure.setTimeout(this.config.commandTimeoutMs);
+    secure.on('secure', this.onSecure);
+    secure.on('data', this.onData);
+    secure.on('error', this.onError);
+    secure.on('close', this.onClose);
+    secure.on('timeout', this.onTimeout);
+    secure.on('drain', this.onDrain);
+  }
+
+  private readonly onSecure = (): void => {
+    const secure = this.socket as TLSSocket;
+    this.state.tls = { protocol: secure.getProtocol() ?? 'unknown', cipher: secure.getCipher()?.name ?? 'unknown' };
+    // RFC 3207 §4.2: forget everything learned before TLS; the client must EHLO again.
+    this.state.heloName = null;
+    this.state.authUser = null;
+    this.extended = false;
+    this.clearTransaction();
+    this.smtpState = SmtpState.Greeted;
+    this.resetSession();
+    this.mode = InputMode.Command;
+    this.process();
+  };
+
+  // ---- command handlers (called through the table in commands.ts) --------------------------------------
+
+  ehlo(argument: string, extended: boolean): Outcome {
+    const name = argument.trim().split(' ')[0] ?? '';
+    if (name.length === 0) return smtpReply(501, '5.5.4', extended ? 'Syntax: EHLO hostname' : 'Syntax: HELO hostname');
+    // RFC 5321 §4.1.4: EHLO in a transaction resets it.
+    if (this.smtpState > SmtpState.Ready) this.clearTransaction();
+    this.resetSession();
+    this.state.heloName = name;
+    this.extended = extended;
+    this.smtpState = SmtpState.Ready;
+    const greeting = `${this.config.hostname} greets ${name}`;
+    if (!extended) return smtpReply(250, '', greeting);
+    const lines = [greeting, 'PIPELINING', `SIZE ${this.config.maxMessageSize}`, '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'CHUNKING'];
+    if (this.state.tls === null && this.host.secureContext !== null) lines.push('STARTTLS');
+    if (this.authAdvertised()) lines.push(`AUTH ${this.config.authMechanisms.join(' ')}`);
+    return smtpReply(250, '', lines);
+  }
+
+  private authAdvertised(): boolean {
+    return (
+      this.session !== null && typeof this.session.auth === 'function' && this.config.authMechanisms.length > 0 &&
+      (this.state.tls !== null || this.config.authBeforeTls)
+    );
+  }
+
+  startTls(argument: string): Outcome {
+    if (this.host.secureContext === null) return R.notImplemented;
+    if (this.state.tls !== null) return R.tlsActive;
+    if (argument.length > 0) return smtpReply(501, '5.5.4', 'Syntax: STARTTLS');
+    if (this.input !== null && this.pos < this.input.length) {
+      // SPEC §2 / RFC 3207 §4: STARTTLS must end a pipelined batch.
+      this.endReason = 'pipelined-after-starttls';
+      this.pendingHangUp = null;
+      this.closing = false;
+      this.out += formatReply(R.pipelinedAfterStartTls);
+      this.hangUp();
+      return null;
+    }
+    this.upgradePending = true;
+    return R.tlsGo;
+  }
+
+  auth(argument: string): Outcome {
+    if (this.smtpState === SmtpState.Greeted) return R.needHelo;
+    if (this.state.authUser !== null) return R.alreadyAuthed;
+    if (this.smtpState !== SmtpState.Ready) return R.authInTransaction;
+    const session = this.session!;
+    if (typeof session.auth !== 'function' || this.config.authMechanisms.length === 0) return R.notImplemented;
+    if (this.state.tls === null && !this.config.authBeforeTls) return R.authBeforeTls;
+    if (this.host.authFailures.isBlocked(this.state.connection.remoteAddress)) {
+      this.endReason = 'auth-rate-limit';
+      this.pendingHangUp = null;
+      this.hangUpWith(R.tooManyAuthFailures);
+      return null;
+    }
+    const space = argument.indexOf(' ');
+    const mechanism = (space < 0 ? argument : argument.slice(0, space)).toUpperCase();
+    const initial = space < 0 ? null : argument.slice(space + 1).trim();
+    if ((mechanism !== 'PLAIN' && mechanism !== 'LOGIN') || !this.config.authMechanisms.includes(mechanism)) {
+      return smtpReply(504, '5.5.4', 'Unrecognized authentication mechanism');
+    }
+    this.authMechanism = mechanism;
+    if (mechanism === 'PLAIN') {
+      if (initial === null) return this.awaitAuth(AuthStage.PlainResponse, '');
+      return this.authPlain(initial);
+    }
+    if (initial === null) return this.awaitAuth(AuthStage.LoginUsername, 'VXNlcm5hbWU6'); // "Username:"
+    const user = decodeAuthResponse(initial);
+    if (user === null) return R.authBadBase64;
+    this.authUsername = user.toString('utf8');
+    return this.awaitAuth(AuthStage.LoginPassword, 'UGFzc3dvcmQ6'); // "Password:"
+  }
+
+  private awaitAuth(stage: AuthStage, challenge: string): SmtpReply {
+    this.authStage = stage;
+    this.mode = InputMode.AuthResponse;
+    return smtpReply(334, '', challenge);
+  }
+
+  private authResponse(line: string): void {
+    const stage = this.authStage;
+    this.authStage = AuthStage.None;
+    this.mode = InputMode.Command;
+    const text = line.trim();
+    // RFC 4954 §4: "*" cancels the exchange.
+    if (text === '*') {
+      this.emit(R.authCancelled, null);
+      return;
+    }
+    let outcome: Outcome;
+    if (stage === AuthStage.PlainResponse) {
+      outcome = this.authPlain(text);
+    } else {
+      const decoded = decodeAuthResponse(text);
+      if (decoded === null) {
+        outcome = R.authBadBase64;
+      } else if (stage === AuthStage.LoginUsername) {
+        this.authUsername = decoded.toString('utf8');
+        outcome = this.awaitAuth(AuthStage.LoginPassword, 'UGFzc3dvcmQ6');
+      } else {
+        outcome = this.verifyAuth(this.authUsername, decoded.toString('utf8'));
+      }
+    }
+    this.settle(outcome, COMMANDS.get('AUTH')!);
+  }
+
+  private authPlain(response: string): Outcome {
+    const decoded = decodeAuthResponse(response);
+    if (decoded === null) return R.authBadBase64;
+    const credentials = parseAuthPlain(decoded);
+    if (credentials === null) return R.authBadPlain;
+    return this.verifyAuth(credentials.username, credentials.password);
+  }
+
+  private verifyAuth(username: string, password: string): Outcome {
+    let result: Promise<void> | void;
+    try {
+      result = this.session!.auth!(this.authMechanism, username, password, this.state);
+    } catch (err) {
+      return this.authFailed(err);
+    }
+    if (isThenable<void>(result)) {
+      return Promise.resolve(result).then(
+        () => this.authSucceeded(username),
+        (err: unknown) => this.authFailed(err),
+      );
+    }
+    return this.authSucceeded(username);
+  }
+
+  private authSucceeded(username: string): SmtpReply {
+    this.state.authUser = username;
+    return R.authOk;
+  }
+
+  /** A growing delay per failure (1x, 2x, ... authFailureDelayMs); the last allowed failure also hangs up. */
+  private authFailed(err: unknown): Outcome {
+    const reply = this.replyForError(err);
+    if (reply.code < 500) return reply; // a temporary backend problem is not the client's failure
+    this.authFailures++;
+    this.host.authFailures.record(this.state.connection.remoteAddress);
+    if (this.authFailures >= this.config.maxAuthFailures) {
+      this.endReason = 'too-many-auth-failures';
+      this.pendingHangUp = R.tooManyAuthFailures;
+    }
+    const delay = this.config.authFailureDelayMs * this.authFailures;
+    if (delay === 0) return reply;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(reply), delay);
+      timer.unref();
+    });
+  }
+
+  private hangUpWith(reply: SmtpReply): void {
+    this.out += formatReply(reply);
+    this.hangUp();
+  }
+
+  mail(argument: string): Outcome {
+    if (this.smtpState === SmtpState.Greeted) return R.needHelo;
+    if (this.smtpState !== SmtpState.Ready) return R.nestedMail;
+    const parsed = parseMailArgument(argument, this.config.maxMessageSize);
+    if (isSmtpError(parsed)) return parsed.reply;
+    const result = this.session!.mail(parsed.from, parsed.params, this.state);
+    const smtputf8 = parsed.params.smtputf8;
+    if (isThenable<void>(result)) return Promise.resolve(result).then(() => this.mailAccepted(smtputf8));
+    return this.mailAccepted(smtputf8);
+  }
+
+  private mailAccepted(smtputf8: boolean): SmtpReply {
+    this.smtpState = SmtpState.Mail;
+    this.smtputf8 = smtputf8;
+    this.recipients = 0;
+    this.usingBdat = false;
+    return R.mailOk;
+  }
+
+  rcpt(argument: string): Outcome {
+    if (this.smtpState < SmtpState.Mail) return this.smtpState === SmtpState.Greeted ? R.needHelo : R.needMail;
+    if (this.usingBdat) return R.mixedBdat;
+    if (this.recipients >= this.config.maxRecipients) return R.tooManyRecipients;
+    const to = parseRcptArgument(argument, this.smtputf8);
+    if (typeof to !== 'string') return to.reply;
+    const result = this.session!.rcpt(to, this.state);
+    if (isThenable<void>(result)) return Promise.resolve(result).then(() => this.rcptAccepted());
+    return this.rcptAccepted();
+  }
+
+  private rcptAccepted(): SmtpReply {
+    this.recipients++;
+    this.smtpState = SmtpState.Rcpt;
+    return R.rcptOk;
+  }
+
+  data(argument: string): Outcome {
+    if (argument.length > 0) return smtpReply(501, '5.5.4', 'Syntax: DATA');
+    if (this.usingBdat) return R.mixedBdat;
+    if (this.smtpState !== SmtpState.Rcpt) return this.smtpState === SmtpState.Greeted ? R.needHelo : R.needRcpt;
+    const result = this.session!.data(this.state);
+    if (isThenable<DataSink>(result)) return Promise.resolve(result).then((sink) => this.dataAccepted(sink));
+    return this.dataAccepted(result);
+  }
+
+  private dataAccepted(sink: DataSink): SmtpReply {
+    this.startMessage(sink);
+    this.reader.reset();
+    this.mode = InputMode.Data;
+    return R.dataGo;
+  }
+
+  bdat(argument: string): Outcome {
+    const parsed = parseBdatArgument(argument);
+    if (isSmtpError(parsed)) return parsed.reply;
+    this.bdatChunkSize = parsed.size;
+    this.bdatLast = parsed.last;
+    this.bdatRemaining = parsed.size;
+    // RFC 3030 §2: the chunk's bytes follow whatever we answer, so a refused BDAT still consumes them.
+    let refusal: SmtpReply | null = null;
+    if (this.smtpState !== SmtpState.Rcpt) refusal = this.smtpState === SmtpState.Greeted ? R.needHelo : R.needBdatTransaction;
+    else if (this.sink === null && this.usingBdat) refusal = R.needBdatTransaction;
+    if (refusal !== null) return this.bdatReceive(refusal);
+    if (this.usingBdat) return this.bdatReceive(null);
+    let result: Promise<DataSink> | DataSink;
+    try {
+      result = this.session!.data(this.state);
+    } catch (err) {
+      return this.bdatReceive(this.replyForError(err));
+    }
+    if (isThenable<DataSink>(result)) {
+      return Promise.resolve(result).then(
+        (sink) => this.bdatStarted(sink),
+        (err: unknown) => this.bdatReceive(this.replyForError(err)),
+      );
+    }
+    return this.bdatStarted(result);
+  }
+
+  private bdatStarted(sink: DataSink): Outcome {
+    this.usingBdat = true;
+    this.startMessage(sink);
+    this.lineCheck.reset();
+    return this.bdatReceive(null);
+  }
+
+  /** Enter chunk reading; `refusal` is answered after the chunk's bytes are consumed. */
+  private bdatReceive(refusal: SmtpReply | null): Outcome {
+    this.bdatDiscardReply = refusal;
+    if (this.bdatRemaining === 0) return this.bdatChunkDone();
+    this.mode = InputMode.BdatChunk;
+    return null;
+  }
+
+  rset(argument: string): Outcome {
+    if (argument.length > 0) return smtpReply(501, '5.5.4', 'Syntax: RSET');
+    this.clearTransaction();
+    this.resetSession();
+    return R.ok;
+  }
+
+  noop(): Outcome {
+    return R.ok;
+  }
+
+  quit(): Outcome {
+    this.endReason = 'quit';
+    this.pendingHangUp = null;
+    const reply = formatReply(R.bye);
+    this.out += reply;
+    this.hangUp();
+    return null;
+  }
+
+  vrfy(argument: string): Outcome {
+    if (argument.length === 0) return smtpReply(501, '5.5.4', 'Syntax: VRFY address');
+    return R.vrfy;
+  }
+
+  help(): Outcome {
+    return R.help;
+  }
+
+  notImplemented(): Outcome {
+    return R.notImplemented;
+  }
+}
