@@ -38,6 +38,8 @@ interface Frame extends SelectionScope {
 /** The leaf part whose body is streaming now. */
 interface Leaf {
   record: DroppedPart;
+  /** The part had no header fields at all (e.g. between two adjacent delimiters). */
+  bare: boolean;
   decoder: TransferDecoder | null;
   kept: KeptBody | null;
 }
@@ -281,7 +283,7 @@ export class MessageParser {
     } else if (eligibility.eligible && type === 'text/plain' && this.text === null && !this.htmlFinal) {
       kept = this.text = new KeptBody(leafIndex, ct?.params.get('charset') ?? null, eligibility.provisionalOf, this.limits.maxHtmlBytes);
     }
-    this.leaf = { record, decoder: kept === null ? null : transferDecoderFor(cte), kept };
+    this.leaf = { record, bare: h.byteLength === 0, decoder: kept === null ? null : transferDecoderFor(cte), kept };
   }
 
   private keptHeaders(h: HeaderBlock): KeptHeaders {
@@ -375,6 +377,12 @@ export class MessageParser {
     const leaf = this.leaf;
     if (leaf === null) return;
     this.leaf = null;
+    if (leaf.bare && leaf.record.size === 0 && this.entityParent !== null) {
+      // Nothing at all between two delimiters (a doubled delimiter line): not a part worth listing.
+      this.leaves.pop();
+      if (this.text === leaf.kept) this.text = null;
+      return;
+    }
     const kept = leaf.kept;
     if (kept !== null && !kept.released && !kept.overflow) {
       if (!kept.append(leaf.decoder!.end()) && kept === this.html) {
