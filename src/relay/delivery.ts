@@ -41,8 +41,21 @@ function concurrencyOf(route: Route | null): number {
   return typeof c === 'number' && c >= 1 ? c : Infinity;
 }
 
-/** The upstream's own 5xx reply: the only failure that proves the address bad (see route-smtp.ts). */
-const HARD_BOUNCE = /^5\d\d\b/;
+/**
+ * A route may say whether a failure proves the address bad (RouteSmtp does; see route-smtp.ts). For a route that
+ * does not, an upstream 5xx reply (the failure's reply starts with its code) counts as a hard bounce.
+ */
+export interface BounceAwareOutcome extends RecipientOutcome {
+  hardBounce?: boolean;
+}
+
+const FIVE_XX = /^5\d\d\b/;
+
+function isHardBounce(out: BounceAwareOutcome): boolean {
+  if (out.status !== 'failed') return false;
+  if (typeof out.hardBounce === 'boolean') return out.hardBounce;
+  return out.reply !== undefined && FIVE_XX.test(out.reply);
+}
 
 export interface DeliverySchedulerOptions {
   spool: Spool;
@@ -265,7 +278,8 @@ export class DeliveryScheduler {
       this.event(entry, i, 'failed', reply, attempt, ms);
       logger.info({ ...base, outcome: 'failed', reply: 'queue age exceeded' }, 'delivery');
     } else if (out.status === 'deferred') {
-      const next = this.now() + this.backoff(r.attempts);
+      // The last retry happens at the queue age limit rather than up to retryMaxMs after it.
+      const next = Math.max(this.now() + 1, Math.min(this.now() + this.backoff(r.attempts), entry.createdAt + queue.maxAgeMs));
       await spool.defer(entry.id, i, next, out.reply);
       this.event(entry, i, 'deferred', out.reply, attempt, ms);
       logger.info({ ...base, outcome: 'deferred', reply: out.reply, nextAttemptAt: new Date(next).toISOString() }, 'delivery');
@@ -273,9 +287,9 @@ export class DeliveryScheduler {
       await spool.complete(entry.id, i, out.reply === undefined ? { status: out.status } : { status: out.status, reply: out.reply });
       this.event(entry, i, out.status, out.reply, attempt, ms);
       logger.info({ ...base, outcome: out.status, reply: out.reply }, 'delivery');
-      if (out.status === 'failed' && out.reply !== undefined && HARD_BOUNCE.test(out.reply) && this.o.suppression) {
+      if (isHardBounce(out) && this.o.suppression) {
         try {
-          await this.o.suppression.add(entry.account, r.recipient, out.reply, this.now());
+          await this.o.suppression.add(entry.account, r.recipient, out.reply ?? 'hard bounce', this.now());
         } catch (err) {
           logger.error({ ...base, err: (err as Error).message }, 'cannot add a hard bounce to the suppression list');
         }

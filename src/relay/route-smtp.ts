@@ -1,9 +1,10 @@
 // The `smtp` route: delivers through a smarthost over a pool of SmtpClient connections.
 // Each recipient has its own composed .eml, so each recipient is one SMTP transaction (on a pooled connection).
 //
-// Outcomes: 2xx delivered; 4xx deferred; 5xx to RCPT, DATA or the final dot failed (a hard bounce: the reply starts
-// with its code, which is how the scheduler recognises one). A 5xx to MAIL FROM fails the recipient too, but
-// the reply is prefixed "MAIL FROM refused:" since it says nothing about the recipient's address.
+// Outcomes: 2xx delivered; 4xx deferred; 5xx failed, with the upstream reply. A failure is a hard bounce (the
+// scheduler suppresses the address) when it proves the address bad: a 5xx to RCPT, or any 5xx whose enhanced code
+// is about the address or mailbox (5.1.x, 5.2.x, RFC 3463). A 5xx to the content (e.g. 554 5.7.1 at the final
+// dot) or to MAIL FROM (prefixed "MAIL FROM refused:") fails this message only.
 // Every session-level failure defers: connection refused or dropped, timeouts, a 5xx greeting/EHLO, AUTH refused,
 // "TLS required but not offered" and "certificate invalid" (an operator can fix the smarthost or the route's
 // caFile/verifyCertificate; failing the mail would lose it). Only local refusals that no retry can change fail:
@@ -15,6 +16,7 @@ import { SmtpClientError } from '../protocol/client-errors.js';
 import { formatClientReply } from '../protocol/client-reply.js';
 import type { SmtpRouteConfig } from './config.js';
 import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
+import type { BounceAwareOutcome } from './delivery.js';
 
 export interface RouteSmtpOptions {
   /** Our name in EHLO; default os.hostname() (the lead passes config.hostname). */
@@ -85,17 +87,19 @@ export class RouteSmtp implements Route {
     return Promise.all(msg.recipients.map((r) => this.deliverOne(pool, from, r)));
   }
 
-  private async deliverOne(pool: SmtpClientPool, from: string, r: OutboundRecipient): Promise<RecipientOutcome> {
+  private async deliverOne(pool: SmtpClientPool, from: string, r: OutboundRecipient): Promise<BounceAwareOutcome> {
     try {
       const result = await pool.send({ from, to: [r.address] }, r.body);
       const d = result.recipients[0]!;
       const reply = formatClientReply(d.reply);
       if (d.accepted) return { recipient: r.address, status: 'delivered', reply };
       if (d.reply.code < 500) return { recipient: r.address, status: 'deferred', reply };
-      return { recipient: r.address, status: 'failed', reply: d.stage === 'MAIL' ? `MAIL FROM refused: ${reply}` : reply };
+      if (d.stage === 'MAIL') return { recipient: r.address, status: 'failed', reply: `MAIL FROM refused: ${reply}`, hardBounce: false };
+      const addressStatus = d.reply.enhanced !== null && /^5\.[12]\./.test(d.reply.enhanced);
+      return { recipient: r.address, status: 'failed', reply, hardBounce: d.stage === 'RCPT' || addressStatus };
     } catch (err) {
       const message = (err as Error).message;
-      if (err instanceof SmtpClientError && err.permanent) return { recipient: r.address, status: 'failed', reply: `refused locally: ${message}` };
+      if (err instanceof SmtpClientError && err.permanent) return { recipient: r.address, status: 'failed', reply: `refused locally: ${message}`, hardBounce: false };
       return { recipient: r.address, status: 'deferred', reply: err instanceof SmtpClientError ? message : `local error: ${message}` };
     }
   }

@@ -295,3 +295,41 @@ test('no more messages of a route in flight than its pool size; all delivered', 
     await upstream.close();
   }
 });
+
+test('a 5xx to the content at the final dot fails that message without suppressing the address', async () => {
+  const upstream = await startSmtpServerUpstream({ data: (_m, n) => (n === 0 ? { code: 554, text: 'Message refused as spam' } : null) });
+  const h = await startDeliveryHarness(smtpRoute(upstream.port));
+  try {
+    const e = await h.enqueue(['lou@example.com']);
+    await h.settle();
+    assert.equal(h.spool.get(e.id), null);
+    const ev = await h.eventsOf(e.id);
+    assert.deepEqual(types(ev), ['failed']);
+    assert.match(ev[0]!.reply!, /^554 .*Message refused as spam/);
+    assert.equal(h.suppression.has(ACCOUNT, 'lou@example.com'), false);
+    const again = await h.enqueue(['lou@example.com']);
+    await h.settle();
+    assert.deepEqual(types(await h.eventsOf(again.id)), ['delivered']);
+  } finally {
+    await h.close();
+    await upstream.close();
+  }
+});
+
+test('the last retry is not scheduled past the maximum queue age', async () => {
+  const port = await freePort();
+  const h = await startDeliveryHarness(smtpRoute(port), { queue: { maxAgeMs: 90_000 } });
+  try {
+    const e = await h.enqueue(['max@example.com']);
+    await h.settle();
+    assertRetryIn(h, e.id, RETRY_MIN_MS, 1);
+    await h.advance(RETRY_MIN_MS);
+    // Backoff would say 2 minutes; the queue age limit is 30 s away.
+    assertRetryIn(h, e.id, 30_000, 2);
+    await h.advance(30_000);
+    assert.equal(h.spool.get(e.id), null);
+    assert.deepEqual(types(await h.eventsOf(e.id)), ['deferred', 'deferred', 'failed']);
+  } finally {
+    await h.close();
+  }
+});
