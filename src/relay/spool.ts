@@ -866,6 +866,10 @@ export class Spool {
     for (const seg of [...this.segments.values()]) {
       await seg.chain;
       if (seg.removed) continue;
+      if (seg.live === 0) {
+        await this.removeSegment(seg); // nothing pending in it: leave no file for the next start to reclaim
+        continue;
+      }
       await seg.fh.close().catch(() => undefined);
       await seg.stateFh?.close().catch(() => undefined);
     }

@@ -154,17 +154,31 @@ test('complete removes a message once every recipient is delivered or failed, al
   await third.close();
 });
 
-test('a segment whose messages were all finished before a restart is reclaimed at open', async () => {
+test('a segment whose messages were all finished before a crash is reclaimed at open', async () => {
   const dir = await tempDir();
   const spool = await Spool.open(dir);
   await spool.enqueue(message('gone', 1));
   await spool.complete('gone', 0, { status: 'delivered' });
   assert.equal((await segmentFiles(dir)).length, 1, 'the segment being appended to stays while the spool runs');
-  await spool.close();
+  // No close: the next open sees what a killed process left.
   const again = await Spool.open(dir);
   assert.equal(again.recovery.reclaimedSegments, 1);
   assert.deepEqual(await readdir(dir), []);
   await again.close();
+});
+
+test('close deletes the segment being appended to when nothing in it is pending', async () => {
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  await spool.enqueue(message('done', 1));
+  await spool.enqueue(message('kept', 1));
+  await spool.complete('done', 0, { status: 'delivered' });
+  await spool.close();
+  assert.equal((await segmentFiles(dir)).length, 1, 'a segment with a pending message stays');
+  const again = await Spool.open(dir);
+  await again.complete('kept', 0, { status: 'delivered' });
+  await again.close();
+  assert.deepEqual(await readdir(dir), []);
 });
 
 test('defer keeps the attempt count and next attempt time across a restart', async () => {
