@@ -1,0 +1,396 @@
+// The dashboard page served at `/`: plain HTML, CSS and JS in strings (tsc copies no other files), no
+// external resources, no build step. The HTML carries no data: the page asks for the admin token, keeps it
+// in sessionStorage, and calls the JSON API with it. Data is put in the page with textContent, never as HTML,
+// and the Content-Security-Policy allows exactly this script and style (by hash) and same-origin fetches.
+import { createHash } from 'node:crypto';
+
+const STYLE = `
+:root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #ffffff; --panel: #f9fafb; --accent: #2563eb; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+header { display: flex; align-items: center; gap: 16px; padding: 10px 20px; border-bottom: 1px solid var(--line); background: var(--panel); }
+header h1 { font-size: 18px; margin: 0; }
+main { padding: 16px 20px; max-width: 1200px; }
+section { margin-bottom: 24px; }
+h2 { font-size: 15px; margin: 0 0 8px; }
+label { color: var(--muted); margin-right: 4px; }
+select, input, button { font: inherit; padding: 4px 8px; border: 1px solid #d1d5db; border-radius: 4px; background: #fff; }
+button { cursor: pointer; }
+button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
+button.link { border: none; background: none; color: var(--accent); padding: 0; text-decoration: underline; }
+.controls { display: flex; flex-wrap: wrap; align-items: center; gap: 12px; margin-bottom: 12px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th { background: var(--panel); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.reply { white-space: normal; max-width: 420px; overflow-wrap: anywhere; color: var(--muted); }
+tr.total td { font-weight: 600; }
+#status { color: #b91c1c; min-height: 1.4em; }
+#login { max-width: 420px; margin: 60px auto; padding: 20px; border: 1px solid var(--line); border-radius: 8px; background: var(--panel); }
+#login input { width: 100%; margin: 8px 0; }
+.legend { display: flex; gap: 14px; flex-wrap: wrap; margin-top: 4px; color: var(--muted); }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: middle; }
+#chart { width: 100%; height: 240px; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
+.type-failed, .type-rejected { color: #b91c1c; }
+.type-deferred { color: #b45309; }
+.type-delivered { color: #15803d; }
+[hidden] { display: none !important; }
+`;
+
+// Plain ES2020 in the browser; no backticks or template placeholders inside, as it lives in a TS template literal.
+const SCRIPT = `
+'use strict';
+(function () {
+  var TOKEN_KEY = 'txrelay-admin-token';
+  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed'];
+  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280' };
+  var RANGES = { '1h': [3600000, '1m'], '24h': [86400000, '15m'], '7d': [604800000, '1h'], '30d': [2592000000, '6h'] };
+  var SVG = 'http://www.w3.org/2000/svg';
+  var state = { token: sessionStorage.getItem(TOKEN_KEY), tag: '', pages: [], range: null };
+
+  function $(id) { return document.getElementById(id); }
+  function el(name, text, cls) {
+    var e = document.createElement(name);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function svg(name, attrs) {
+    var e = document.createElementNS(SVG, name);
+    for (var k in attrs) e.setAttribute(k, String(attrs[k]));
+    return e;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function fmtTime(iso) { return iso.replace('T', ' ').replace(/\\.\\d+Z$/, 'Z'); }
+  function status(text) { $('status').textContent = text || ''; }
+
+  function query(params) {
+    var qs = new URLSearchParams();
+    Object.keys(params).forEach(function (k) { if (params[k] !== '' && params[k] !== null && params[k] !== undefined) qs.set(k, params[k]); });
+    return qs.toString();
+  }
+
+  async function api(path, params) {
+    var res = await fetch(path + '?' + query(params), { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' });
+    if (res.status === 401) { forget('The token was refused; enter it again.'); throw new Error('unauthorized'); }
+    if (!res.ok) {
+      var body = null;
+      try { body = await res.json(); } catch (e) { /* not JSON */ }
+      throw new Error(body ? (body.parameter ? body.parameter + ': ' : '') + body.reason : 'HTTP ' + res.status);
+    }
+    return res;
+  }
+
+  function forget(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    $('app').hidden = true;
+    $('login').hidden = false;
+    $('login-message').textContent = message || '';
+  }
+
+  function currentRange() {
+    var r = RANGES[$('range').value];
+    var to = Math.ceil(Date.now() / 60000) * 60000;
+    return { from: new Date(to - r[0]).toISOString(), to: new Date(to).toISOString(), interval: r[1] };
+  }
+
+  async function loadAccounts() {
+    var body = await (await api('/api/accounts', {})).json();
+    var select = $('account');
+    var previous = select.value;
+    clear(select);
+    body.accounts.forEach(function (a) { var o = el('option', a); o.value = a; select.appendChild(o); });
+    if (body.accounts.indexOf(previous) >= 0) select.value = previous;
+  }
+
+  async function loadStats() {
+    state.range = currentRange();
+    var report = await (await api('/api/stats', { account: $('account').value, tag: state.tag, from: state.range.from, to: state.range.to, interval: state.range.interval })).json();
+    var account = report.accounts[0] || { totals: {}, series: [], tags: [] };
+    renderTags(account);
+    var tag = state.tag ? account.tags[0] : null;
+    renderChart(tag && tag.series ? tag.series : account.series);
+    renderDomains(tag && tag.domains ? tag.domains : null);
+    $('selected-tag').textContent = state.tag ? 'tag ' + state.tag : 'all tags';
+    $('all-tags').hidden = !state.tag;
+  }
+
+  function countCells(row, totals) {
+    TYPES.forEach(function (t) { row.appendChild(el('td', totals[t] || 0, 'num')); });
+  }
+
+  function renderTags(account) {
+    var body = $('tags').tBodies[0];
+    clear(body);
+    account.tags.forEach(function (t) {
+      var row = el('tr');
+      row.dataset.tag = t.tag;
+      var cell = el('td');
+      var b = el('button', t.tag, 'link');
+      b.addEventListener('click', function () { selectTag(t.tag); });
+      cell.appendChild(b);
+      row.appendChild(cell);
+      countCells(row, t.totals);
+      body.appendChild(row);
+    });
+    if (account.tags.length === 0) {
+      var empty = el('tr');
+      var td = el('td', 'No events in this range.');
+      td.colSpan = 7;
+      empty.appendChild(td);
+      body.appendChild(empty);
+    }
+    var total = el('tr', null, 'total');
+    total.appendChild(el('td', 'Total'));
+    countCells(total, account.totals);
+    body.appendChild(total);
+  }
+
+  function renderDomains(domains) {
+    $('domains-section').hidden = domains === null;
+    if (domains === null) return;
+    var body = $('domains').tBodies[0];
+    clear(body);
+    domains.forEach(function (d) {
+      var row = el('tr');
+      row.appendChild(el('td', d.domain));
+      countCells(row, d.totals);
+      body.appendChild(row);
+    });
+  }
+
+  function renderChart(series) {
+    var chart = $('chart');
+    clear(chart);
+    var W = 800, H = 240, L = 44, R = 10, T = 10, B = 26;
+    chart.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+    var max = 0;
+    series.forEach(function (p) { TYPES.forEach(function (t) { if (p[t] > max) max = p[t]; }); });
+    var top = max === 0 ? 1 : max;
+    var x = function (i) { return L + (series.length <= 1 ? 0 : (i * (W - L - R)) / (series.length - 1)); };
+    var y = function (v) { return T + (H - T - B) * (1 - v / top); };
+    chart.appendChild(svg('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#9ca3af' }));
+    chart.appendChild(svg('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#9ca3af' }));
+    [0, top].forEach(function (v) {
+      var label = svg('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#6b7280' });
+      label.textContent = String(v);
+      chart.appendChild(label);
+    });
+    if (series.length > 0) {
+      [[0, 'start'], [series.length - 1, 'end']].forEach(function (a) {
+        var label = svg('text', { x: x(a[0]), y: H - 8, 'text-anchor': a[1], 'font-size': 11, fill: '#6b7280' });
+        label.textContent = fmtTime(series[a[0]].start);
+        chart.appendChild(label);
+      });
+    }
+    TYPES.forEach(function (t) {
+      var points = series.map(function (p, i) { return x(i).toFixed(1) + ',' + y(p[t]).toFixed(1); }).join(' ');
+      var line = svg('polyline', { points: points, fill: 'none', stroke: COLORS[t], 'stroke-width': 2, 'data-type': t });
+      var title = svg('title', {});
+      title.textContent = t;
+      line.appendChild(title);
+      chart.appendChild(line);
+    });
+  }
+
+  function eventParams() {
+    return { account: $('account').value, type: $('filter-type').value, tag: $('filter-tag').value.trim(), recipient: $('filter-recipient').value.trim(), from: state.range ? state.range.from : '' };
+  }
+
+  async function loadEvents(cursor) {
+    var params = eventParams();
+    params.limit = 50;
+    params.cursor = cursor || '';
+    var page = await (await api('/api/events', params)).json();
+    var body = $('events').tBodies[0];
+    clear(body);
+    page.events.forEach(function (e) {
+      var row = el('tr');
+      row.dataset.type = e.type;
+      row.appendChild(el('td', fmtTime(e.time)));
+      row.appendChild(el('td', e.type, 'type-' + e.type));
+      row.appendChild(el('td', e.tag || ''));
+      row.appendChild(el('td', e.recipient || ''));
+      row.appendChild(el('td', e.route || ''));
+      row.appendChild(el('td', e.attempt === undefined ? '' : e.attempt, 'num'));
+      row.appendChild(el('td', e.latencyMs === undefined ? '' : e.latencyMs, 'num'));
+      row.appendChild(el('td', e.reply || '', 'reply'));
+      body.appendChild(row);
+    });
+    if (page.events.length === 0) {
+      var empty = el('tr');
+      var td = el('td', 'No events match.');
+      td.colSpan = 8;
+      empty.appendChild(td);
+      body.appendChild(empty);
+    }
+    state.next = page.next;
+    $('older').disabled = page.next === null;
+    $('newer').disabled = state.pages.length === 0;
+  }
+
+  async function downloadCsv(ev) {
+    ev.preventDefault();
+    try {
+      var res = await api('/api/events', Object.assign(eventParams(), { format: 'csv' }));
+      var blob = await res.blob();
+      var match = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '');
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = match ? match[1] : 'txrelay-events.csv';
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+    } catch (e) { if (e.message !== 'unauthorized') status('CSV export failed: ' + e.message); }
+  }
+
+  async function refresh() {
+    status('');
+    try {
+      await loadStats();
+      state.pages = [];
+      await loadEvents(null);
+      $('updated').textContent = 'updated ' + fmtTime(new Date().toISOString());
+    } catch (e) { if (e.message !== 'unauthorized') status(e.message); }
+  }
+
+  function selectTag(tag) {
+    state.tag = tag;
+    $('filter-tag').value = tag;
+    refresh();
+  }
+
+  async function start() {
+    $('login').hidden = true;
+    $('app').hidden = false;
+    try { await loadAccounts(); } catch (e) { if (e.message !== 'unauthorized') status(e.message); return; }
+    await refresh();
+  }
+
+  $('login-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var token = $('token').value.trim();
+    if (!token) return;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    state.token = token;
+    $('token').value = '';
+    start();
+  });
+  $('logout').addEventListener('click', function () { forget(''); });
+  $('refresh').addEventListener('click', refresh);
+  $('account').addEventListener('change', function () { state.tag = ''; $('filter-tag').value = ''; refresh(); });
+  $('range').addEventListener('change', refresh);
+  $('all-tags').addEventListener('click', function () { selectTag(''); });
+  $('filters').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    state.pages = [];
+    loadEvents(null).catch(function (e) { if (e.message !== 'unauthorized') status(e.message); });
+  });
+  $('older').addEventListener('click', function () {
+    if (state.next === null) return;
+    state.pages.push(state.cursor || '');
+    state.cursor = state.next;
+    loadEvents(state.cursor).catch(function (e) { status(e.message); });
+  });
+  $('newer').addEventListener('click', function () {
+    state.cursor = state.pages.pop() || null;
+    loadEvents(state.cursor).catch(function (e) { status(e.message); });
+  });
+  $('csv').addEventListener('click', downloadCsv);
+
+  var legend = $('legend');
+  TYPES.forEach(function (t) {
+    var item = el('span');
+    var sw = el('span', null, 'swatch');
+    sw.style.background = COLORS[t];
+    item.appendChild(sw);
+    item.appendChild(document.createTextNode(t));
+    legend.appendChild(item);
+  });
+
+  if (state.token) start(); else forget('');
+})();
+`;
+
+const COUNT_HEADERS = '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>';
+
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>txrelay dashboard</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><h1>txrelay</h1><span id="updated"></span></header>
+<div id="login" hidden>
+  <form id="login-form">
+    <h2>Admin token</h2>
+    <p>Enter the admin token from the relay's configuration. It is kept in this tab only (sessionStorage).</p>
+    <input id="token" type="password" autocomplete="off" placeholder="token">
+    <button class="primary" id="connect" type="submit">Connect</button>
+    <p id="login-message"></p>
+  </form>
+</div>
+<main id="app" hidden>
+  <div class="controls">
+    <span><label for="account">Account</label><select id="account"></select></span>
+    <span><label for="range">Range</label><select id="range">
+      <option value="1h">last hour</option><option value="24h" selected>last 24 hours</option><option value="7d">last 7 days</option><option value="30d">last 30 days</option>
+    </select></span>
+    <button id="refresh" type="button">Refresh</button>
+    <button id="logout" type="button">Forget token</button>
+  </div>
+  <p id="status" role="alert"></p>
+  <section>
+    <h2>Per-tag counts</h2>
+    <table id="tags"><thead><tr><th>Tag</th>${COUNT_HEADERS}</tr></thead><tbody></tbody></table>
+  </section>
+  <section>
+    <h2>Over time: <span id="selected-tag">all tags</span> <button id="all-tags" class="link" type="button" hidden>show all tags</button></h2>
+    <svg id="chart" role="img" aria-label="events over time" xmlns="http://www.w3.org/2000/svg"></svg>
+    <div class="legend" id="legend"></div>
+  </section>
+  <section id="domains-section" hidden>
+    <h2>By recipient domain</h2>
+    <table id="domains"><thead><tr><th>Domain</th>${COUNT_HEADERS}</tr></thead><tbody></tbody></table>
+  </section>
+  <section>
+    <h2>Recent events</h2>
+    <form id="filters" class="controls">
+      <span><label for="filter-type">Type</label><select id="filter-type">
+        <option value="">any</option><option>accepted</option><option>delivered</option><option>deferred</option><option>failed</option><option>rejected</option><option>suppressed</option><option value="failed,deferred,rejected">problems</option>
+      </select></span>
+      <span><label for="filter-tag">Tag</label><input id="filter-tag" size="16"></span>
+      <span><label for="filter-recipient">Recipient</label><input id="filter-recipient" size="28" placeholder="exact address"></span>
+      <button class="primary" id="apply-filters" type="submit">Apply</button>
+      <a id="csv" href="#" download>Download CSV</a>
+    </form>
+    <table id="events"><thead><tr><th>Time (UTC)</th><th>Type</th><th>Tag</th><th>Recipient</th><th>Route</th><th class="num">Attempt</th><th class="num">ms</th><th>Reply</th></tr></thead><tbody></tbody></table>
+    <p><button id="newer" type="button" disabled>Newer</button> <button id="older" type="button" disabled>Older</button></p>
+  </section>
+</main>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+
+function cspHash(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/** Only this page's own script and style run; fetches go to the admin server itself; no framing. */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  `script-src ${cspHash(SCRIPT)}`,
+  `style-src ${cspHash(STYLE)}`,
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

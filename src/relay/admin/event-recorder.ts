@@ -1,0 +1,25 @@
+// The EventSink the relay hands to its accept path and delivery scheduler: each event goes to the event
+// log, and only when the log took it, into the per-tag stats and the metrics, so the stats always equal
+// what a rebuild from the log would give.
+import type { EventSink, RelayEvent } from '../events.js';
+import type { RelayMetrics } from './relay-metrics.js';
+import type { TagStats } from './stats.js';
+
+export class EventRecorder implements EventSink {
+  constructor(
+    private readonly log: EventSink,
+    private readonly stats: TagStats,
+    private readonly metrics: RelayMetrics | null = null,
+  ) {}
+
+  append(event: RelayEvent): boolean {
+    // Stamp the time once, so the log and the stats put the event in the same minute.
+    const stamped = event.time === undefined ? { ...event, time: Date.now() } : event;
+    const taken = this.log.append(stamped);
+    if (taken) {
+      this.stats.record(stamped);
+      this.metrics?.recipientEvent(stamped);
+    }
+    return taken;
+  }
+}

@@ -1,0 +1,73 @@
+// Reading requests and writing responses for the admin server: bounded bodies, JSON errors of one shape,
+// headers that keep browsers from sniffing or caching API answers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AdminRequestError } from './query.js';
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+export function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, 'content-length': String(bytes.length), ...headers });
+  res.end(bytes);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value) + '\n', headers);
+}
+
+/** Every refusal has the body {error, parameter, reason}; parameter is null when no single one is at fault. */
+export function sendError(res: ServerResponse, e: AdminRequestError, headers: Record<string, string> = {}): void {
+  sendJson(res, e.status, { error: e.error, parameter: e.parameter, reason: e.reason }, headers);
+}
+
+/** The request body, refused with 413 past `maxBytes` (by Content-Length up front, or while it streams). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    return Promise.reject(new AdminRequestError(413, 'payload too large', 'body', `larger than ${maxBytes} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        done = true;
+        reject(new AdminRequestError(413, 'payload too large', 'body', `larger than ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks, size));
+    });
+    req.on('error', (err) => {
+      if (done) return;
+      done = true;
+      reject(err);
+    });
+  });
+}
+
+/** A JSON object body; anything else is 400 naming "body" (or 415 for another media type). */
+export async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new AdminRequestError(415, 'unsupported media type', 'body', 'must be application/json');
+  const bytes = await readBody(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw AdminRequestError.badParameter('body', 'is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw AdminRequestError.badParameter('body', 'must be a JSON object');
+  return value as Record<string, unknown>;
+}

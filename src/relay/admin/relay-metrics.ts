@@ -1,0 +1,149 @@
+// The relay's metrics, one named method per thing the relay observes, so call sites read as events
+// ("a session opened") and the metric names, labels and buckets are decided in this one file.
+import { LATENCY_BUCKETS_SECONDS, MetricsRegistry, SIZE_BUCKETS_BYTES, type Counter, type Gauge, type Histogram } from './metrics.js';
+import type { EventType } from '../events.js';
+
+export interface SpoolDepth {
+  messages: number;
+  /** Age of the oldest message still in the spool; 0 when empty. */
+  oldestAgeSeconds: number;
+}
+
+export interface RelayMetricsOptions {
+  /** Read at every scrape; without it the spool gauges keep the last spoolDepth() values. */
+  spoolDepth?: () => SpoolDepth;
+  /** Label cardinality bound of the per-account, per-tag series; default 1000. */
+  maxAccountTagSeries?: number;
+}
+
+/** How a session ended, for sessions_closed_total. Free text is bounded by the metric's cardinality limit. */
+export type SessionCloseReason = 'quit' | 'timeout' | 'error' | 'limit' | 'shutdown' | 'protocol' | string;
+
+export class RelayMetrics {
+  readonly registry = new MetricsRegistry();
+  private readonly sessionsOpened: Counter;
+  private readonly sessionsClosed: Counter;
+  private readonly sessionsActive: Gauge;
+  private readonly messages: Counter;
+  private readonly messagesAccepted: Counter;
+  private readonly messagesRejected: Counter;
+  private readonly recipients: Counter;
+  private readonly acceptedBytes: Counter;
+  private readonly messageSize: Histogram;
+  private readonly messageRecipients: Histogram;
+  private readonly replies: Counter;
+  private readonly spoolMessages: Gauge;
+  private readonly spoolOldest: Gauge;
+  private readonly deliveryAttempts: Counter;
+  private readonly deliveryDuration: Histogram;
+  private readonly tlsHandshakes: Counter;
+  private readonly limitsHit: Counter;
+  private readonly startTime: Gauge;
+  private readonly residentMemory: Gauge;
+  private readonly heapUsed: Gauge;
+
+  constructor(o: RelayMetricsOptions = {}) {
+    const r = this.registry;
+    this.sessionsOpened = r.counter({ name: 'txrelay_sessions_opened_total', help: 'SMTP sessions opened (connections accepted).' });
+    this.sessionsClosed = r.counter({ name: 'txrelay_sessions_closed_total', help: 'SMTP sessions closed, by reason.', labelNames: ['reason'], maxSeries: 50 });
+    this.sessionsActive = r.gauge({ name: 'txrelay_sessions_active', help: 'SMTP sessions open now.' });
+    this.messages = r.counter({ name: 'txrelay_messages_total', help: 'Messages at end of DATA, by outcome (accepted or rejected).', labelNames: ['outcome'], maxSeries: 10 });
+    this.messagesAccepted = r.counter({
+      name: 'txrelay_messages_accepted_total',
+      help: 'Messages accepted into the spool, by account and tag.',
+      labelNames: ['account', 'tag'],
+      maxSeries: o.maxAccountTagSeries ?? 1000,
+    });
+    this.messagesRejected = r.counter({ name: 'txrelay_messages_rejected_total', help: 'Messages refused at end of DATA, by SMTP reply code.', labelNames: ['code'], maxSeries: 100 });
+    this.recipients = r.counter({ name: 'txrelay_recipients_total', help: 'Recipient events, by outcome (accepted, delivered, deferred, failed, rejected, suppressed).', labelNames: ['outcome'], maxSeries: 20 });
+    this.acceptedBytes = r.counter({ name: 'txrelay_accepted_bytes_total', help: 'Bytes of DATA of accepted messages.' });
+    this.messageSize = r.histogram({ name: 'txrelay_message_size_bytes', help: 'Size of accepted messages as received.', buckets: SIZE_BUCKETS_BYTES });
+    this.messageRecipients = r.histogram({ name: 'txrelay_message_recipients', help: 'Recipients per accepted message.', buckets: [1, 2, 5, 10, 25, 50, 100] });
+    this.replies = r.counter({ name: 'txrelay_smtp_replies_total', help: 'SMTP replies sent, by code.', labelNames: ['code'], maxSeries: 100 });
+    this.spoolMessages = r.gauge({ name: 'txrelay_spool_messages', help: 'Messages in the spool (not yet delivered or failed for every recipient).' });
+    this.spoolOldest = r.gauge({ name: 'txrelay_spool_oldest_age_seconds', help: 'Age of the oldest message in the spool.' });
+    this.deliveryAttempts = r.counter({ name: 'txrelay_delivery_attempts_total', help: 'Delivery attempts per recipient, by route and outcome.', labelNames: ['route', 'outcome'], maxSeries: 300 });
+    this.deliveryDuration = r.histogram({
+      name: 'txrelay_delivery_duration_seconds',
+      help: 'Time a route took to deliver (or give up on) a message.',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      maxSeries: 100,
+    });
+    this.tlsHandshakes = r.counter({ name: 'txrelay_tls_handshakes_total', help: 'STARTTLS handshakes completed, by protocol version (failed handshakes as "failed").', labelNames: ['version'], maxSeries: 10 });
+    this.limitsHit = r.counter({ name: 'txrelay_limits_hit_total', help: 'Times a configured limit refused or ended something, by limit name.', labelNames: ['limit'], maxSeries: 50 });
+    this.startTime = r.gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.' });
+    this.residentMemory = r.gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.' });
+    this.heapUsed = r.gauge({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, in bytes.' });
+
+    this.startTime.set({}, Math.round((Date.now() - process.uptime() * 1000) / 1000));
+    const spoolDepth = o.spoolDepth;
+    r.onCollect(() => {
+      const mem = process.memoryUsage();
+      this.residentMemory.set({}, mem.rss);
+      this.heapUsed.set({}, mem.heapUsed);
+      if (spoolDepth) {
+        const d = spoolDepth();
+        this.spoolDepth(d.messages, d.oldestAgeSeconds);
+      }
+    });
+  }
+
+  sessionOpened(): void {
+    this.sessionsOpened.inc();
+    this.sessionsActive.inc();
+  }
+
+  sessionClosed(reason: SessionCloseReason): void {
+    this.sessionsClosed.inc({ reason });
+    this.sessionsActive.dec();
+  }
+
+  /** A message was durably spooled (per-recipient counts come from recipientEvent, so they match the event log). */
+  messageAccepted(account: string, tag: string, bytes: number, recipients: number): void {
+    this.messages.inc({ outcome: 'accepted' });
+    this.messagesAccepted.inc({ account, tag });
+    this.acceptedBytes.inc({}, bytes);
+    this.messageSize.observe({}, bytes);
+    this.messageRecipients.observe({}, recipients);
+  }
+
+  messageRejected(code: number): void {
+    this.messages.inc({ outcome: 'rejected' });
+    this.messagesRejected.inc({ code: String(code) });
+  }
+
+  reply(code: number): void {
+    this.replies.inc({ code: String(code) });
+  }
+
+  /** TLS version as Node names it ("TLSv1.3"), or "failed". */
+  tlsHandshake(version: string): void {
+    this.tlsHandshakes.inc({ version });
+  }
+
+  /** A limit's configuration name, e.g. "maxRecipients", "maxConnectionsPerAddress", "rate". */
+  limitHit(name: string): void {
+    this.limitsHit.inc({ limit: name });
+  }
+
+  /** One recipient's delivery attempt on a route. */
+  deliveryAttempt(route: string, outcome: 'delivered' | 'deferred' | 'failed', seconds: number): void {
+    this.deliveryAttempts.inc({ route, outcome });
+    this.deliveryDuration.observe({ route }, seconds);
+  }
+
+  /** Every event appended to the event log (the same stream the per-tag stats fold). */
+  recipientEvent(event: { type: EventType }): void {
+    this.recipients.inc({ outcome: event.type });
+  }
+
+  spoolDepth(messages: number, oldestAgeSeconds: number): void {
+    this.spoolMessages.set({}, messages);
+    this.spoolOldest.set({}, oldestAgeSeconds);
+  }
+
+  exposition(): string {
+    return this.registry.exposition();
+  }
+}
