@@ -17,6 +17,9 @@ export interface ExpectedMessage {
   html: string | null;
   addresses: { from: ExpectedAddress[] | null; to: ExpectedAddress[] | null; reply_to: ExpectedAddress[] | null };
   defects: Array<{ path: number[]; type: string }>;
+  content_type: string;
+  html_part: number[] | null;
+  parts: Array<{ path: number[]; content_type: string; filename: string | null }>;
 }
 
 export function readExpected(): ExpectedMessage[] {
