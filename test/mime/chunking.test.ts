@@ -50,3 +50,32 @@ test('finds a delimiter split across chunks right after CR, LF or the dashes', (
     assert.deepEqual(p.end(), whole, `cut at ${cut}`);
   }
 });
+
+test('gives identical output for malformed input in random chunks (property)', () => {
+  const pieces = ['\r\n', '\n', '\r', '--b', '--b--', '--c', 'Content-Type: multipart/mixed; boundary=b', 'Content-Type: multipart/alternative; boundary=c',
+    'Content-Type: text/html', 'Content-Type: text/plain', ': x', ' folded', 'Content-Transfer-Encoding: base64', 'Content-Transfer-Encoding: quoted-printable',
+    '=', '=C3', '=\r\n', 'PGI+', ' \t', '<p>', 'From x', 'Content-Disposition: attachment'];
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 4 })), { maxLength: 80 }),
+      fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 10 }),
+      (parts, sizes) => {
+        const raw = Buffer.from(parts.join(''), 'utf8');
+        let whole: unknown;
+        try {
+          whole = parseMessageSync(raw);
+        } catch (e) {
+          whole = e;
+        }
+        let chunked: unknown;
+        try {
+          chunked = parseInChunks(raw, sizes);
+        } catch (e) {
+          chunked = e;
+        }
+        assert.deepEqual(chunked, whole);
+      },
+    ),
+    { numRuns: 1500, seed: 99 },
+  );
+});
