@@ -322,3 +322,21 @@ test('a large body goes out in blocks and arrives byte for byte', async () => {
     await upstream.close();
   }
 });
+
+test('pool replaces a pooled connection the server cut while it was idle, and the message is delivered once', async () => {
+  const upstream = await startSmtpServerUpstream();
+  const recorder = await startWireRecorder(upstream.port);
+  const pool = new SmtpClientPool({ ...plain(recorder.port), poolSize: 1, maxMessagesPerConnection: 100 });
+  try {
+    await pool.send({ from: 'a@example.com', to: ['first@example.com'] }, eml('first'));
+    recorder.cut();
+    const r = await pool.send({ from: 'a@example.com', to: ['second@example.com'] }, eml('second'));
+    assert.equal(r.recipients[0]!.accepted, true);
+    assert.deepEqual(upstream.messages.map((m) => m.to[0]), ['first@example.com', 'second@example.com']);
+    assert.equal(pool.stats().connectionsOpened, 2);
+  } finally {
+    await pool.close();
+    await recorder.close();
+    await upstream.close();
+  }
+});

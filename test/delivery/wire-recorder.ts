@@ -6,6 +6,8 @@ export interface WireRecorder {
   port: number;
   /** Client-to-server reads of each connection, as latin1 text. */
   readonly connections: string[][];
+  /** Cuts every connection, as a server that drops idle clients does. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,9 @@ export async function startWireRecorder(upstreamPort: number): Promise<WireRecor
   return {
     port: (server.address() as AddressInfo).port,
     connections,
+    cut() {
+      for (const s of sockets) s.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
