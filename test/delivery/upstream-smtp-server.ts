@@ -33,6 +33,8 @@ export interface SmtpServerUpstreamOptions {
   rcpt?(address: string, n: number): ScriptedReply | null;
   /** Refuse the message at the final dot. */
   data?(message: ReceivedMessage, n: number): ScriptedReply | null;
+  /** RCPT replies wait for this promise (a test releases them when it has looked at the state meanwhile). */
+  rcptGate?: Promise<void>;
   /** Delay before answering RCPT, in ms (n as for rcpt; answers never come when the server closes first). */
   rcptDelayMs?: number | ((address: string, n: number) => number);
   /** Cut the connection once this many bytes of DATA arrived, the first `dropTimes` messages (default 1). */
@@ -80,6 +82,7 @@ export async function startSmtpServerUpstream(o: SmtpServerUpstreamOptions = {})
         const r = o.rcpt?.(address.address, n) ?? null;
         cb(r ? refusal(r) : null);
       };
+      if (o.rcptGate) return void o.rcptGate.then(answer);
       const delay = typeof o.rcptDelayMs === 'function' ? o.rcptDelayMs(address.address, n) : (o.rcptDelayMs ?? 0);
       if (delay <= 0) return answer();
       const t = setTimeout(() => {
