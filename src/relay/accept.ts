@@ -1,8 +1,7 @@
 // The accept path after DATA: parsed message + envelope + account -> one composed message per recipient.
 // Every refusal is an SmtpError with the reply of SPEC §3; nothing here touches the network or the disk.
 import { hostname as osHostname } from 'node:os';
-import { composeMessage, type Mailbox, type ParsedMessage } from '../mime/index.js';
-import { parseAddressList } from '../mime/addresses.js';
+import { composeMessage, parseAddressList, type Mailbox, type ParsedMessage } from '../mime/index.js';
 import { SmtpError } from '../protocol/reply.js';
 import type { AccountConfig, RelayConfig, TemplateConfig } from './config.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';

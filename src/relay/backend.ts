@@ -184,9 +184,10 @@ class RelayDataSink implements DataSink {
 function toReplyError(e: unknown): SmtpError {
   if (e instanceof SmtpError) return e;
   if (isMimeLimitError(e)) {
-    return e.limit === 'maxHtmlBytes'
-      ? new SmtpError(552, '5.3.4', `Message HTML body is too large (limit ${e.value} bytes)`)
-      : new SmtpError(554, '5.6.0', `Message structure refused: ${e.message}`);
+    // Sizes are "too big" (RFC 3463 5.3.4); nesting and part counts are a structure the relay will not process.
+    return e.limit === 'maxDepth' || e.limit === 'maxParts'
+      ? new SmtpError(554, '5.6.0', `Message structure refused: ${e.message}`)
+      : new SmtpError(552, '5.3.4', `Message too big: ${e.message}`);
   }
   throw e;
 }
