@@ -1,0 +1,44 @@
+// The full relay under load, in a child process of its own: durable spool (fsync), the MIME parser, the accept
+// path and a `file` route delivering into a temp folder — exactly what `npm start` runs, on an ephemeral port.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { hashApiKey } from '../../src/relay/api-key.js';
+import { validateConfig } from '../../src/relay/config.js';
+import { startRelay } from '../../src/relay/main.js';
+import { serveInChild, type ListeningServer } from '../servers/serve-in-child.js';
+
+export interface RelayChildOptions {
+  apiKey: string;
+  tls?: { keyPath: string; certPath: string };
+}
+
+async function start(options: RelayChildOptions): Promise<ListeningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'txrelay-bench-relay-'));
+  const json = {
+    hostname: 'bench.relay',
+    listeners: [{ port: 0, host: '127.0.0.1' }],
+    dataDir: dir,
+    logLevel: 'silent',
+    // Bench load is one address (loopback): lift the per-address cap the default sets for the internet.
+    limits: { maxConnectionsPerAddress: 1000, maxConnections: 2000 },
+    accounts: [{ id: 'bench', name: 'Bench', apiKeys: [hashApiKey(options.apiKey)], routes: { outbox: { type: 'file', path: join(dir, 'outbox') } } }],
+  };
+  const { config, errors } = validateConfig(json, dir);
+  if (!config) throw new Error(errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+  if (options.tls) {
+    config.tls = { cert: options.tls.certPath, key: options.tls.keyPath };
+    readFileSync(options.tls.certPath);
+  }
+  const relay = await startRelay(config, pino({ level: 'silent' }));
+  return {
+    port: relay.addresses[0]!.port,
+    async close() {
+      await relay.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (process.send && process.argv[1]?.endsWith('relay-child.js')) serveInChild(start);
