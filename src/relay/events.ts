@@ -80,6 +80,7 @@ export class EventQueryError extends Error {
   }
 }
 
+const ORDER_SLACK_MS = 60_000;
 const FILE_PATTERN = /^events-(\d{8})\.jsonl$/;
 const fileName = (seq: number): string => `events-${String(seq).padStart(8, '0')}.jsonl`;
 
@@ -171,6 +172,7 @@ export class EventLog implements EventSink {
         continue; // rotated away meanwhile
       }
       let end = start && seq === start.seq ? Math.min(start.offset, bytes.length) : bytes.length;
+      let newestInFile = true;
       while (end > 0) {
         // The line ending at `end` (exclusive of its newline) starts after the previous newline.
         const stop = bytes[end - 1] === 0x0a ? end - 1 : end;
@@ -179,6 +181,10 @@ export class EventLog implements EventSink {
         end = lineStart;
         if (e === null) continue;
         const t = Date.parse(e.time);
+        // Files are in time order: when even the newest line of a file is well before `from`, older files are too
+        // (the minute of slack covers events stamped by their caller slightly before being appended).
+        if (newestInFile && query.from !== undefined && t < query.from - ORDER_SLACK_MS) return { events, next: null };
+        newestInFile = false;
         if (query.from !== undefined && t < query.from) continue;
         if (query.to !== undefined && t >= query.to) continue;
         if (query.account !== undefined && e.account !== query.account) continue;

@@ -134,3 +134,20 @@ test('recordAccepted and recordRejected write one event per recipient with the r
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a time range spanning rotated files returns exactly the events inside it', async () => {
+  const dir = await tempDir();
+  const log = await EventLog.open(dir, { maxFileBytes: 600, maxFiles: 50 });
+  try {
+    // One event every 10 minutes, two per file.
+    for (let i = 0; i < 10; i++) {
+      log.append(ev(i, { time: T0 + i * 600_000 }));
+      await log.flush();
+    }
+    const page = await log.read({ from: T0 + 3 * 600_000, to: T0 + 7 * 600_000 });
+    assert.deepEqual(page.events.map((e) => e.id), ['m6', 'm5', 'm4', 'm3']);
+  } finally {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
