@@ -63,6 +63,8 @@ const SCRIPT = `
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function fmtTime(iso) { return iso.replace('T', ' ').replace(/\\.\\d+Z$/, 'Z'); }
   function status(text) { $('status').textContent = text || ''; }
+  // Counts renders, so a test (or a curious operator) can tell a fresh table from the previous one.
+  function rendered(node) { node.dataset.renders = String(Number(node.dataset.renders || 0) + 1); }
 
   function query(params) {
     var qs = new URLSearchParams();
@@ -114,6 +116,7 @@ const SCRIPT = `
     renderDomains(tag && tag.domains ? tag.domains : null);
     $('selected-tag').textContent = state.tag ? 'tag ' + state.tag : 'all tags';
     $('all-tags').hidden = !state.tag;
+    rendered($('tags'));
   }
 
   function countCells(row, totals) {
@@ -163,7 +166,7 @@ const SCRIPT = `
   function renderChart(series) {
     var chart = $('chart');
     clear(chart);
-    var W = 800, H = 240, L = 44, R = 10, T = 10, B = 26;
+    var W = Math.max(300, Math.round(chart.clientWidth) || 800), H = Math.max(120, Math.round(chart.clientHeight) || 240), L = 44, R = 12, T = 10, B = 26;
     chart.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     var max = 0;
     series.forEach(function (p) { TYPES.forEach(function (t) { if (p[t] > max) max = p[t]; }); });
@@ -226,6 +229,7 @@ const SCRIPT = `
       body.appendChild(empty);
     }
     state.next = page.next;
+    rendered($('events'));
     $('older').disabled = page.next === null;
     $('newer').disabled = state.pages.length === 0;
   }
