@@ -33,6 +33,17 @@ function objectDescription(obj: unknown): string {
 
 /** `obj.name`: Jinja2 tries the attribute (here: safe methods, loop/namespace fields) then the item. */
 export function getAttribute(st: RenderState, obj: unknown, name: string): unknown {
+  // Fast path for the common case: a field of a plain data object.
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+    const proto = Object.getPrototypeOf(obj);
+    if ((proto === Object.prototype || proto === null) && !DICT_METHODS.has(name)) {
+      if (Object.prototype.hasOwnProperty.call(obj, name)) {
+        const v = (obj as Record<string, unknown>)[name];
+        if (v !== undefined) return v;
+      }
+      return st.undefined(`'dict object' has no attribute '${name}'`);
+    }
+  }
   if (obj instanceof Undefined) obj.fail();
   if (obj instanceof LoopContext) {
     const v = obj.attribute(name);
@@ -121,6 +132,8 @@ function toIndex(v: unknown): number {
 const DICT_METHODS = new Set(['items', 'keys', 'values', 'get']);
 const STR_METHODS = new Set(['upper', 'lower', 'strip', 'lstrip', 'rstrip', 'split', 'startswith', 'endswith', 'replace', 'title', 'capitalize', 'format']);
 const LIST_METHODS = new Set(['index', 'count']);
+/** Every name `.` may resolve to a method; other names on plain objects are plain field reads. */
+export const METHOD_NAMES = new Set([...DICT_METHODS, ...STR_METHODS, ...LIST_METHODS]);
 
 function pythonMethod(st: RenderState, obj: unknown, name: string): PyCallable | null {
   if (isMapping(obj) && DICT_METHODS.has(name)) return dictMethod(obj as Map<unknown, unknown> | Record<string, unknown>, name);

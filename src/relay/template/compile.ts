@@ -1,6 +1,6 @@
 // Turns the syntax tree into a tree of closures, once per template; rendering only calls them.
 // Nothing derived from template text is ever passed to eval or new Function.
-import { getAttribute, getItem, sliceValue } from './access.js';
+import { METHOD_NAMES, getAttribute, getItem, sliceValue } from './access.js';
 import type { CallArgs, Expr, FilterCall, Position, Stmt, Target } from './ast.js';
 import { RenderFailure, TemplateError } from './errors.js';
 import { escapeHtml } from './escape.js';
@@ -92,25 +92,14 @@ class Compiler {
     throw new TemplateError('syntax', reason, pos.line, pos.column, this.settings.name);
   }
 
-  /** Wraps a closure so failures inside it report this node's line and column. */
-  private at<T extends Eval | Exec>(pos: Position, fn: T): T {
-    const name = this.settings.name;
-    return ((st: RenderState, sc: Scope) => {
-      try {
-        return fn(st, sc);
-      } catch (e) {
-        throw locate(e, pos, name);
-      }
-    }) as T;
-  }
-
   // ---- statements ------------------------------------------------------------------------------
 
   block(body: Stmt[]): Exec {
     const parts: Exec[] = [];
     let text = '';
     // Adjacent data nodes and constant outputs are merged into one write.
-    for (const s of body) {
+    for (let i = 0; i < body.length; i++) {
+      const s = body[i]!;
       if (s.type === 'data') {
         text += s.text;
         continue;
@@ -119,6 +108,14 @@ class Compiler {
         const t = text;
         parts.push((st) => st.write(t));
         text = '';
+      }
+      // An output followed by text becomes one closure: half the calls in typical HTML.
+      const nextNode = body[i + 1];
+      if (s.type === 'output' && nextNode !== undefined && nextNode.type === 'data') {
+        let trailing = '';
+        while (body[i + 1]?.type === 'data') trailing += (body[++i] as { text: string }).text;
+        parts.push(this.output(s, trailing));
+        continue;
       }
       parts.push(this.stmt(s));
     }
@@ -139,67 +136,89 @@ class Compiler {
         const t = s.text;
         return (st) => st.write(t);
       }
-      case 'output': {
-        const e = this.expr(s.expr);
-        const ae = this.settings.autoescape;
-        return this.at(s, (st, sc) => {
-          const v = e(st, sc);
-          st.write(typeof v === 'string' ? (ae ? escapeHtml(v) : v) : printable(v, ae));
-        });
-      }
+      case 'output':
+        return this.output(s, '');
       case 'if': {
         const test = this.expr(s.test);
         const body = this.block(s.body);
         const other = this.block(s.otherwise);
-        return (st, sc) => (truthy(test(st, sc)) ? body(st, sc) : other(st, sc));
+        return (st, sc) => {
+          const v = test(st, sc);
+          st.pos = s;
+          if (truthy(v)) body(st, sc);
+          else other(st, sc);
+        };
       }
       case 'for':
         return this.forLoop(s);
       case 'set': {
         const value = this.expr(s.value);
         const assign = this.assigner(s.target);
-        return this.at(s, (st, sc) => assign(st, sc, value(st, sc)));
+        return (st, sc) => {
+          const v = value(st, sc);
+          st.pos = s;
+          assign(st, sc, v);
+        };
       }
       case 'setblock': {
         const body = this.block(s.body);
         const filters = this.filterChain(s.filters);
         const assign = this.assigner(s.target);
         const ae = this.settings.autoescape;
-        return this.at(s, (st, sc) => {
+        return (st, sc) => {
           const text = capture(st, () => body(st, new Scope(sc)));
-          assign(st, sc, filters(st, sc, ae ? new Markup(text) : text));
-        });
+          const v = filters(st, sc, ae ? new Markup(text) : text);
+          st.pos = s;
+          assign(st, sc, v);
+        };
       }
       case 'filterblock': {
         const body = this.block(s.body);
         const filters = this.filterChain(s.filters);
         const ae = this.settings.autoescape;
-        return this.at(s, (st, sc) => {
+        return (st, sc) => {
           const text = capture(st, () => body(st, new Scope(sc)));
-          st.write(printable(filters(st, sc, ae ? new Markup(text) : text), ae));
-        });
+          const v = filters(st, sc, ae ? new Markup(text) : text);
+          st.pos = s;
+          st.write(printable(v, ae));
+        };
       }
       case 'macro':
         return this.macro(s);
       case 'with': {
         const values = s.assignments.map((a) => ({ value: this.expr(a.value), assign: this.assigner(a.target) }));
         const body = this.block(s.body);
-        return this.at(s, (st, sc) => {
+        return (st, sc) => {
           const inner = new Scope(sc);
           const computed = values.map((v) => v.value(st, sc));
+          st.pos = s;
           values.forEach((v, i) => v.assign(st, inner, computed[i]));
           body(st, inner);
-        });
+        };
       }
       case 'do': {
         const e = this.expr(s.expr);
-        return this.at(s, (st, sc) => void e(st, sc));
+        return (st, sc) => void e(st, sc);
       }
       case 'break':
         return (st) => void (st.control = 1);
       case 'continue':
         return (st) => void (st.control = 2);
     }
+  }
+
+  /** `{{ expr }}` and the literal text after it. */
+  private output(s: Extract<Stmt, { type: 'output' }>, trailing: string): Exec {
+    const e = this.expr(s.expr);
+    const ae = this.settings.autoescape;
+    return (st, sc) => {
+      const v = e(st, sc);
+      if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
+      else {
+        st.pos = s;
+        st.write(printable(v, ae) + trailing);
+      }
+    };
   }
 
   private forLoop(s: Extract<Stmt, { type: 'for' }>): Exec {
@@ -211,8 +230,10 @@ class Compiler {
     const usesLoop = mentions(s.body, 'loop');
     const resetScope = containsSet(s.body);
     const simpleName = s.target.type === 'name' ? s.target.name : null;
-    return this.at(s, (st, sc) => {
-      let items = iterate(iter(st, sc));
+    return (st, sc) => {
+      const iterable = iter(st, sc);
+      st.pos = s;
+      let items = iterate(iterable);
       const inner = new Scope(sc);
       if (condition !== null) {
         items = items.filter((x) => {
@@ -229,6 +250,7 @@ class Compiler {
       const loop = usesLoop ? new LoopContext(items, st) : null;
       const vars = inner.vars;
       for (let i = 0; i < items.length; i++) {
+        st.pos = s;
         st.tick();
         if (resetScope) vars.clear();
         if (simpleName !== null) vars.set(simpleName, items[i]);
@@ -244,7 +266,7 @@ class Compiler {
           if (stop) break;
         }
       }
-    });
+    };
   }
 
   private macro(s: Extract<Stmt, { type: 'macro' }>): Exec {
@@ -331,21 +353,31 @@ class Compiler {
     const fn = filterFunction(f.name);
     if (fn === undefined) this.fail(`no filter named '${f.name}'`, f);
     const args = this.args(f);
-    const name = this.settings.name;
     return (st, sc, v) => {
-      try {
-        return fn(st, v, args.positional(st, sc), args.keywords(st, sc));
-      } catch (e) {
-        throw locate(e, f, name);
-      }
+      const a = args.positional(st, sc);
+      const k = args.keywords(st, sc);
+      st.pos = f;
+      return fn(st, v, a, k);
     };
   }
 
   private args(c: CallArgs): { positional: (st: RenderState, sc: Scope) => unknown[]; keywords: (st: RenderState, sc: Scope) => Map<string, unknown> } {
     const pos = c.args.map((a) => this.expr(a));
     const kw = c.kwargs.map((k) => ({ name: k.name, value: this.expr(k.value) }));
+    // Literal arguments (`round(2)`, `default('x')`) are evaluated once; filters never mutate their arguments.
+    if (c.args.every((a) => a.type === 'const') && kw.length === 0) {
+      const constant = c.args.map((a) => (a as { value: unknown }).value);
+      return { positional: () => constant, keywords: () => EMPTY_KWARGS };
+    }
     return {
-      positional: pos.length === 0 ? () => [] : (st, sc) => pos.map((p) => p(st, sc)),
+      positional:
+        pos.length === 0
+          ? () => []
+          : pos.length === 1
+            ? (st, sc) => [pos[0]!(st, sc)]
+            : pos.length === 2
+              ? (st, sc) => [pos[0]!(st, sc), pos[1]!(st, sc)]
+              : (st, sc) => pos.map((p) => p(st, sc)),
       keywords:
         kw.length === 0
           ? () => EMPTY_KWARGS
@@ -379,22 +411,52 @@ class Compiler {
       }
       case 'dict': {
         const pairs = e.pairs.map((p) => ({ key: this.expr(p.key), value: this.expr(p.value) }));
-        return this.at(e, (st, sc) => {
+        return (st, sc) => {
           const m = new Map<unknown, unknown>();
           for (const p of pairs) {
             let k = p.key(st, sc);
+            st.pos = e;
             if (k instanceof Markup) k = k.value;
             if (Array.isArray(k) && !isTuple(k)) throw new RenderFailure("unhashable type: 'list'");
             if (k instanceof Map || (typeof k === 'object' && k !== null && !Array.isArray(k) && !(k instanceof Undefined) && typeName(k) === 'dict')) throw new RenderFailure("unhashable type: 'dict'");
             m.set(k, p.value(st, sc));
           }
           return m;
-        });
+        };
       }
       case 'getattr': {
         const obj = this.expr(e.object);
         const attr = e.attr;
-        return this.at(e, (st, sc) => getAttribute(st, obj(st, sc), attr));
+        const mayBeMethod = METHOD_NAMES.has(attr);
+        const base = e.object.type === 'name' ? e.object.name : null;
+        if (base !== null && !mayBeMethod) {
+          // `item.name`: look the variable up here instead of through another closure.
+          return (st, sc) => {
+            const o = lookupName(st, sc, base);
+            if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+              const proto = Object.getPrototypeOf(o);
+              if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
+                const v = (o as Record<string, unknown>)[attr];
+                if (v !== undefined) return v;
+              }
+            }
+            st.pos = e;
+            return getAttribute(st, o, attr);
+          };
+        }
+        return (st, sc) => {
+          const o = obj(st, sc);
+          // Inline fast path: a field of a plain data object.
+          if (!mayBeMethod && o !== null && typeof o === 'object' && !Array.isArray(o)) {
+            const proto = Object.getPrototypeOf(o);
+            if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
+              const v = (o as Record<string, unknown>)[attr];
+              if (v !== undefined) return v;
+            }
+          }
+          st.pos = e;
+          return getAttribute(st, o, attr);
+        };
       }
       case 'getitem': {
         const obj = this.expr(e.object);
@@ -403,10 +465,22 @@ class Compiler {
           const a = start === null ? null : this.expr(start);
           const b = stop === null ? null : this.expr(stop);
           const c = step === null ? null : this.expr(step);
-          return this.at(e, (st, sc) => sliceValue(obj(st, sc), a === null ? null : a(st, sc), b === null ? null : b(st, sc), c === null ? null : c(st, sc)));
+          return (st, sc) => {
+            const o = obj(st, sc);
+            const from = a === null ? null : a(st, sc);
+            const to = b === null ? null : b(st, sc);
+            const by = c === null ? null : c(st, sc);
+            st.pos = e;
+            return sliceValue(o, from, to, by);
+          };
         }
         const key = this.expr(e.key);
-        return this.at(e, (st, sc) => getItem(st, obj(st, sc), key(st, sc)));
+        return (st, sc) => {
+          const o = obj(st, sc);
+          const k = key(st, sc);
+          st.pos = e;
+          return getItem(st, o, k);
+        };
       }
       case 'slice':
         return this.fail('a slice is only allowed inside []', e);
@@ -418,26 +492,40 @@ class Compiler {
         if (folded !== undefined && isNumber(folded) && toNumber(folded) < 0 && foldConstant(e.right) === undefined) {
           // Jinja2 writes a folded negative constant into Python source as `-3 ** x`, which Python reads as -(3 ** x).
           const magnitude = negate(folded, false);
-          return this.at(e, (st, sc) => negate(binary(st, '**', magnitude, r(st, sc)), false));
+          return (st, sc) => {
+            const right = r(st, sc);
+            st.pos = e;
+            return negate(binary(st, '**', magnitude, right), false);
+          };
         }
-        return this.at(e, (st, sc) => binary(st, op, l(st, sc), r(st, sc)));
+        return (st, sc) => {
+          const left = l(st, sc);
+          const right = r(st, sc);
+          st.pos = e;
+          return binary(st, op, left, right);
+        };
       }
       case 'concat': {
         const items = e.items.map((i) => this.expr(i));
-        return this.at(e, (st, sc) => concat(st, items.map((i) => i(st, sc))));
+        return (st, sc) => {
+          const parts = items.map((i) => i(st, sc));
+          st.pos = e;
+          return concat(st, parts);
+        };
       }
       case 'compare': {
         const first = this.expr(e.first);
         const rest = e.rest.map((r) => ({ op: r.op, expr: this.expr(r.expr) }));
-        return this.at(e, (st, sc) => {
+        return (st, sc) => {
           let left = first(st, sc);
           for (const r of rest) {
             const right = r.expr(st, sc);
+            st.pos = e;
             if (!compare(r.op, left, right)) return false;
             left = right;
           }
           return true;
-        });
+        };
       }
       case 'and': {
         const l = this.expr(e.left);
@@ -457,7 +545,11 @@ class Compiler {
       }
       case 'not': {
         const o = this.expr(e.operand);
-        return this.at(e, (st, sc) => !truthy(o(st, sc)));
+        return (st, sc) => {
+          const v = o(st, sc);
+          st.pos = e;
+          return !truthy(v);
+        };
       }
       case 'neg':
       case 'pos': {
@@ -467,7 +559,11 @@ class Compiler {
           return () => v;
         }
         const o = this.expr(e.operand);
-        return this.at(e, (st, sc) => negate(o(st, sc), positive));
+        return (st, sc) => {
+          const v = o(st, sc);
+          st.pos = e;
+          return negate(v, positive);
+        };
       }
       case 'condexpr': {
         const test = this.expr(e.test);
@@ -490,20 +586,31 @@ class Compiler {
         const operand = this.expr(e.operand);
         const args = this.args(e);
         const negated = e.negated;
-        return this.at(e, (st, sc) => test(st, operand(st, sc), args.positional(st, sc), args.keywords(st, sc)) !== negated);
+        return (st, sc) => {
+          const v = operand(st, sc);
+          const a = args.positional(st, sc);
+          const k = args.keywords(st, sc);
+          st.pos = e;
+          return test(st, v, a, k) !== negated;
+        };
       }
       case 'call': {
         const callee = this.expr(e.callee);
         const args = this.args(e);
-        return this.at(e, (st, sc) => {
+        return (st, sc) => {
           const f = callee(st, sc);
           // Arguments are evaluated before the callee is checked, as in Jinja2.
           const positional = args.positional(st, sc);
           const keywords = args.keywords(st, sc);
-          if (f instanceof PyCallable) return f.call(positional, keywords);
+          st.pos = e;
+          if (f instanceof PyCallable) {
+            const result = f.call(positional, keywords);
+            st.pos = e;
+            return result;
+          }
           if (f instanceof Undefined) f.fail();
           throw new RenderFailure(`'${typeName(f)}' object is not callable`);
-        });
+        };
       }
     }
   }

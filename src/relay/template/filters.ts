@@ -133,7 +133,7 @@ function listOf(v: unknown): unknown[] {
 // format takes *args or **kwargs, so it binds its own arguments.
 FILTERS.set('format', (st, v, args, kwargs) => {
   if (args.length > 0 && kwargs.size > 0) throw new RenderFailure("can't handle positional and keyword arguments at the same time");
-  return percentFormat(st, softStr(v), kwargs.size > 0 ? new Map(kwargs) : makeTuple(args));
+  return percentFormat(st, softStr(v), kwargs.size > 0 ? new Map(kwargs) : args, true);
 });
 
 // ---- strings ------------------------------------------------------------------------------------

@@ -5,6 +5,33 @@ import { floatToString, intToString, isFloat, isMapping, isNumber, isTuple, mapp
 
 const PRINTF = /%(?:\(([^)]*)\))?([-+ 0#]*)(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])/g;
 
+interface PrintfSpec {
+  key: string | undefined;
+  flags: string;
+  width: string | undefined;
+  precision: string | undefined;
+  conv: string;
+}
+
+/** Parsed format strings (literal text between specs), cached because templates reuse the same few. */
+const parsedFormats = new Map<string, (string | PrintfSpec)[]>();
+
+function parsePrintf(fmt: string): (string | PrintfSpec)[] {
+  let parts = parsedFormats.get(fmt);
+  if (parts !== undefined) return parts;
+  parts = [];
+  let last = 0;
+  for (const m of fmt.matchAll(PRINTF)) {
+    if (m.index > last) parts.push(fmt.slice(last, m.index));
+    parts.push({ key: m[1], flags: m[2] ?? '', width: m[3], precision: m[4], conv: m[5]! });
+    last = m.index + m[0].length;
+  }
+  if (last < fmt.length) parts.push(fmt.slice(last));
+  if (parsedFormats.size >= 512) parsedFormats.clear();
+  parsedFormats.set(fmt, parts);
+  return parts;
+}
+
 /** `fmt % args`: args is a tuple (list of values) or one mapping for `%(name)s`. */
 export function printf(fmt: string, args: unknown[] | Map<unknown, unknown> | Record<string, unknown>, maxLength: number): string {
   let next = 0;
@@ -14,8 +41,17 @@ export function printf(fmt: string, args: unknown[] | Map<unknown, unknown> | Re
     if (next >= positional.length) throw new RenderFailure('not enough arguments for format string');
     return positional[next++];
   };
-  const out = fmt.replace(PRINTF, (_all, key: string | undefined, flags: string, widthText: string | undefined, precText: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
+  let out = '';
+  for (const part of parsePrintf(fmt)) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    const { key, flags, width: widthText, precision: precText, conv } = part;
+    if (conv === '%') {
+      out += '%';
+      continue;
+    }
     let width = widthText === '*' ? toNumber(take()) : widthText !== undefined ? Number(widthText) : 0;
     const precision = precText === '*' ? toNumber(take()) : precText !== undefined ? Number(precText) : null;
     let value: unknown;
@@ -37,8 +73,8 @@ export function printf(fmt: string, args: unknown[] | Map<unknown, unknown> | Re
         body = sign + prefix + '0'.repeat(width - body.length) + digits;
       } else body = left ? body.padEnd(width) : body.padStart(width);
     }
-    return body;
-  });
+    out += body;
+  }
   if (positional !== null && next < positional.length) throw new RenderFailure('not all arguments converted during string formatting');
   return out;
 }

@@ -4,11 +4,42 @@
  * Python's `format(x, '.Nf')` / `round(x, N)`: the exact binary value rounded half to even.
  * toFixed rounds exact ties away from zero, so ties are detected from a longer exact expansion.
  */
+/** x rounded to `digits` decimals as an integer count of 10^-digits, or null when too close to a tie to trust. */
+function scaledRound(x: number, digits: number): number | null {
+  if (digits > 15) return null;
+  const scaled = Math.abs(x) * POWERS[digits]!;
+  if (scaled >= 2 ** 52) return null;
+  const floor = Math.floor(scaled);
+  const frac = scaled - floor;
+  // One ulp of error in `scaled` can only matter right at .5; leave those to the exact path.
+  if (Math.abs(frac - 0.5) < 1e-7) return null;
+  return frac > 0.5 ? floor + 1 : floor;
+}
+
+const POWERS = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
 export function toFixedPy(x: number, digits: number): string {
+  if (Number.isFinite(x) && digits >= 0) {
+    const r = scaledRound(x, digits);
+    if (r !== null) {
+      const negative = x < 0 || Object.is(x, -0);
+      let text = String(r);
+      if (digits > 0) {
+        if (text.length <= digits) text = '0'.repeat(digits - text.length + 1) + text;
+        text = text.slice(0, text.length - digits) + '.' + text.slice(text.length - digits);
+      }
+      return negative ? '-' + text : text;
+    }
+  }
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
   if (Math.abs(x) >= 1e21) return BigInt(Math.round(x)).toString() + (digits > 0 ? '.' + '0'.repeat(digits) : '');
   const d = Math.max(0, Math.min(digits, 100));
   const fixed = x.toFixed(d);
+  // toFixed rounds the exact binary value correctly except for exact ties; only near-ties need the slow check.
+  if (d <= 15) {
+    const scaled = Math.abs(x) * 10 ** d;
+    if (Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6 * Math.max(1, scaled * 1e-9)) return fixed;
+  }
   const longer = x.toFixed(Math.min(100, d + 30));
   const tail = longer.slice(longer.length - 30);
   if (!/^50*$/.test(tail)) return fixed;
@@ -21,6 +52,11 @@ export function toFixedPy(x: number, digits: number): string {
 
 export function roundHalfEven(x: number, digits: number): number {
   if (!Number.isFinite(x)) return x;
+  if (digits >= 0) {
+    const r = scaledRound(x, digits);
+    // r / 10^digits is the double nearest to the decimal result, which is what Python's round() returns.
+    if (r !== null) return (x < 0 ? -r : r) / POWERS[digits]!;
+  }
   if (digits >= 0) return Number(toFixedPy(x, digits));
   const scale = 10 ** -digits;
   const scaled = x / scale;

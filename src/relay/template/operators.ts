@@ -103,11 +103,11 @@ export function binary(st: RenderState, op: BinaryOperator, a: unknown, b: unkno
 }
 
 /** `'%s items' % n`: printf formatting; a Markup format string escapes its arguments. */
-export function percentFormat(st: RenderState, fmt: string | Markup, args: unknown): string | Markup {
+export function percentFormat(st: RenderState, fmt: string | Markup, args: unknown, argsAreTuple = false): string | Markup {
   const max = Math.max(st.limits.maxOutputBytes, st.limits.maxStringRepeat);
   const safe = (v: unknown): unknown => (fmt instanceof Markup ? new Markup(escapedText(v)) : v);
   let bound: unknown[] | Map<unknown, unknown> | Record<string, unknown>;
-  if (Array.isArray(args) && isTuple(args)) bound = args.map(safe);
+  if (Array.isArray(args) && (argsAreTuple || isTuple(args))) bound = fmt instanceof Markup ? args.map(safe) : args;
   else if (isMapping(args)) bound = fmt instanceof Markup ? new Map(mappingEntries(args as Map<unknown, unknown>).map(([k, v]) => [k, safe(v)])) : (args as Map<unknown, unknown>);
   else bound = [safe(args)];
   const out = printf(toStr(fmt), bound, max);

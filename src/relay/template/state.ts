@@ -20,6 +20,8 @@ export class RenderState {
   callDepth = 0;
   /** 0 normal, 1 break, 2 continue: checked by statement lists after each statement. */
   control = 0;
+  /** The node being evaluated, for the line and column of an error (set just before each operation that can fail). */
+  pos: { line: number; column: number } = { line: 1, column: 1 };
   readonly deadline: number;
 
   constructor(
@@ -29,12 +31,15 @@ export class RenderState {
     readonly limits: TemplateLimits,
   ) {
     this.deadline = Date.now() + limits.maxRenderMs;
+    this.maxOutput = limits.maxOutputBytes;
   }
+
+  private readonly maxOutput: number;
 
   write(s: string): void {
     this.out += s;
     // UTF-16 length never exceeds the UTF-8 byte count, so this stops early without over-counting; render() checks bytes.
-    if (this.out.length > this.limits.maxOutputBytes) throw new LimitFailure('maxOutputBytes', `output is larger than ${this.limits.maxOutputBytes} bytes`);
+    if (this.out.length > this.maxOutput) throw new LimitFailure('maxOutputBytes', `output is larger than ${this.limits.maxOutputBytes} bytes`);
   }
 
   undefined(hint: string): Undefined {

@@ -35,7 +35,7 @@ export function compileTemplate(source: string, options: TemplateOptions = {}): 
       try {
         program(st, new Scope(null));
       } catch (e) {
-        throw locate(e, { line: 0, column: 0 }, name);
+        throw locate(e, st.pos, name);
       }
       const out = st.out;
       if (out.length * 3 > limits.maxOutputBytes && Buffer.byteLength(out, 'utf8') > limits.maxOutputBytes) {

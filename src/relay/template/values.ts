@@ -154,6 +154,12 @@ export function floatToString(n: number): string {
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
   if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(n);
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Both languages print the shortest round-trip digits in fixed notation in this range.
+    const s = String(n);
+    return s.includes('.') ? s : s + '.0';
+  }
   const [mantissa, expText] = n.toExponential().split('e') as [string, string];
   const exp = Number(expText);
   const negative = mantissa.startsWith('-');
