@@ -43,7 +43,8 @@ export class MessageAcceptor {
     this.hostname = config.hostname || osHostname();
   }
 
-  accept(input: AcceptInput): AcceptedMessage {
+  /** `id` is the queue id: each outbound Message-ID is `<id>.<n>@hostname`, so a Message-ID leads to its queue entry. */
+  accept(input: AcceptInput, id: string): AcceptedMessage {
     const { parsed } = input;
     const h = parsed.headers;
     const account = this.accountOf(input);
@@ -85,7 +86,7 @@ export class MessageAcceptor {
       const address = input.recipients[i]!;
       // The To header carries display names only, paired with RCPT addresses in order (SPEC §3).
       const name = h.to[i]?.name ?? null;
-      const body = composeMessage({ from, to: { name, address }, replyTo, subject, html, hostname: this.hostname });
+      const body = composeMessage({ from, to: { name, address }, replyTo, subject, html, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}` });
       recipients.push({ recipient: address, body });
     }
     return { account, route, tag, template: templateId, subject, from, recipients };

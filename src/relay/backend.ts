@@ -8,6 +8,7 @@ import type { ApiKeyIndex } from './api-key.js';
 import type { AcceptedMessage, MessageAcceptor } from './accept.js';
 import type { AccountLimits } from './account-limits.js';
 import { createSpoolId, type Spool, type SpoolEntry } from './spool.js';
+import { recordAccepted, recordRejected, type EventSink } from './events.js';
 
 /** Everything a configuration reload replaces at once; sessions read the current one at each step. */
 export interface RelayRuntime {
@@ -21,6 +22,8 @@ export interface RelayBackendDeps {
   spool: Spool;
   limits: AccountLimits;
   logger: Logger;
+  /** Per-recipient accepted/rejected events (SPEC §5). */
+  events: EventSink;
   /** Called after a message is durably spooled (the delivery scheduler picks it up). */
   onQueued(entry: SpoolEntry): void;
 }
@@ -120,6 +123,7 @@ class RelayDataSink implements DataSink {
     const { logger } = this.deps;
     let accepted: AcceptedMessage;
     let parsed: ParsedMessage;
+    const id = createSpoolId();
     try {
       parsed = this.parser.end();
       accepted = this.runtime.acceptor.accept({
@@ -127,16 +131,13 @@ class RelayDataSink implements DataSink {
         sessionAccount: this.sessionAccount,
         recipients: this.recipients,
         lookupKey: (key) => this.runtime.keys.lookup(key),
-      });
+      }, id);
     } catch (e) {
-      const err = toReplyError(e);
-      logger.info({ session: this.connection.id, outcome: 'rejected', reply: `${err.code} ${err.enhanced} ${String(err.text)}`, size: this.bytes, recipients: this.recipients.length }, 'message');
-      throw err;
+      throw this.rejected(toReplyError(e), null);
     }
     const { account, route, tag } = accepted;
     const dropped = parsed.dropped;
     const giveBack = this.deps.limits.take(account.id, account.rate, accepted.recipients.length);
-    const id = createSpoolId();
     let entry: SpoolEntry;
     try {
       entry = await this.deps.spool.enqueue({
@@ -154,8 +155,9 @@ class RelayDataSink implements DataSink {
       giveBack();
       const err = e instanceof SmtpError ? e : new SmtpError(451, '4.3.0', 'Requested action aborted: local storage error, try again later');
       logger.error({ session: this.connection.id, id, err: (e as Error).message }, 'spool write failed');
-      throw err;
+      throw this.rejected(err, accepted);
     }
+    recordAccepted(this.deps.events, entry, `250 2.0.0 Ok: queued as ${id}`);
     logger.info(
       {
         session: this.connection.id,
@@ -173,6 +175,15 @@ class RelayDataSink implements DataSink {
     );
     this.deps.onQueued(entry);
     return { code: 250, enhanced: '2.0.0', text: `Ok: queued as ${id}` };
+  }
+
+  /** Logs the refusal and records one `rejected` event per recipient with the reply we gave. */
+  private rejected(err: SmtpError, accepted: AcceptedMessage | null): SmtpError {
+    const reply = `${err.code} ${err.enhanced} ${Array.isArray(err.text) ? err.text.join(' ') : String(err.text)}`;
+    const account = accepted?.account.id ?? this.sessionAccount?.id ?? null;
+    this.deps.logger.info({ session: this.connection.id, account, outcome: 'rejected', reply, size: this.bytes, recipients: this.recipients.length }, 'message');
+    recordRejected(this.deps.events, { account, tag: accepted?.tag ?? null, route: accepted?.route.name ?? null, recipients: this.recipients }, reply);
+    return err;
   }
 
   abort(reason: string): void {

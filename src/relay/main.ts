@@ -12,9 +12,12 @@ import { ensureCertificate } from './certificate.js';
 import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config.js';
 import { embeddedDefaultConfig } from './config-default.js';
 import { DeliveryScheduler } from './delivery.js';
+import { EventLog } from './events.js';
 import { RouteFile } from './route-file.js';
+import { createRouteSmtp } from './route-smtp.js';
 import type { Route } from './route.js';
 import { Spool } from './spool.js';
+import { SuppressionList } from './suppression.js';
 import { TagRegistry } from './tag-registry.js';
 
 interface CliOptions {
@@ -73,20 +76,24 @@ function serverOptions(config: RelayConfig, listener: ListenerConfig, tls: { key
     maxAuthFailures: l.maxAuthFailures,
     maxAuthFailuresPerAddressPerMinute: l.maxAuthFailuresPerAddressPerMinute,
     commandTimeoutMs: l.commandTimeoutMs,
+    authFailureDelayMs: l.authFailureDelayMs,
     minDataRateBytesPerSec: l.minDataRateBytesPerSec,
+    dataRateGraceMs: l.dataRateGraceMs,
     sessionDeadlineMs: l.sessionDeadlineMs,
+    greetingDelayMs: l.greetingDelayMs,
+    shutdownGraceMs: l.shutdownGraceMs,
     proxyProtocol: listener.proxyProtocol ?? undefined,
     logger,
   };
 }
 
-/** One Route object per (account, route name); rebuilt on reload. smtp routes arrive with the delivery issue. */
-function buildRoutes(config: RelayConfig, logger: Logger): Map<string, Route> {
+/** One Route object per (account, route name); rebuilt on reload. */
+function buildRoutes(config: RelayConfig): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const account of config.accounts) {
     for (const [name, rc] of Object.entries(account.routes)) {
-      if (rc.type === 'file') routes.set(`${account.id}\u0000${name}`, new RouteFile(name, rc.path));
-      else logger.warn({ account: account.id, route: name }, 'smtp routes are not implemented yet: messages for this route stay queued');
+      const key = `${account.id}\u0000${name}`;
+      routes.set(key, rc.type === 'file' ? new RouteFile(name, rc.path) : createRouteSmtp(name, rc, { clientName: config.hostname }));
     }
   }
   return routes;
@@ -97,6 +104,8 @@ export interface RunningRelay {
   /** Bound addresses, in listener order (failed listeners are absent). */
   readonly addresses: AddressInfo[];
   readonly spool: Spool;
+  readonly events: EventLog;
+  readonly suppression: SuppressionList;
   /** Replaces accounts, routes, templates and certificates; listeners and limits change at restart. */
   reload(next: RelayConfig): Promise<void>;
   /** Graceful shutdown (SPEC §2). */
@@ -113,10 +122,12 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const limits = new AccountLimits();
   let generation = 1;
   let runtime: RelayRuntime = { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation) };
-  let routes = buildRoutes(config, logger);
+  let routes = buildRoutes(config);
+  const events = await EventLog.open(join(config.dataDir, 'events'));
+  const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
 
-  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger });
-  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, onQueued: (e) => scheduler.notify(e) });
+  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
+  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, events, onQueued: (e) => scheduler.notify(e) });
 
   const servers: SmtpServer[] = [];
   const addresses: AddressInfo[] = [];
@@ -133,6 +144,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   }
   if (servers.length === 0) {
     await spool.close();
+    await events.close();
+    await suppression.close();
     throw new Error('no listener could be bound');
   }
   scheduler.resume();
@@ -143,13 +156,15 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     },
     addresses,
     spool,
+    events,
+    suppression,
     async reload(next: RelayConfig): Promise<void> {
       const nextTls = await tlsOf(next, logger);
       for (const s of servers) s.setTls(nextTls);
       const oldRoutes = routes;
       generation++;
       runtime = { config: next, keys: new ApiKeyIndex(next.accounts), acceptor: new MessageAcceptor(next, tags, generation) };
-      routes = buildRoutes(next, logger);
+      routes = buildRoutes(next);
       config = next;
       for (const r of oldRoutes.values()) void r.close();
       logger.info({ generation, accounts: next.accounts.length }, 'configuration reloaded (listeners and limits change at restart)');
@@ -159,6 +174,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await scheduler.stop();
       for (const r of routes.values()) await r.close();
       await spool.close();
+      await events.close();
+      await suppression.close();
     },
   };
 }

@@ -3,7 +3,6 @@
 // A retry writes the same name again, so a re-delivery after a crash replaces the file rather than duplicating it.
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { OutboundMessage, RecipientOutcome, Route } from './route.js';
 import { SPOOL_ID_PATTERN } from './spool.js';
@@ -24,6 +23,7 @@ export interface RouteFileOptions {
 }
 
 const TEMP_SUFFIX = '.tmp';
+let tempCounter = 0;
 
 export class RouteFile implements Route {
   readonly type = 'file';
@@ -99,7 +99,8 @@ export class RouteFile implements Route {
   }
 
   private async writeAtomically(name: string, body: Buffer): Promise<void> {
-    const temp = join(this.folder, `.${name}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+    // The final name is unique per recipient; the temp name only has to differ between concurrent writers.
+    const temp = join(this.folder, `.${name}.${process.pid}-${++tempCounter}${TEMP_SUFFIX}`);
     let fh: FileHandle | null = null;
     try {
       fh = await this.fs.open(temp, 'wx', this.fileMode);

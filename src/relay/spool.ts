@@ -161,9 +161,15 @@ export class SpoolUnknownMessageError extends Error {
 
 export const SPOOL_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** A new queue id: time in base 36 (sortable) + 64 random bits in hex, 25 characters. */
+// A random prefix per process and a counter: unique across processes and restarts without a CSPRNG call per
+// message (randomBytes per id cost ~15 µs of a ~100 µs accept path). Queue ids need not be unguessable.
+const processPrefix = randomBytes(5).toString('hex');
+let idCounter = 0;
+
+/** A new queue id: time in base 36 (sortable), a per-process random prefix, a counter; 25-31 characters. */
 export function createSpoolId(now: number = Date.now()): string {
-  return now.toString(36).padStart(9, '0') + randomBytes(8).toString('hex');
+  idCounter = (idCounter + 1) % 0x7fffffff;
+  return now.toString(36).padStart(9, '0') + processPrefix + idCounter.toString(36).padStart(6, '0');
 }
 
 // ---------------------------------------------------------------- file format
@@ -269,8 +275,12 @@ function scanRecords(buf: Buffer, magic: Buffer): { records: { offset: number; p
   return { records, validLength: pos };
 }
 
+let uidCounter = 0;
+
+/** Distinguishes records of one id written by different processes or at different times (see compaction). */
 function newUid(): string {
-  return randomBytes(8).toString('hex');
+  uidCounter = (uidCounter + 1) % 0x7fffffff;
+  return processPrefix + uidCounter.toString(36) + Date.now().toString(36);
 }
 
 // ---------------------------------------------------------------- in-memory state
