@@ -13,11 +13,13 @@ function collect(dir, out) {
   return out;
 }
 
-const filter = process.argv.slice(2);
-let files = collect('dist/test', []);
+// `--soak` runs the long tests (dist/soak/**/*.test.js, minutes each) instead of the CI suite.
+const soak = process.argv.includes('--soak');
+const filter = process.argv.slice(2).filter((a) => a !== '--soak');
+let files = soak ? collect('dist/test-soak', []) : collect('dist/test', []);
 if (filter.length > 0) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) {
-  console.error('run-tests: no test files found under dist/test');
+  console.error(`run-tests: no test files found under ${soak ? 'dist/test-soak' : 'dist/test'}`);
   process.exit(1);
 }
 const args = ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
