@@ -34,6 +34,14 @@ function parsePrintf(fmt: string): (string | PrintfSpec)[] {
 
 /** `fmt % args`: args is a tuple (list of values) or one mapping for `%(name)s`. */
 export function printf(fmt: string, args: unknown[] | Map<unknown, unknown> | Record<string, unknown>, maxLength: number): string {
+  const parts = parsePrintf(fmt);
+  // Fast path for the common `"%.2f"|format(x)`: one plain spec, one positional argument.
+  if (parts.length === 1 && Array.isArray(args) && args.length === 1) {
+    const only = parts[0]!;
+    if (typeof only !== 'string' && only.key === undefined && only.width === undefined && only.precision !== '*' && only.conv !== '%') {
+      return convert(args[0], only.conv, only.flags, only.precision !== undefined ? Number(only.precision) : null);
+    }
+  }
   let next = 0;
   const positional = Array.isArray(args) ? args : null;
   const take = (): unknown => {
@@ -42,7 +50,7 @@ export function printf(fmt: string, args: unknown[] | Map<unknown, unknown> | Re
     return positional[next++];
   };
   let out = '';
-  for (const part of parsePrintf(fmt)) {
+  for (const part of parts) {
     if (typeof part === 'string') {
       out += part;
       continue;
@@ -107,6 +115,8 @@ function convert(value: unknown, conv: string, flags: string, precision: number 
     }
     case 'f':
     case 'F':
+      // toFixedPy already prints the sign of negative numbers.
+      if (flags === '' && typeof value === 'number') return toFixedPy(value, precision ?? 6);
       return sign(toNumber(requireNumber(value, conv)), flags, (n) => toFixedPy(n, precision ?? 6));
     case 'e':
     case 'E': {

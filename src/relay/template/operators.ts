@@ -105,6 +105,11 @@ export function binary(st: RenderState, op: BinaryOperator, a: unknown, b: unkno
 /** `'%s items' % n`: printf formatting; a Markup format string escapes its arguments. */
 export function percentFormat(st: RenderState, fmt: string | Markup, args: unknown, argsAreTuple = false): string | Markup {
   const max = Math.max(st.limits.maxOutputBytes, st.limits.maxStringRepeat);
+  if (argsAreTuple && typeof fmt === 'string') {
+    const out = printf(fmt, args as unknown[], max);
+    st.checkSize(out.length, 'formatted string');
+    return out;
+  }
   const safe = (v: unknown): unknown => (fmt instanceof Markup ? new Markup(escapedText(v)) : v);
   let bound: unknown[] | Map<unknown, unknown> | Record<string, unknown>;
   if (Array.isArray(args) && (argsAreTuple || isTuple(args))) bound = fmt instanceof Markup ? args.map(safe) : args;
