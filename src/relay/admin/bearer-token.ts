@@ -16,13 +16,15 @@ export class BearerToken {
 
   constructor(token: string) {
     if (token.length < MIN_TOKEN_LENGTH) throw new AdminTokenError(`must be at least ${MIN_TOKEN_LENGTH} characters (it guards the admin API), got ${token.length}`);
+    // It travels in an Authorization header: visible ASCII only, no spaces.
+    if (!/^[\x21-\x7e]+$/.test(token)) throw new AdminTokenError('must be visible ASCII characters without spaces (it is sent in an HTTP header)');
     this.digest = sha256(token);
   }
 
   /** True when the Authorization header is `Bearer <the token>`. */
   accepts(authorization: string | undefined): boolean {
     if (authorization === undefined) return false;
-    const m = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i.exec(authorization);
+    const m = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization);
     if (!m) return false;
     return timingSafeEqual(sha256(m[1]!), this.digest);
   }
