@@ -46,7 +46,7 @@ export function locate(e: unknown, pos: Position, name: string): TemplateError {
 }
 
 export function compileProgram(body: Stmt[], settings: CompileSettings): Exec {
-  return new Compiler(settings).block(body);
+  return new Compiler(settings, body).block(body);
 }
 
 function lookupName(st: RenderState, sc: Scope, name: string): unknown {
@@ -54,6 +54,11 @@ function lookupName(st: RenderState, sc: Scope, name: string): unknown {
     const v = s.vars.get(name);
     if (v !== undefined) return v;
   }
+  return lookupRoot(st, name);
+}
+
+/** A name the template never assigns can only come from the variables or the globals: no scopes to walk. */
+function lookupRoot(st: RenderState, name: string): unknown {
   const root = st.root;
   if (Object.prototype.propertyIsEnumerable.call(root, name)) {
     const v = root[name];
@@ -81,12 +86,71 @@ function mentions(node: unknown, name: string): boolean {
   return false;
 }
 
+function assignedNames(body: Stmt[]): Set<string> {
+  const names = new Set<string>(['loop', 'varargs', 'kwargs']);
+  const target = (t: Target): void => {
+    if (t.type === 'name') names.add(t.name);
+    else if (t.type === 'tuple') t.items.forEach(target);
+  };
+  const walk = (stmts: Stmt[]): void => {
+    for (const s of stmts) {
+      switch (s.type) {
+        case 'for':
+          target(s.target);
+          walk(s.body);
+          walk(s.otherwise);
+          break;
+        case 'set':
+          target(s.target);
+          break;
+        case 'setblock':
+          target(s.target);
+          walk(s.body);
+          break;
+        case 'macro':
+          names.add(s.name);
+          s.params.forEach((p) => names.add(p.name));
+          walk(s.body);
+          break;
+        case 'with':
+          s.assignments.forEach((a) => target(a.target));
+          walk(s.body);
+          break;
+        case 'if':
+          walk(s.body);
+          walk(s.otherwise);
+          break;
+        case 'filterblock':
+          walk(s.body);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  walk(body);
+  return names;
+}
+
 function containsSet(body: Stmt[]): boolean {
   return body.some((s) => s.type === 'set' || s.type === 'setblock' || s.type === 'macro' || (s.type === 'if' && (containsSet(s.body) || containsSet(s.otherwise))));
 }
 
 class Compiler {
-  constructor(private readonly settings: CompileSettings) {}
+  /** Every name the template assigns anywhere (set, for, with, macro names and parameters). */
+  private readonly assigned: Set<string>;
+
+  constructor(
+    private readonly settings: CompileSettings,
+    body: Stmt[],
+  ) {
+    this.assigned = assignedNames(body);
+  }
+
+  private lookup(name: string): (st: RenderState, sc: Scope) => unknown {
+    if (this.assigned.has(name)) return (st, sc) => lookupName(st, sc, name);
+    return (st) => lookupRoot(st, name);
+  }
 
   private fail(reason: string, pos: Position): never {
     throw new TemplateError('syntax', reason, pos.line, pos.column, this.settings.name);
@@ -399,7 +463,7 @@ class Compiler {
       }
       case 'name': {
         const name = e.name;
-        return (st, sc) => lookupName(st, sc, name);
+        return this.lookup(name);
       }
       case 'list': {
         const items = e.items.map((i) => this.expr(i));
@@ -431,8 +495,9 @@ class Compiler {
         const base = e.object.type === 'name' ? e.object.name : null;
         if (base !== null && !mayBeMethod) {
           // `item.name`: look the variable up here instead of through another closure.
+          const scoped = this.assigned.has(base);
           return (st, sc) => {
-            const o = lookupName(st, sc, base);
+            const o = scoped ? lookupName(st, sc, base) : lookupRoot(st, base);
             if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
               const proto = Object.getPrototypeOf(o);
               if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
