@@ -1,6 +1,7 @@
 // The EventSink the relay hands to its accept path and delivery scheduler: each event goes to the event
-// log, and only when the log took it, into the per-tag stats and the metrics, so the stats always equal
-// what a rebuild from the log would give.
+// log and, only when the log took it, into the per-tag stats, so the stats always equal what a rebuild
+// from the log would give. Metrics count every event (a full log buffer must not hide traffic), and
+// delivery attempts with their latency are read from the delivered/deferred/failed events.
 import type { EventSink, RelayEvent } from '../events.js';
 import type { RelayMetrics } from './relay-metrics.js';
 import type { TagStats } from './stats.js';
@@ -16,9 +17,15 @@ export class EventRecorder implements EventSink {
     // Stamp the time once, so the log and the stats put the event in the same minute.
     const stamped = event.time === undefined ? { ...event, time: Date.now() } : event;
     const taken = this.log.append(stamped);
-    if (taken) {
-      this.stats.record(stamped);
-      this.metrics?.recipientEvent(stamped);
+    if (taken) this.stats.record(stamped);
+    const m = this.metrics;
+    if (m) {
+      m.recipientEvent(stamped);
+      if (!taken) m.eventDropped();
+      const t = stamped.type;
+      if ((t === 'delivered' || t === 'deferred' || t === 'failed') && stamped.route !== undefined && stamped.latencyMs !== undefined) {
+        m.deliveryAttempt(stamped.route, t, stamped.latencyMs / 1000);
+      }
     }
     return taken;
   }

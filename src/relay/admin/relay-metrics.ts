@@ -38,6 +38,7 @@ export class RelayMetrics {
   private readonly deliveryDuration: Histogram;
   private readonly tlsHandshakes: Counter;
   private readonly limitsHit: Counter;
+  private readonly eventsDropped: Counter;
   private readonly startTime: Gauge;
   private readonly residentMemory: Gauge;
   private readonly heapUsed: Gauge;
@@ -72,6 +73,7 @@ export class RelayMetrics {
     });
     this.tlsHandshakes = r.counter({ name: 'txrelay_tls_handshakes_total', help: 'STARTTLS handshakes completed, by protocol version (failed handshakes as "failed").', labelNames: ['version'], maxSeries: 10 });
     this.limitsHit = r.counter({ name: 'txrelay_limits_hit_total', help: 'Times a configured limit refused or ended something, by limit name.', labelNames: ['limit'], maxSeries: 50 });
+    this.eventsDropped = r.counter({ name: 'txrelay_events_dropped_total', help: 'Events the event log could not take (buffer full or disk error); they are missing from the stats API.' });
     this.startTime = r.gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.' });
     this.residentMemory = r.gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.' });
     this.heapUsed = r.gauge({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, in bytes.' });
@@ -136,6 +138,11 @@ export class RelayMetrics {
   /** Every event appended to the event log (the same stream the per-tag stats fold). */
   recipientEvent(event: { type: EventType }): void {
     this.recipients.inc({ outcome: event.type });
+  }
+
+  /** The event log refused an event (EventLog.append returned false). */
+  eventDropped(): void {
+    this.eventsDropped.inc();
   }
 
   spoolDepth(messages: number, oldestAgeSeconds: number): void {
