@@ -129,3 +129,42 @@ test('generated templates render as real Jinja2 renders them (200 cases, one pyt
   });
   assert.equal(mismatches.length, 0, `${mismatches.length} of ${cases.length} differ:\n${mismatches.slice(0, 8).join('\n')}`);
 });
+
+// ---- whitespace: trim_blocks, lstrip_blocks, keep_trailing_newline, -/+ markers ----------------
+
+const blank = fc.constantFrom('', ' ', '  ', '\t', '\n', ' \n', '\n  ', '\n\n', 'x', ' x ', '\r\n');
+const open = fc.constantFrom('{%', '{%-', '{%+');
+const close = fc.constantFrom('%}', '-%}', '+%}');
+const tag = fc.tuple(open, fc.constantFrom('if flag', 'for x in [1, 2]', 'set v = 1', 'raw'), close, blank, open, close).map(
+  ([o, body, c, inner, o2, c2]) => {
+    const end = body.startsWith('if') ? 'endif' : body.startsWith('for') ? 'endfor' : body.startsWith('set') ? '' : 'endraw';
+    const innerText = body.startsWith('for') ? `${inner}{{ x }}${inner}` : inner;
+    return end === '' ? `${o} ${body} ${c}` : `${o} ${body} ${c}${innerText}${o2} ${end} ${c2}`;
+  },
+);
+const piece = fc.oneof(blank, tag, fc.constantFrom('{{ v }}', '{{- v -}}', '{# c #}', '{#- c -#}', '{{ "a" }}\n'));
+const whitespaceTemplate = fc.array(piece, { minLength: 1, maxLength: 8 }).map((p) => p.join(''));
+
+test('whitespace control renders as real Jinja2 (200 cases with trim_blocks / lstrip_blocks / keep_trailing_newline)', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
+  const cases: ReferenceCase[] = fc
+    .sample(fc.record({ template: whitespaceTemplate, trimBlocks: fc.boolean(), lstripBlocks: fc.boolean(), keepTrailingNewline: fc.boolean() }), {
+      numRuns: Number(process.env['TEMPLATE_DIFF_RUNS'] ?? 200),
+      seed: Number(process.env['TEMPLATE_DIFF_SEED'] ?? 77),
+    })
+    .map((c) => ({ ...c, variables: '{"flag": true, "v": "V"}', autoescape: false }));
+  const reference = renderWithJinja2(python!, cases);
+  const mismatches: string[] = [];
+  cases.forEach((c, i) => {
+    const ref = reference[i]!;
+    let ours: { output: string } | { error: string };
+    try {
+      ours = { output: renderTemplate(c.template, { flag: true, v: 'V' }, { trimBlocks: c.trimBlocks, lstripBlocks: c.lstripBlocks, keepTrailingNewline: c.keepTrailingNewline }) };
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      ours = { error: e.message };
+    }
+    const same = 'output' in ref ? 'output' in ours && ours.output === ref.output : 'error' in ours;
+    if (!same) mismatches.push(`#${i} trim=${c.trimBlocks} lstrip=${c.lstripBlocks} keep=${c.keepTrailingNewline}\n  template: ${JSON.stringify(c.template)}\n  jinja2: ${JSON.stringify(ref)}\n  ours:   ${JSON.stringify(ours)}`);
+  });
+  assert.equal(mismatches.length, 0, `${mismatches.length} of ${cases.length} differ:\n${mismatches.slice(0, 8).join('\n')}`);
+});

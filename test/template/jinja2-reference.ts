@@ -9,6 +9,9 @@ export interface ReferenceCase {
   /** JSON text of the variables, so Python sees 1.0 as a float exactly as our parser does. */
   variables: string;
   autoescape: boolean;
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  keepTrailingNewline?: boolean;
 }
 
 export type ReferenceResult = { output: string } | { error: string };
@@ -17,11 +20,16 @@ const SCRIPT = `
 import json, sys
 import jinja2
 ext = ["jinja2.ext.loopcontrols", "jinja2.ext.do"]
-envs = {ae: jinja2.Environment(autoescape=ae, extensions=ext) for ae in (True, False)}
+envs = {}
+def env_for(case):
+    key = (case["autoescape"], case.get("trimBlocks", False), case.get("lstripBlocks", False), case.get("keepTrailingNewline", False))
+    if key not in envs:
+        envs[key] = jinja2.Environment(autoescape=key[0], trim_blocks=key[1], lstrip_blocks=key[2], keep_trailing_newline=key[3], extensions=ext)
+    return envs[key]
 for line in sys.stdin:
     case = json.loads(line)
     try:
-        out = envs[case["autoescape"]].from_string(case["template"]).render(json.loads(case["variables"]))
+        out = env_for(case).from_string(case["template"]).render(json.loads(case["variables"]))
         res = {"output": out}
     except Exception as e:
         res = {"error": type(e).__name__ + ": " + str(e)}

@@ -107,7 +107,8 @@ class Lexer {
         continue;
       }
       if (kind === '%') {
-        const raw = /\s*raw\s*([-+]?)%\}/y;
+        // Jinja2 accepts only `%}` or `-%}` here, and trim_blocks does not apply after `{% raw %}`.
+        const raw = /\s*raw\s*(-?)%\}/y;
         raw.lastIndex = after;
         const m = raw.exec(src);
         if (m) {
@@ -131,7 +132,6 @@ class Lexer {
     if (!m) this.fail('raw block is not closed (missing {% endraw %})', tagStart);
     let content = src.slice(contentStart, m.index);
     if (stripContentStart) content = content.replace(/^\s+/, '');
-    else if (this.settings.trimBlocks && content.startsWith('\n') && src[contentStart - 3] !== '+') content = content.slice(1);
     if (m[1] === '-') content = content.replace(/\s+$/, '');
     else if (m[1] !== '+' && this.settings.lstripBlocks) content = lstrip(content, src[contentStart - 1] === '\n');
     if (content) this.push('data', content, contentStart);
