@@ -40,7 +40,7 @@ function parseV1(buf: Buffer): ProxyHeader | null | ProxyHeaderError {
   const lf = buf.indexOf(0x0a);
   if (lf < 0) return buf.length >= V1_MAX_LENGTH ? new ProxyHeaderError('v1 header longer than 107 bytes') : null;
   if (lf + 1 > V1_MAX_LENGTH || lf === 0 || buf[lf - 1] !== 0x0d) return new ProxyHeaderError('v1 header not ended by CRLF');
-  if (buf.compare(V1_PREFIX, 0, V1_PREFIX.length, 0, V1_PREFIX.length) !== 0) return new ProxyHeaderError('v1 header must start with "PROXY "');
+  if (buf.length < V1_PREFIX.length || buf.compare(V1_PREFIX, 0, V1_PREFIX.length, 0, V1_PREFIX.length) !== 0) return new ProxyHeaderError('v1 header must start with "PROXY "');
   const parts = buf.toString('latin1', V1_PREFIX.length, lf - 1).split(' ');
   const length = lf + 1;
   if (parts[0] === 'UNKNOWN') return { sourceAddress: null, sourcePort: 0, length };
