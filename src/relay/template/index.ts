@@ -4,4 +4,4 @@ export type { TemplateErrorKind } from './errors.js';
 export { compileTemplate, renderTemplate, DEFAULT_LIMITS } from './template.js';
 export type { CompiledTemplate, TemplateLimits, TemplateOptions } from './options.js';
 export { TemplateCache } from './cache.js';
-export { parseTemplateVariables, TemplateVariablesError } from './variables.js';
+export { parseTemplateJson, parseTemplateVariables, TemplateVariablesError } from './variables.js';

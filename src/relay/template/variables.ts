@@ -7,6 +7,11 @@ export class TemplateVariablesError extends Error {
 
 const MAX_DEPTH = 256;
 
+/** Any JSON value, with floats written as `1.0` kept as floats; throws TemplateVariablesError. */
+export function parseTemplateJson(text: string): unknown {
+  return new JsonReader(text).document();
+}
+
 /** Parses a JSON object of template variables; throws TemplateVariablesError naming the position and the reason. */
 export function parseTemplateVariables(text: string): Record<string, unknown> {
   const value = new JsonReader(text).document();
