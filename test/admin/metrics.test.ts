@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MetricDefinitionError, MetricSampleError, MetricsRegistry, OVERFLOW_LABEL_VALUE, escapeLabelValue } from '../../src/relay/admin/metrics.js';
-import { RelayMetrics } from '../../src/relay/admin/relay-metrics.js';
+import { RelayMetrics, spoolDepthOf } from '../../src/relay/admin/relay-metrics.js';
 
 interface Sample {
   name: string;
@@ -186,5 +186,11 @@ describe('RelayMetrics', () => {
     assert.equal(types.get('txrelay_message_size_bytes'), 'histogram');
     spool = { messages: 0, oldestAgeSeconds: 0 };
     assert.equal(find(parseExposition(m.exposition()).samples, 'txrelay_spool_messages')?.value, 0);
+  });
+
+  it('derives spool depth and the oldest message age from the spool\'s pending messages', () => {
+    const now = 1_000_000;
+    assert.deepEqual(spoolDepthOf({ pending: () => [] }, now), { messages: 0, oldestAgeSeconds: 0 });
+    assert.deepEqual(spoolDepthOf({ pending: () => [{ createdAt: now - 5000 }, { createdAt: now - 90_000 }, { createdAt: now }] }, now), { messages: 3, oldestAgeSeconds: 90 });
   });
 });

@@ -9,6 +9,14 @@ export interface SpoolDepth {
   oldestAgeSeconds: number;
 }
 
+/** The spool gauges from the spool's held messages (the relay passes its Spool). */
+export function spoolDepthOf(spool: { pending(): readonly { createdAt: number }[] }, now: number = Date.now()): SpoolDepth {
+  const pending = spool.pending();
+  let oldest = now;
+  for (const m of pending) if (m.createdAt < oldest) oldest = m.createdAt;
+  return { messages: pending.length, oldestAgeSeconds: Math.max(0, (now - oldest) / 1000) };
+}
+
 export interface RelayMetricsOptions {
   /** Read at every scrape; without it the spool gauges keep the last spoolDepth() values. */
   spoolDepth?: () => SpoolDepth;
