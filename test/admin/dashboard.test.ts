@@ -37,7 +37,7 @@ describe('dashboard in headless Chromium', { skip: !(await chromiumInstalled()) 
 
   before(async () => {
     // The page asks for ranges ending at the browser's "now", so the events are placed just before it.
-    f = await startAdminFixture({ now: Date.now() });
+    f = await startAdminFixture({ now: Date.now(), accounts: ['acme', 'beta', 'gamma'] });
     const at = (minutesAgo: number): number => f.now - minutesAgo * MIN;
     const events: RelayEvent[] = [];
     for (let i = 0; i < 5; i++) {
@@ -51,6 +51,7 @@ describe('dashboard in headless Chromium', { skip: !(await chromiumInstalled()) 
       { type: 'deferred', time: at(19), id: 'r2', account: 'acme', tag: 'reset', route: 'main', recipient: 'cy@example.net', reply: '451 4.7.1 try later', attempt: 1 },
       { type: 'accepted', time: at(10), id: 'b1', account: 'beta', tag: 'other-tag', route: 'out', recipient: 'z@beta.test' },
     );
+    for (let i = 0; i < 60; i++) events.push({ type: 'accepted', time: at(60 - i / 2), id: `g${i}`, account: 'gamma', tag: 'bulk', route: 'main', recipient: `n${i}@gamma.test` });
     await f.feed(events);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -127,8 +128,8 @@ describe('dashboard in headless Chromium', { skip: !(await chromiumInstalled()) 
   });
 
   it('switches account and downloads the CSV export with the token', async () => {
-    await page.selectOption('#account', 'beta');
-    await page.locator('#tags tbody tr[data-tag="other-tag"]').waitFor();
+    await afterRender(page, '#events', () => page.selectOption('#account', 'beta'));
+    assert.equal(await page.locator('#tags tbody tr[data-tag="other-tag"]').count(), 1);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
     assert.match(download.suggestedFilename(), /^txrelay-events-beta-.*\.csv$/);
     const saved = join(f.dir, 'export.csv');
@@ -137,6 +138,22 @@ describe('dashboard in headless Chromium', { skip: !(await chromiumInstalled()) 
     assert.equal(lines[0], 'time,type,id,account,tag,route,recipient,reply,attempt,latencyMs');
     assert.equal(lines.length, 2);
     assert.match(lines[1]!, /,accepted,b1,beta,other-tag,out,z@beta\.test,/);
+  });
+
+  it('pages through events 50 at a time with Older and Newer', async () => {
+    await afterRender(page, '#events', () => page.selectOption('#account', 'gamma'));
+    const rows = page.locator('#events tbody tr[data-type]');
+    assert.equal(await rows.count(), 50);
+    assert.equal(await page.locator('#newer').isDisabled(), true);
+    const firstPage = await rows.first().locator('td').nth(3).textContent();
+    assert.equal(firstPage, 'n59@gamma.test', 'newest first');
+    await afterRender(page, '#events', () => page.click('#older'));
+    assert.equal(await rows.count(), 10);
+    assert.equal(await rows.last().locator('td').nth(3).textContent(), 'n0@gamma.test');
+    assert.equal(await page.locator('#older').isDisabled(), true);
+    await afterRender(page, '#events', () => page.click('#newer'));
+    assert.equal(await rows.count(), 50);
+    assert.equal(await rows.first().locator('td').nth(3).textContent(), 'n59@gamma.test');
   });
 
   it('asks for the token again when the stored one is refused', async () => {

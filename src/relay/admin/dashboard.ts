@@ -46,7 +46,7 @@ const SCRIPT = `
   var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280' };
   var RANGES = { '1h': [3600000, '1m'], '24h': [86400000, '15m'], '7d': [604800000, '1h'], '30d': [2592000000, '6h'] };
   var SVG = 'http://www.w3.org/2000/svg';
-  var state = { token: sessionStorage.getItem(TOKEN_KEY), tag: '', pages: [], range: null };
+  var state = { token: sessionStorage.getItem(TOKEN_KEY), tag: '', pages: [], cursor: null, next: null, range: null };
 
   function $(id) { return document.getElementById(id); }
   function el(name, text, cls) {
@@ -255,6 +255,7 @@ const SCRIPT = `
     try {
       await loadStats();
       state.pages = [];
+      state.cursor = null;
       await loadEvents(null);
       $('updated').textContent = 'updated ' + fmtTime(new Date().toISOString());
     } catch (e) { if (e.message !== 'unauthorized') status(e.message); }
@@ -290,6 +291,7 @@ const SCRIPT = `
   $('filters').addEventListener('submit', function (ev) {
     ev.preventDefault();
     state.pages = [];
+    state.cursor = null;
     loadEvents(null).catch(function (e) { if (e.message !== 'unauthorized') status(e.message); });
   });
   $('older').addEventListener('click', function () {
