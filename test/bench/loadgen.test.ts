@@ -252,25 +252,43 @@ describe('load generator on the wire (scripted server)', () => {
 describe('load generator against our engine', async () => {
   // The engine is written in parallel; until it listens these tests are skipped, not failed.
   let engine: ListeningServer | null = null;
-  let skipReason = '';
+  let secureEngine: ListeningServer | null = null;
+  let cert: TestCertificate | null = null;
+  let skipReason: string | false = false;
   try {
     engine = await startEngineDiscard({});
+    cert = createTestCertificate();
+    secureEngine = await startEngineDiscard({ tls: { keyPath: cert.keyPath, certPath: cert.certPath }, authKey: 'good-key' });
   } catch (err) {
     skipReason = `engine not available: ${err instanceof Error ? err.message : String(err)}`;
   }
   after(async () => {
     await engine?.close();
+    await secureEngine?.close();
+    cert?.remove();
   });
 
-  test('lock-step load delivers exactly the requested count to the engine', { skip: engine === null ? skipReason : false }, async () => {
+  test('lock-step load delivers exactly the requested count to the engine', { skip: skipReason }, async () => {
     const r = await runLoad({ port: engine!.port, sessions: 5, count: 20 });
     assert.deepEqual(r.errors, {});
     assert.equal(r.messages, 20);
   });
 
-  test('pipelined load delivers exactly the requested count to the engine', { skip: engine === null ? skipReason : false }, async () => {
+  test('pipelined load delivers exactly the requested count to the engine', { skip: skipReason }, async () => {
     const r = await runLoad({ port: engine!.port, sessions: 3, count: 60, messagesPerConnection: 0, mode: 'pipelined' });
     assert.deepEqual(r.errors, {});
     assert.equal(r.messages, 60);
+  });
+
+  test('STARTTLS and AUTH PLAIN sessions deliver every message to the engine', { skip: skipReason }, async () => {
+    const r = await runLoad({ port: secureEngine!.port, sessions: 2, count: 6, mode: 'pipelined', startTls: true, authKey: 'good-key' });
+    assert.deepEqual(r.errors, {});
+    assert.equal(r.messages, 6);
+  });
+
+  test('the engine refusing MAIL without AUTH is counted as 530 per message', { skip: skipReason }, async () => {
+    const r = await runLoad({ port: secureEngine!.port, sessions: 1, count: 2, messagesPerConnection: 0, startTls: true });
+    assert.equal(r.messages, 0);
+    assert.deepEqual(r.errors, { '530': 2 });
   });
 });
