@@ -4,7 +4,7 @@ import { METHOD_NAMES, getAttribute, getItem, sliceValue } from './access.js';
 import type { CallArgs, Expr, FilterCall, Position, Stmt, Target } from './ast.js';
 import { RenderFailure, TemplateError } from './errors.js';
 import { escapeHtml } from './escape.js';
-import { filterFunction } from './filters.js';
+import { filterFunction, positionalFilter } from './filters.js';
 import { makeGlobals } from './globals.js';
 import { binary, concat, contains, negate } from './operators.js';
 import { LimitFailure } from './errors.js';
@@ -147,9 +147,23 @@ class Compiler {
     this.assigned = assignedNames(body);
   }
 
+  /** Slot of each root name in RenderState.rootCache: the variables never change during a render. */
+  private readonly rootSlots = new Map<string, number>();
+
+  private rootReader(name: string): (st: RenderState) => unknown {
+    let slot = this.rootSlots.get(name);
+    if (slot === undefined) this.rootSlots.set(name, (slot = this.rootSlots.size));
+    const at = slot;
+    return (st) => {
+      let v = st.rootCache[at];
+      if (v === undefined) st.rootCache[at] = v = lookupRoot(st, name);
+      return v;
+    };
+  }
+
   private lookup(name: string): (st: RenderState, sc: Scope) => unknown {
     if (this.assigned.has(name)) return (st, sc) => lookupName(st, sc, name);
-    return (st) => lookupRoot(st, name);
+    return this.rootReader(name);
   }
 
   private fail(reason: string, pos: Position): never {
@@ -273,8 +287,29 @@ class Compiler {
 
   /** `{{ expr }}` and the literal text after it. */
   private output(s: Extract<Stmt, { type: 'output' }>, trailing: string): Exec {
-    const e = this.expr(s.expr);
     const ae = this.settings.autoescape;
+    const x = s.expr;
+    if (x.type === 'getattr' && x.object.type === 'name' && x.object.name !== 'loop' && !this.assigned.has(x.object.name) && !METHOD_NAMES.has(x.attr)) {
+      // `{{ order.number }}`: the most common output, done in one closure.
+      const attr = x.attr;
+      const slow = this.expr(x);
+      const readBase = this.rootReader(x.object.name);
+      return (st, sc) => {
+        const o = readBase(st);
+        let v: unknown;
+        if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+          const proto = Object.getPrototypeOf(o);
+          if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) v = (o as Record<string, unknown>)[attr];
+        }
+        if (v === undefined) v = slow(st, sc);
+        if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
+        else {
+          st.pos = s;
+          st.write(printable(v, ae) + trailing);
+        }
+      };
+    }
+    const e = this.expr(s.expr);
     return (st, sc) => {
       const v = e(st, sc);
       if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
@@ -416,6 +451,24 @@ class Compiler {
   private filterStep(f: FilterCall): (st: RenderState, sc: Scope, v: unknown) => unknown {
     const fn = filterFunction(f.name);
     if (fn === undefined) this.fail(`no filter named '${f.name}'`, f);
+    const direct = positionalFilter(f.name);
+    if (direct !== undefined && f.kwargs.length === 0 && f.args.length <= direct.params.length) {
+      // Known arity and no keywords: skip argument binding; literal arguments are built once.
+      const call = direct.call;
+      if (f.args.every((a) => a.type === 'const')) {
+        const constant = f.args.map((a) => (a as { value: unknown }).value);
+        return (st, _sc, v) => {
+          st.pos = f;
+          return call(st, v, constant);
+        };
+      }
+      const positional = this.args(f).positional;
+      return (st, sc, v) => {
+        const a = positional(st, sc);
+        st.pos = f;
+        return call(st, v, a);
+      };
+    }
     const args = this.args(f);
     return (st, sc, v) => {
       const a = args.positional(st, sc);
@@ -493,11 +546,22 @@ class Compiler {
         const attr = e.attr;
         const mayBeMethod = METHOD_NAMES.has(attr);
         const base = e.object.type === 'name' ? e.object.name : null;
+        if (base === 'loop') {
+          return (st, sc) => {
+            const o = lookupName(st, sc, 'loop');
+            if (o instanceof LoopContext) {
+              const v = o.attribute(attr);
+              if (v !== undefined) return v;
+            }
+            st.pos = e;
+            return getAttribute(st, o, attr);
+          };
+        }
         if (base !== null && !mayBeMethod) {
           // `item.name`: look the variable up here instead of through another closure.
-          const scoped = this.assigned.has(base);
+          const read = this.lookup(base);
           return (st, sc) => {
-            const o = scoped ? lookupName(st, sc, base) : lookupRoot(st, base);
+            const o = read(st, sc);
             if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
               const proto = Object.getPrototypeOf(o);
               if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {

@@ -49,10 +49,22 @@ export function bindArguments(name: string, params: readonly string[], args: unk
 
 const FILTERS = new Map<string, FilterFunction>();
 
+/** A filter with fixed parameters, callable without argument binding when the call site has no keywords. */
+export interface PositionalFilter {
+  params: readonly string[];
+  call: (st: RenderState, value: unknown, a: unknown[]) => unknown;
+}
+const POSITIONAL = new Map<string, PositionalFilter>();
+
 function define(names: string | string[], params: readonly string[], fn: (st: RenderState, value: unknown, a: unknown[]) => unknown): void {
   for (const name of Array.isArray(names) ? names : [names]) {
     FILTERS.set(name, (st, value, args, kwargs) => fn(st, value, bindArguments(name, params, args, kwargs)));
+    POSITIONAL.set(name, { params, call: fn });
   }
+}
+
+export function positionalFilter(name: string): PositionalFilter | undefined {
+  return POSITIONAL.get(name);
 }
 
 export function filterFunction(name: string): FilterFunction | undefined {

@@ -20,6 +20,8 @@ export class RenderState {
   callDepth = 0;
   /** 0 normal, 1 break, 2 continue: checked by statement lists after each statement. */
   control = 0;
+  /** Values of variables read from the context, by compile-time slot (the context is read-only). */
+  readonly rootCache: unknown[] = [];
   /** The node being evaluated, for the line and column of an error (set just before each operation that can fail). */
   pos: { line: number; column: number } = { line: 1, column: 1 };
   readonly deadline: number;
