@@ -16,6 +16,8 @@ interface ServerUnderTest {
 
 const OURS: ServerUnderTest = { name: 'txrelay engine', script: new URL('../servers/engine-discard.js', import.meta.url) };
 const PEER: ServerUnderTest = { name: 'smtp-server', script: new URL('../servers/smtp-server-discard.js', import.meta.url) };
+// Canned replies, no SMTP logic: the CPU node:net itself costs for the same exchange (no TLS, so plain scenarios only).
+const FLOOR: ServerUnderTest = { name: 'node:net floor', script: new URL('../servers/floor-responder.js', import.meta.url) };
 
 interface Scenario {
   title: string;
@@ -91,7 +93,7 @@ function errorSummary(r: LoadResult): string {
   return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k}=${n}`).join(' ');
 }
 
-function rowsFor(scenario: Scenario, ours: Measurement, peer: Measurement): BenchRow[] {
+function rowsFor(scenario: Scenario, ours: Measurement, peer: Measurement, floor: Measurement | null): BenchRow[] {
   const round = (n: number): number => Math.round(n * 100) / 100;
   const latencies = {
     'ours p50 ms': round(ours.result.latencyMs.p50),
@@ -141,6 +143,7 @@ function rowsFor(scenario: Scenario, ours: Measurement, peer: Measurement): Benc
         'peer RSS MB': round(peer.rssMB),
         'loadgen µs/msg vs ours': round(ours.clientCpuMicrosPerMessage),
         'loadgen µs/msg vs peer': round(peer.clientCpuMicrosPerMessage),
+        ...(floor ? { 'node:net floor µs/msg': round(floor.cpuMicrosPerMessage) } : {}),
       },
     },
   ];
@@ -179,7 +182,13 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
         continue;
       }
       ctx.progress(summaryLine(OURS.name, ours));
-      rows.push(...rowsFor(scenario, ours, peer));
+      let floor: Measurement | null = null;
+      if (!scenario.secure) {
+        ctx.progress(`${SUITE}: ${scenario.title} against ${FLOOR.name} (reference)`);
+        floor = await measure(FLOOR, scenario, {});
+        ctx.progress(summaryLine(FLOOR.name, floor));
+      }
+      rows.push(...rowsFor(scenario, ours, peer, floor));
     }
   } finally {
     cert?.remove();

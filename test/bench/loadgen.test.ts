@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { runLoad } from '../../bench/loadgen.js';
 import { startSmtpServerDiscard } from '../../bench/servers/smtp-server-discard.js';
 import { startEngineDiscard } from '../../bench/servers/engine-discard.js';
+import { startFloorResponder } from '../../bench/servers/floor-responder.js';
 import type { ListeningServer } from '../../bench/servers/serve-in-child.js';
 import { createTestCertificate, type TestCertificate } from '../../bench/servers/tls-cert.js';
 import { standardScript, startScriptedSmtpServer } from './scripted-smtp-server.js';
@@ -246,6 +247,22 @@ describe('load generator on the wire (scripted server)', () => {
     const r = await runLoad({ port, sessions: 2, count: 4 });
     assert.equal(r.messages, 0);
     assert.deepEqual(r.errors, { 'socket:ECONNREFUSED': 4 });
+  });
+});
+
+describe('load generator against the node:net floor reference', () => {
+  test('the canned-reply responder takes every message, one per connection and pipelined over kept-open ones', async () => {
+    const floor = await startFloorResponder({});
+    try {
+      const single = await runLoad({ port: floor.port, sessions: 5, count: 20 });
+      assert.deepEqual(single.errors, {});
+      assert.equal(single.messages, 20);
+      const pipelined = await runLoad({ port: floor.port, sessions: 3, count: 60, messagesPerConnection: 0, mode: 'pipelined', message: () => Buffer.from('Subject: s\r\n\r\n.\r\n') });
+      assert.deepEqual(pipelined.errors, {});
+      assert.equal(pipelined.messages, 60);
+    } finally {
+      await floor.close();
+    }
   });
 });
 
