@@ -288,27 +288,6 @@ class Compiler {
   /** `{{ expr }}` and the literal text after it. */
   private output(s: Extract<Stmt, { type: 'output' }>, trailing: string): Exec {
     const ae = this.settings.autoescape;
-    const x = s.expr;
-    if (x.type === 'getattr' && x.object.type === 'name' && x.object.name !== 'loop' && !this.assigned.has(x.object.name) && !METHOD_NAMES.has(x.attr)) {
-      // `{{ order.number }}`: the most common output, done in one closure.
-      const attr = x.attr;
-      const slow = this.expr(x);
-      const readBase = this.rootReader(x.object.name);
-      return (st, sc) => {
-        const o = readBase(st);
-        let v: unknown;
-        if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
-          const proto = Object.getPrototypeOf(o);
-          if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) v = (o as Record<string, unknown>)[attr];
-        }
-        if (v === undefined) v = slow(st, sc);
-        if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
-        else {
-          st.pos = s;
-          st.write(printable(v, ae) + trailing);
-        }
-      };
-    }
     const e = this.expr(s.expr);
     return (st, sc) => {
       const v = e(st, sc);
@@ -506,6 +485,62 @@ class Compiler {
     };
   }
 
+  /** `obj.attr` without the per-render cache. */
+  private getattr(e: Extract<Expr, { type: 'getattr' }>): Eval {
+    const obj = this.expr(e.object);
+    const attr = e.attr;
+    const mayBeMethod = METHOD_NAMES.has(attr);
+    const base = e.object.type === 'name' ? e.object.name : null;
+    if (base === 'loop') {
+      return (st, sc) => {
+        const o = lookupName(st, sc, 'loop');
+        if (o instanceof LoopContext) {
+          const v = o.attribute(attr);
+          if (v !== undefined) return v;
+        }
+        st.pos = e;
+        return getAttribute(st, o, attr);
+      };
+    }
+    if (base !== null && !mayBeMethod) {
+      // `item.name`: look the variable up here instead of through another closure.
+      const read = this.lookup(base);
+      return (st, sc) => {
+        const o = read(st, sc);
+        if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+          const proto = Object.getPrototypeOf(o);
+          if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
+            const v = (o as Record<string, unknown>)[attr];
+            if (v !== undefined) return v;
+          }
+        }
+        st.pos = e;
+        return getAttribute(st, o, attr);
+      };
+    }
+    return (st, sc) => {
+      const o = obj(st, sc);
+      // Inline fast path: a field of a plain data object.
+      if (!mayBeMethod && o !== null && typeof o === 'object' && !Array.isArray(o)) {
+        const proto = Object.getPrototypeOf(o);
+        if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
+          const v = (o as Record<string, unknown>)[attr];
+          if (v !== undefined) return v;
+        }
+      }
+      st.pos = e;
+      return getAttribute(st, o, attr);
+    };
+  }
+
+  /** ['order', 'address', 'city'] for a chain of plain attributes on a context variable, else null. */
+  private rootPath(e: Expr): string[] | null {
+    if (e.type === 'name') return this.assigned.has(e.name) ? null : [e.name];
+    if (e.type !== 'getattr' || METHOD_NAMES.has(e.attr)) return null;
+    const head = this.rootPath(e.object);
+    return head === null ? null : [...head, e.attr];
+  }
+
   // ---- expressions -----------------------------------------------------------------------------
 
   expr(e: Expr): Eval {
@@ -542,50 +577,21 @@ class Compiler {
         };
       }
       case 'getattr': {
-        const obj = this.expr(e.object);
-        const attr = e.attr;
-        const mayBeMethod = METHOD_NAMES.has(attr);
-        const base = e.object.type === 'name' ? e.object.name : null;
-        if (base === 'loop') {
+        const path = this.rootPath(e);
+        if (path !== null && path.length >= 2) {
+          // `order.address.city`: the context cannot change during a render, so the value is read once.
+          const uncached = this.getattr(e);
+          const key = path.join('.');
+          let slot = this.rootSlots.get(key);
+          if (slot === undefined) this.rootSlots.set(key, (slot = this.rootSlots.size));
+          const at = slot;
           return (st, sc) => {
-            const o = lookupName(st, sc, 'loop');
-            if (o instanceof LoopContext) {
-              const v = o.attribute(attr);
-              if (v !== undefined) return v;
-            }
-            st.pos = e;
-            return getAttribute(st, o, attr);
+            let v = st.rootCache[at];
+            if (v === undefined) st.rootCache[at] = v = uncached(st, sc);
+            return v;
           };
         }
-        if (base !== null && !mayBeMethod) {
-          // `item.name`: look the variable up here instead of through another closure.
-          const read = this.lookup(base);
-          return (st, sc) => {
-            const o = read(st, sc);
-            if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
-              const proto = Object.getPrototypeOf(o);
-              if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
-                const v = (o as Record<string, unknown>)[attr];
-                if (v !== undefined) return v;
-              }
-            }
-            st.pos = e;
-            return getAttribute(st, o, attr);
-          };
-        }
-        return (st, sc) => {
-          const o = obj(st, sc);
-          // Inline fast path: a field of a plain data object.
-          if (!mayBeMethod && o !== null && typeof o === 'object' && !Array.isArray(o)) {
-            const proto = Object.getPrototypeOf(o);
-            if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
-              const v = (o as Record<string, unknown>)[attr];
-              if (v !== undefined) return v;
-            }
-          }
-          st.pos = e;
-          return getAttribute(st, o, attr);
-        };
+        return this.getattr(e);
       }
       case 'getitem': {
         const obj = this.expr(e.object);
