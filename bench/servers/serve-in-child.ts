@@ -15,6 +15,8 @@ function send(message: ServerChildMessage, then?: () => void): void {
 export function serveInChild<O>(start: (options: O) => Promise<ListeningServer>): void {
   if (!process.send) throw new Error('a server child must be started with child_process.fork (IPC channel)');
   const options = JSON.parse(process.argv[2] ?? '{}') as O;
+  // A benchmark that dies (Ctrl-C, crash) must not leave its servers running.
+  process.on('disconnect', () => process.exit(0));
   start(options).then(
     (server) => {
       process.on('message', (message: ServerChildCommand) => {
