@@ -22,6 +22,8 @@ export interface BenchContext {
 
 export interface BenchSuite {
   name: string;
+  /** Why `bench:ci` leaves this suite out (too long, or nothing to gate), if it does. */
+  ciSkip?: string;
   run(ctx: BenchContext): Promise<BenchRow[]>;
 }
 

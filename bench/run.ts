@@ -1,12 +1,18 @@
 // `npm run bench`: every suite in bench/suites, one table, ours beside the peer measured in the same run.
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// --quick: smaller loads. --ci: quick, plus the floors of bench/floors.json (exit 1 when a ratio falls below).
+// Results go to bench/results/<date>-<commit>.json (fast-json-stable-stringify) for `npm run bench:compare`.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import stringify from 'fast-json-stable-stringify';
 import type { BenchRow, BenchSuite } from './harness.js';
+import { gitCommit, machineFacts, rate, rowKey, type BenchResults, type RatedRow } from './results-file.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const quick = process.argv.includes('--quick');
-const only = process.argv.filter((a) => !a.startsWith('--')).slice(2);
+const repo = resolve(here, '..', '..');
+const ci = process.argv.includes('--ci');
+const quick = ci || process.argv.includes('--quick');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const started = Date.now();
 const progress = (line: string): void => {
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
@@ -17,6 +23,29 @@ function fmt(n: number): string {
   return n.toPrecision(3);
 }
 
+export function table(rows: readonly RatedRow[]): string {
+  const lines = ['| suite | benchmark | ours | peer | peer figure | ratio |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.suite} | ${r.name} | ${fmt(r.ours)} ${r.unit} | ${r.peer?.name ?? '-'} | ${r.peer ? `${fmt(r.peer.value)} ${r.unit}` : '-'} | ${r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Floors are ratios to the same-run peer, never absolute times: machine noise moves both sides. */
+function checkFloors(rows: readonly RatedRow[]): string[] {
+  const floors = JSON.parse(readFileSync(join(repo, 'bench', 'floors.json'), 'utf8')) as Record<string, number>;
+  const failures: string[] = [];
+  for (const [key, floor] of Object.entries(floors)) {
+    if (key.startsWith('//')) continue;
+    const row = rows.find((r) => rowKey(r) === key);
+    if (!row) failures.push(`${key}: no such figure in this run`);
+    else if (row.ratio === null || row.ratio < floor) failures.push(`${key}: ratio ${row.ratio?.toFixed(2) ?? 'n/a'} is below the floor ${floor}`);
+  }
+  return failures;
+}
+
 async function main(): Promise<void> {
   const dir = join(here, 'suites');
   const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
@@ -24,17 +53,31 @@ async function main(): Promise<void> {
   for (const file of files) {
     const suite = (await import(join(dir, file))).default as BenchSuite;
     if (only.length > 0 && !only.some((o) => suite.name.includes(o))) continue;
+    if (ci && suite.ciSkip) {
+      progress(`suite ${suite.name}: skipped in --ci (${suite.ciSkip})`);
+      continue;
+    }
     progress(`suite ${suite.name}`);
+    const t0 = Date.now();
     rows.push(...(await suite.run({ quick, progress })));
+    progress(`suite ${suite.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const lines = ['| suite | benchmark | ours | peer | peer figure | ratio |', '|---|---|---|---|---|---|'];
-  for (const r of rows) {
-    const ratio = r.peer ? (r.higherIsBetter ? r.ours / r.peer.value : r.peer.value / r.ours) : NaN;
-    lines.push(
-      `| ${r.suite} | ${r.name} | ${fmt(r.ours)} ${r.unit} | ${r.peer?.name ?? '-'} | ${r.peer ? `${fmt(r.peer.value)} ${r.unit}` : '-'} | ${Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}x`} |`,
-    );
+  const rated = rows.map(rate);
+  const results: BenchResults = { date: new Date().toISOString(), commit: gitCommit(), quick, machine: machineFacts(), rows: rated };
+  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+  const out = join(repo, 'bench', 'results', `${results.date.slice(0, 19).replace(/[:T]/g, '-')}-${results.commit}${quick ? '-quick' : ''}.json`);
+  writeFileSync(out, stringify(results) + '\n');
+  const m = results.machine;
+  process.stdout.write(`${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}, commit ${results.commit}${quick ? ' (quick)' : ''}\n\n`);
+  process.stdout.write(table(rated));
+  process.stdout.write(`\nresults: ${out}\n`);
+  if (ci) {
+    const failures = checkFloors(rated);
+    if (failures.length > 0) {
+      process.stdout.write(`\nbench:ci FAILED, ${failures.length} figure(s) below their floor in bench/floors.json:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+      process.exitCode = 1;
+    } else process.stdout.write('\nbench:ci: every gated ratio is at or above its floor\n');
   }
-  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((err: unknown) => {

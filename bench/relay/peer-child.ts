@@ -21,7 +21,7 @@ async function start(options: PeerChildOptions): Promise<ListeningServer> {
     hideSTARTTLS: options.tls === undefined,
     authOptional: true,
     authMethods: ['PLAIN', 'LOGIN'],
-    maxClients: 2000,
+    maxClients: 12000,
     onAuth(auth, _session, callback) {
       if (auth.password === options.apiKey) callback(null, { user: 'bench' });
       else callback(Object.assign(new Error('Invalid API key'), { responseCode: 535 }));

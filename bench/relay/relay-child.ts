@@ -1,5 +1,6 @@
-// The full relay under load, in a child process of its own: durable spool (fsync), the MIME parser, the accept
-// path and a `file` route delivering into a temp folder — exactly what `npm start` runs, on an ephemeral port.
+// The full relay under load, in a child process of its own: the engine, the MIME parser, policy, compose and the
+// durable spool (fsync before every 250), on an ephemeral port. With `hold` (default) nothing is delivered, so the
+// figures are the accept path's, like the accept-only peer's; the delivery suite measures delivery end to end.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,10 @@ import { serveInChild, type ListeningServer } from '../servers/serve-in-child.js
 
 export interface RelayChildOptions {
   apiKey: string;
+  /** Accept and spool without delivering (default true). */
+  hold?: boolean;
+  /** Deliver through an smtp route to this port instead of the file route. */
+  upstreamPort?: number;
   tls?: { keyPath: string; certPath: string };
 }
 
@@ -22,8 +27,21 @@ async function start(options: RelayChildOptions): Promise<ListeningServer> {
     dataDir: dir,
     logLevel: 'silent',
     // Bench load is one address (loopback): lift the per-address cap the default sets for the internet.
-    limits: { maxConnectionsPerAddress: 1000, maxConnections: 2000 },
-    accounts: [{ id: 'bench', name: 'Bench', apiKeys: [hashApiKey(options.apiKey)], routes: { outbox: { type: 'file', path: join(dir, 'outbox') } } }],
+    limits: { maxConnectionsPerAddress: 12000, maxConnections: 12000 },
+    queue: { hold: options.hold ?? true },
+    accounts: [
+      {
+        id: 'bench',
+        name: 'Bench',
+        apiKeys: [hashApiKey(options.apiKey)],
+        routes: {
+          outbox:
+            options.upstreamPort === undefined
+              ? { type: 'file', path: join(dir, 'outbox') }
+              : { type: 'smtp', host: '127.0.0.1', port: options.upstreamPort, tls: 'none', poolSize: 8, maxMessagesPerConnection: 1000 },
+        },
+      },
+    ],
   };
   const { config, errors } = validateConfig(json, dir);
   if (!config) throw new Error(errors.map((e) => `${e.path}: ${e.message}`).join('; '));

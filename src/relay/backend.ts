@@ -9,6 +9,7 @@ import type { AcceptedMessage, MessageAcceptor } from './accept.js';
 import type { AccountLimits } from './account-limits.js';
 import { createSpoolId, type Spool, type SpoolEntry } from './spool.js';
 import { recordAccepted, recordRejected, type EventSink } from './events.js';
+import type { RelayMetrics } from './admin/relay-metrics.js';
 
 /** Everything a configuration reload replaces at once; sessions read the current one at each step. */
 export interface RelayRuntime {
@@ -24,6 +25,7 @@ export interface RelayBackendDeps {
   logger: Logger;
   /** Per-recipient accepted/rejected events (SPEC §5). */
   events: EventSink;
+  metrics: RelayMetrics;
   /** Called after a message is durably spooled (the delivery scheduler picks it up). */
   onQueued(entry: SpoolEntry): void;
 }
@@ -158,6 +160,7 @@ class RelayDataSink implements DataSink {
       throw this.rejected(err, accepted);
     }
     recordAccepted(this.deps.events, entry, `250 2.0.0 Ok: queued as ${id}`);
+    this.deps.metrics.messageAccepted(account.id, tag, this.bytes, accepted.recipients.length);
     logger.info(
       {
         session: this.connection.id,
@@ -181,6 +184,8 @@ class RelayDataSink implements DataSink {
   private rejected(err: SmtpError, accepted: AcceptedMessage | null): SmtpError {
     const reply = `${err.code} ${err.enhanced} ${Array.isArray(err.text) ? err.text.join(' ') : String(err.text)}`;
     const account = accepted?.account.id ?? this.sessionAccount?.id ?? null;
+    this.deps.metrics.messageRejected(err.code);
+    if (err.code === 451 && err.enhanced === '4.7.1') this.deps.metrics.limitHit('account_rate');
     this.deps.logger.info({ session: this.connection.id, account, outcome: 'rejected', reply, size: this.bytes, recipients: this.recipients.length }, 'message');
     recordRejected(this.deps.events, { account, tag: accepted?.tag ?? null, route: accepted?.route.name ?? null, recipients: this.recipients }, reply);
     return err;

@@ -44,6 +44,8 @@ export async function embeddedDefaultConfig(dataDir: string): Promise<EmbeddedDe
   const json = {
     listeners: DEFAULT_PORTS.map((port) => ({ port, host: '0.0.0.0', authBeforeTls: false })),
     dataDir: dir,
+    // The admin page and API on loopback only; its token is created in the data folder at first start.
+    admin: { host: '127.0.0.1', port: 9025 },
     accounts: [
       {
         id: 'demo',

@@ -138,6 +138,8 @@ export interface QueueConfig {
   /** Spool bounds: past either, enqueue fails with SpoolFullError (451 4.3.0). */
   maxPendingBytes: number;
   maxPendingMessages: number;
+  /** Accept and spool, but deliver nothing until hold is turned off (SIGHUP) — Postfix's hold queue. */
+  hold: boolean;
 }
 
 export interface RelayConfig {
@@ -214,6 +216,7 @@ export const DEFAULT_QUEUE: Readonly<QueueConfig> = Object.freeze({
   retryMaxMs: 3600_000,
   maxPendingBytes: 1024 * MiB,
   maxPendingMessages: 100_000,
+  hold: false,
 });
 
 /** The three plain SMTP ports of SPEC §1. */
@@ -489,11 +492,12 @@ function readLimits(r: FieldReader): LimitsConfig {
 }
 
 function readQueue(r: FieldReader): QueueConfig {
-  const names = Object.keys(DEFAULT_QUEUE) as (keyof QueueConfig)[];
-  const qr = r.child('queue', names);
+  const names = (Object.keys(DEFAULT_QUEUE) as (keyof QueueConfig)[]).filter((k) => k !== 'hold') as Exclude<keyof QueueConfig, 'hold'>[];
+  const qr = r.child('queue', [...names, 'hold']);
   const out = { ...DEFAULT_QUEUE };
   if (!qr) return out;
   for (const name of names) out[name] = qr.int(name, 1, MAX_INT, DEFAULT_QUEUE[name]);
+  out.hold = qr.bool('hold', false);
   if (out.retryMinMs > out.retryMaxMs) qr.fail('retryMinMs', `must not exceed retryMaxMs (${out.retryMaxMs})`);
   return out;
 }
@@ -504,7 +508,8 @@ function readAdmin(r: FieldReader): AdminConfig | null {
   const host = ar.string('host', '127.0.0.1');
   if (isIP(host) === 0 && host !== 'localhost') ar.fail('host', `must be an IP address or "localhost", got ${JSON.stringify(host)}`);
   const port = ar.int('port', 0, 65535);
-  const token = ar.string('token') ?? '';
+  // Absent: the relay uses (and creates once) <dataDir>/admin-token.
+  const token = ar.string('token', '');
   if (token && token.length < 16) ar.fail('token', 'must be at least 16 characters (it guards the admin API)');
   return { host, port, token };
 }

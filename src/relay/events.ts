@@ -1,7 +1,8 @@
 // The event log: one JSON line per recipient state change (SPEC §5), for stats, the admin event list and audits.
 //
-// Files `<dir>/events-<seq>.jsonl`, appended in batches: append() only buffers (bounded), one write + fdatasync
-// carries every event buffered meanwhile. A file is closed at maxFileBytes and the oldest files beyond maxFiles
+// Files `<dir>/events-<seq>.jsonl`, appended in batches: append() only buffers (bounded); every flushIntervalMs
+// one write carries every event buffered meanwhile, and an fdatasync follows at most every syncIntervalMs (the
+// spool, not this log, is what must survive a power loss; a kill -9 loses nothing written). flush() forces both. A file is closed at maxFileBytes and the oldest files beyond maxFiles
 // are deleted (rotation). The spool, not this log, decides delivery: when the buffer is full an event is dropped
 // and counted (stats().dropped), never the sender held up.
 import * as nodeFs from 'node:fs/promises';
@@ -48,6 +49,10 @@ export interface EventLogOptions {
   maxFiles?: number;
   /** Bytes buffered and not yet written before append() drops events; default 8 MiB. */
   maxBufferBytes?: number;
+  /** Buffered events are written this often; default 100 ms. */
+  flushIntervalMs?: number;
+  /** Written events are fdatasynced at most this often; default 1000 ms. flush() always syncs. */
+  syncIntervalMs?: number;
 }
 
 export interface EventQuery {
@@ -97,6 +102,9 @@ export class EventLog implements EventSink {
   private readonly maxFileBytes: number;
   private readonly maxFiles: number;
   private readonly maxBufferBytes: number;
+  private readonly flushIntervalMs: number;
+  private readonly syncIntervalMs: number;
+  private lastSync = 0;
 
   private constructor(
     private readonly dir: string,
@@ -106,6 +114,8 @@ export class EventLog implements EventSink {
     this.maxFileBytes = options.maxFileBytes ?? 16 * 1024 * 1024;
     this.maxFiles = Math.max(1, options.maxFiles ?? 16);
     this.maxBufferBytes = options.maxBufferBytes ?? 8 * 1024 * 1024;
+    this.flushIntervalMs = options.flushIntervalMs ?? 100;
+    this.syncIntervalMs = options.syncIntervalMs ?? 1000;
   }
 
   static async open(dir: string, options: EventLogOptions = {}): Promise<EventLog> {
@@ -134,19 +144,23 @@ export class EventLog implements EventSink {
     this.bufferedBytes += line.length;
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => {
+      setTimeout(() => {
         this.scheduled = false;
-        void this.flush();
-      });
+        void this.write(false);
+      }, this.flushIntervalMs).unref();
     }
     return true;
   }
 
   /** Resolves when every event appended so far is written and fsynced. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    return this.write(true);
+  }
+
+  private async write(sync: boolean): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
-    this.flushing = this.writeBatch().finally(() => (this.flushing = null));
+    if (this.buffer.length === 0 && !sync) return;
+    this.flushing = this.writeBatch(sync).finally(() => (this.flushing = null));
     await this.flushing;
   }
 
@@ -224,17 +238,23 @@ export class EventLog implements EventSink {
     }
   }
 
-  private async writeBatch(): Promise<void> {
+  private async writeBatch(forceSync: boolean): Promise<void> {
     const batch = this.buffer;
     const bytes = this.bufferedBytes;
     this.buffer = [];
     this.bufferedBytes = 0;
     try {
-      if (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes) await this.rotate();
-      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
-      await this.file!.write(data, 0, data.length, null);
-      await this.file!.datasync();
-      this.fileBytes += data.length;
+      if (bytes > 0) {
+        if (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes) await this.rotate();
+        const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
+        await this.file!.write(data, 0, data.length, null);
+        this.fileBytes += data.length;
+      }
+      const now = Date.now();
+      if (forceSync || now - this.lastSync >= this.syncIntervalMs) {
+        await this.file!.datasync();
+        this.lastSync = now;
+      }
     } catch {
       // Lost with the disk (full, I/O error): counted, and the next batch tries again.
       this.writeErrors++;

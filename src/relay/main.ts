@@ -13,6 +13,12 @@ import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from '
 import { embeddedDefaultConfig } from './config-default.js';
 import { DeliveryScheduler } from './delivery.js';
 import { EventLog } from './events.js';
+import { AdminServer } from './admin/admin-server.js';
+import { ensureAdminToken } from './admin/admin-token.js';
+import { EventRecorder } from './admin/event-recorder.js';
+import { firstUnready, probeWritable } from './admin/readiness.js';
+import { RelayMetrics, spoolDepthOf } from './admin/relay-metrics.js';
+import { TagStats } from './admin/stats.js';
 import { RouteFile } from './route-file.js';
 import { createRouteSmtp } from './route-smtp.js';
 import type { Route } from './route.js';
@@ -106,6 +112,9 @@ export interface RunningRelay {
   readonly spool: Spool;
   readonly events: EventLog;
   readonly suppression: SuppressionList;
+  readonly metrics: RelayMetrics;
+  /** The admin HTTP address, when the configuration has an admin section and its port could be bound. */
+  readonly admin: AddressInfo | null;
   /** Replaces accounts, routes, templates and certificates; listeners and limits change at restart. */
   reload(next: RelayConfig): Promise<void>;
   /** Graceful shutdown (SPEC §2). */
@@ -123,11 +132,20 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   let generation = 1;
   let runtime: RelayRuntime = { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation) };
   let routes = buildRoutes(config);
-  const events = await EventLog.open(join(config.dataDir, 'events'));
+  const eventLog = await EventLog.open(join(config.dataDir, 'events'));
   const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
+  const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool) });
+  const stats = new TagStats();
+  // Every event goes to the log, the per-tag stats and the metrics; the stats start from the log's history.
+  const events = new EventRecorder(eventLog, stats, metrics);
+  const rebuilt = await stats.rebuildFrom(eventLog);
+  logger.info({ events: rebuilt }, 'stats rebuilt from the event log');
 
   const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
-  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, events, onQueued: (e) => scheduler.notify(e) });
+  // queue.hold: accept and spool, deliver nothing until a reload turns it off.
+  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, onQueued: (e) => {
+    if (!config.queue.hold) scheduler.notify(e);
+  } });
 
   const servers: SmtpServer[] = [];
   const addresses: AddressInfo[] = [];
@@ -144,11 +162,25 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   }
   if (servers.length === 0) {
     await spool.close();
-    await events.close();
+    await eventLog.close();
     await suppression.close();
     throw new Error('no listener could be bound');
   }
-  scheduler.resume();
+  let stopping = false;
+  const admin = await startAdmin(config, logger, {
+    metrics,
+    stats,
+    events: eventLog,
+    suppressions: suppression,
+    accounts: () => config.accounts.map((a) => a.id),
+    readiness: () =>
+      firstUnready([
+        () => (stopping ? { ready: false, reason: 'shutting down' } : { ready: true }),
+        () => probeWritable(join(config.dataDir, 'spool')),
+      ]),
+  });
+  if (config.queue.hold) logger.warn({ pending: spool.stats().messages }, 'queue.hold is on: messages are accepted and spooled but not delivered');
+  else scheduler.resume();
 
   return {
     get config() {
@@ -156,28 +188,57 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     },
     addresses,
     spool,
-    events,
+    events: eventLog,
     suppression,
+    metrics,
+    admin: admin?.address ?? null,
     async reload(next: RelayConfig): Promise<void> {
       const nextTls = await tlsOf(next, logger);
       for (const s of servers) s.setTls(nextTls);
       const oldRoutes = routes;
+      const released = config.queue.hold && !next.queue.hold;
       generation++;
       runtime = { config: next, keys: new ApiKeyIndex(next.accounts), acceptor: new MessageAcceptor(next, tags, generation) };
       routes = buildRoutes(next);
       config = next;
       for (const r of oldRoutes.values()) void r.close();
-      logger.info({ generation, accounts: next.accounts.length }, 'configuration reloaded (listeners and limits change at restart)');
+      if (released) scheduler.resume();
+      logger.info({ generation, accounts: next.accounts.length, hold: next.queue.hold }, 'configuration reloaded (listeners and limits change at restart)');
     },
     async stop(): Promise<void> {
+      stopping = true;
       await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
       await scheduler.stop();
       for (const r of routes.values()) await r.close();
+      await admin?.server.close();
       await spool.close();
-      await events.close();
+      await eventLog.close();
       await suppression.close();
     },
   };
+}
+
+type AdminParts = Omit<ConstructorParameters<typeof AdminServer>[0], 'host' | 'port' | 'token' | 'logger'>;
+
+/** The admin HTTP server, when configured. Its token comes from the configuration or <data>/admin-token. */
+async function startAdmin(config: RelayConfig, logger: Logger, parts: AdminParts): Promise<{ server: AdminServer; address: AddressInfo } | null> {
+  if (config.admin === null) return null;
+  let token = config.admin.token;
+  if (token === '') {
+    const t = await ensureAdminToken(config.dataDir);
+    token = t.token;
+    logger.info({ tokenFile: t.path, created: t.created }, 'admin token not configured: using the one in the data folder');
+  }
+  const server = new AdminServer({ ...parts, host: config.admin.host, port: config.admin.port, token, logger });
+  try {
+    const address = await server.listen();
+    logger.info({ host: address.address, port: address.port }, 'admin listening');
+    return { server, address };
+  } catch (err) {
+    // The admin page is for operators; mail keeps flowing without it.
+    logger.error({ host: config.admin.host, port: config.admin.port, err: (err as Error).message }, 'cannot start the admin HTTP server; SMTP continues');
+    return null;
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { embeddedDefaultConfig } from '../../src/relay/config-default.js';
 import { startRelay } from '../../src/relay/main.js';
-import { KEY_A, KEY_B, baseConfig, readOutbox, rawOutbox, removeDir, sendWithNodemailer, startTestRelay } from './relay-harness.js';
+import { KEY_B, baseConfig, buildConfig, readOutbox, rawOutbox, removeDir, sendWithNodemailer, startTestRelay } from './relay-harness.js';
 
 const cli = resolve('dist/src/cli.js');
 
@@ -180,7 +180,8 @@ test('the embedded default configuration creates a demo key, a certificate and d
   assert.equal((await readFile(join(dir, 'demo-api-key'), 'utf8')).trim(), d.demoKey);
   assert.deepEqual(d.config.listeners.map((l) => l.port), [587, 2525, 8025]);
   // Same configuration on an ephemeral port, so the test never collides with a relay on 2525.
-  const config = { ...d.config, logLevel: 'silent' as const, listeners: [{ ...d.config.listeners[0]!, port: 0, host: '127.0.0.1' }] };
+  assert.deepEqual(d.config.admin, { host: '127.0.0.1', port: 9025, token: '' });
+  const config = { ...d.config, logLevel: 'silent' as const, listeners: [{ ...d.config.listeners[0]!, port: 0, host: '127.0.0.1' }], admin: { host: '127.0.0.1', port: 0, token: '' } };
   const relay = await startRelay(config, pino({ level: 'silent' }));
   try {
     const r = await sendWithNodemailer(relay.addresses[0]!.port, { from: 'app@example.com', to: 'someone@example.net', subject: 'demo', html: '<p>demo</p>', headers: { 'X-Auth-APIKey': d.demoKey } }, null);
@@ -188,11 +189,34 @@ test('the embedded default configuration creates a demo key, a certificate and d
     const mails = await readOutbox(join(dir, 'outbox'), 1);
     assert.equal(mails[0]!.subject, 'demo');
     assert.match(await readFile(join(dir, 'tls', 'cert.pem'), 'utf8'), /BEGIN CERTIFICATE/);
+    // The admin server answers with the token created in the data folder.
+    const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
+    const res = await fetch(`http://127.0.0.1:${relay.admin!.port}/api/stats?account=demo`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${relay.admin!.port}/api/stats?account=demo`)).status, 401);
     const again = await embeddedDefaultConfig(dir);
     assert.equal(again.demoKey, d.demoKey);
     assert.equal(again.demoKeyCreated, false);
   } finally {
     await relay.stop();
     await removeDir(dir);
+  }
+});
+
+test('queue.hold accepts and spools without delivering; a reload that turns it off delivers what was held', async () => {
+  const t = await startTestRelay((json) => {
+    (json['queue'] as Record<string, unknown>)['hold'] = true;
+  });
+  try {
+    const r = await sendWithNodemailer(t.port, { from: 'a@example.com', to: 'held@example.net', subject: 'held', html: '<p>x</p>' });
+    assert.equal(r.code, 250, r.response);
+    assert.equal(t.relay.spool.stats().messages, 1);
+    assert.deepEqual(await rawOutbox(t.outbox('out-main')), []);
+    await t.relay.reload(buildConfig(t.dir));
+    const mails = await readOutbox(t.outbox('out-main'), 1);
+    assert.equal(mails[0]!.subject, 'held');
+  } finally {
+    await t.stop();
+    await removeDir(t.dir);
   }
 });
