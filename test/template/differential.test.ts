@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { TemplateError, parseTemplateVariables, renderTemplate } from '../../src/relay/template/index.js';
+import { HANDPICKED_TEMPLATES, HANDPICKED_VARIABLES } from './handpicked-cases.js';
 import { findPythonWithJinja2, renderWithJinja2, type ReferenceCase } from './jinja2-reference.js';
 
 const python = findPythonWithJinja2();
@@ -167,4 +168,23 @@ test('whitespace control renders as real Jinja2 (200 cases with trim_blocks / ls
     if (!same) mismatches.push(`#${i} trim=${c.trimBlocks} lstrip=${c.lstripBlocks} keep=${c.keepTrailingNewline}\n  template: ${JSON.stringify(c.template)}\n  jinja2: ${JSON.stringify(ref)}\n  ours:   ${JSON.stringify(ours)}`);
   });
   assert.equal(mismatches.length, 0, `${mismatches.length} of ${cases.length} differ:\n${mismatches.slice(0, 8).join('\n')}`);
+});
+
+test('hand-picked templates render as real Jinja2, with and without autoescape', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
+  const cases: ReferenceCase[] = HANDPICKED_TEMPLATES.flatMap((template) => [true, false].map((autoescape) => ({ template, variables: HANDPICKED_VARIABLES, autoescape })));
+  const reference = renderWithJinja2(python!, cases);
+  const mismatches: string[] = [];
+  cases.forEach((c, i) => {
+    const ref = reference[i]!;
+    let ours: { output: string } | { error: string };
+    try {
+      ours = { output: renderTemplate(c.template, parseTemplateVariables(c.variables), { autoescape: c.autoescape }) };
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      ours = { error: e.message };
+    }
+    const same = 'output' in ref ? 'output' in ours && ours.output === ref.output : 'error' in ours;
+    if (!same) mismatches.push(`autoescape=${c.autoescape} ${JSON.stringify(c.template)}\n  jinja2: ${JSON.stringify(ref)}\n  ours:   ${JSON.stringify(ours)}`);
+  });
+  assert.equal(mismatches.length, 0, mismatches.join('\n'));
 });

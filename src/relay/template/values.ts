@@ -144,8 +144,8 @@ export function truthy(v: unknown): boolean {
 // ---- printing ---------------------------------------------------------------------------------
 
 export function intToString(n: number): string {
-  // String(1e21) uses an exponent; Python prints every digit.
-  return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
+  // Past 2^53 String() rounds to the shortest digits and uses an exponent from 1e21; Python prints the exact value.
+  return Math.abs(n) <= Number.MAX_SAFE_INTEGER ? String(n) : BigInt(n).toString();
 }
 
 /** Python's repr() of a float: shortest round-trip digits, exponent outside 1e-4 <= |x| < 1e16. */
