@@ -61,7 +61,7 @@ export async function startDeliveryHarness(config: SmtpRouteConfig, options: { q
   const events = await EventLog.open(join(dir, 'events'));
   const suppression = await SuppressionList.open(join(dir, 'suppression'));
   let route: Route = testRoute(config, options.timeouts);
-  const queue: QueueConfig = { maxAgeMs: 48 * 3600_000, retryMinMs: RETRY_MIN_MS, retryMaxMs: 3600_000, maxPendingBytes: 1 << 30, maxPendingMessages: 100_000, ...options.queue };
+  const queue: QueueConfig = { maxAgeMs: 48 * 3600_000, retryMinMs: RETRY_MIN_MS, retryMaxMs: 3600_000, maxPendingBytes: 1 << 30, maxPendingMessages: 100_000, hold: false, ...options.queue };
   const scheduler = new DeliveryScheduler({
     spool,
     routeOf: (a, r) => (a === ACCOUNT && r === ROUTE ? route : null),

@@ -29,7 +29,7 @@ test('a stuck smtp route holds only its own lane (pool size 1): the file route d
   const scheduler = new DeliveryScheduler({
     spool,
     routeOf: (_a, r) => routes[r] ?? null,
-    queue: { maxAgeMs: 3600_000, retryMinMs: 60_000, retryMaxMs: 3600_000, maxPendingBytes: 1 << 30, maxPendingMessages: 1000 },
+    queue: { maxAgeMs: 3600_000, retryMinMs: 60_000, retryMaxMs: 3600_000, maxPendingBytes: 1 << 30, maxPendingMessages: 1000, hold: false },
     logger: pino({ level: 'silent' }),
     clock,
     concurrency: 4,
