@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { TemplateError, parseTemplateVariables, renderTemplate } from '../../src/relay/template/index.js';
-import { HANDPICKED_TEMPLATES, HANDPICKED_VARIABLES } from './handpicked-cases.js';
+import { EDGE_TEMPLATES, EDGE_VARIABLES, HANDPICKED_TEMPLATES, HANDPICKED_VARIABLES } from './handpicked-cases.js';
 import { findPythonWithJinja2, renderWithJinja2, type ReferenceCase } from './jinja2-reference.js';
 
 const python = findPythonWithJinja2();
@@ -171,7 +171,10 @@ test('whitespace control renders as real Jinja2 (200 cases with trim_blocks / ls
 });
 
 test('hand-picked templates render as real Jinja2, with and without autoescape', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
-  const cases: ReferenceCase[] = HANDPICKED_TEMPLATES.flatMap((template) => [true, false].map((autoescape) => ({ template, variables: HANDPICKED_VARIABLES, autoescape })));
+  const cases: ReferenceCase[] = [
+    ...HANDPICKED_TEMPLATES.map((template) => ({ template, variables: HANDPICKED_VARIABLES })),
+    ...EDGE_TEMPLATES.map((template) => ({ template, variables: EDGE_VARIABLES })),
+  ].flatMap((c) => [true, false].map((autoescape) => ({ ...c, autoescape })));
   const reference = renderWithJinja2(python!, cases);
   const mismatches: string[] = [];
   cases.forEach((c, i) => {

@@ -35,3 +35,25 @@ export const HANDPICKED_TEMPLATES: string[] = [
   '{{ s|tojson }} {{ d|tojson(indent=2) }} {{ [1.0, 2.5, none, true, "é<"]|tojson }}', '{{ users|selectattr("age", ">", 30)|list|length }} {{ [1,2,3]|select(">", 1)|list }} {{ [1,2,3]|select("in", [1,3])|list }}',
   '{{ "abc"|batch(2)|list }} {{ d.get("a") }} {{ d.get("zz") }} {{ d["C"] }} {{ s.split(" ", 1) }} {{ s.lower().startswith(("hello", "x")) }} {{ "  x  ".strip() }} {{ "xxaxx".strip("x") }}',
 ];
+
+/** Edge cases: undefined and none handling, Markup, unicode case mapping, reprs, errors. */
+export const EDGE_VARIABLES = JSON.stringify({ s: '<b>x</b>', n: 3, none: null, e: '', lst: [3, 1, 2], u: 'straße ǅ ﬁ', obj: { a: { b: [1, { c: 'deep' }] } } });
+export const EDGE_TEMPLATES: string[] = [
+  '{{ missing + 1 }}', '{{ missing ~ "x" }}', '{{ missing|length }}', '{{ missing|upper }}', '{{ missing|list }}', '{{ missing is sequence }}', '{{ missing is iterable }}', '{{ missing|default(none) }}',
+  '{{ none|default("x") }}', '{{ none ~ "x" }}', '{{ none|length }}', '{{ none.attr }}', '{{ none["k"] }}', '{{ n.attr }}', '{{ n[0] }}', '{{ lst.attr }}', '{{ lst["x"] }}',
+  '{{ s|e|e }}', '{{ 3|e }}', '{{ s|safe|upper }}', '{{ s|safe|tojson }}', '{{ (s|safe) + "<i>" }}', '{{ "<i>" + s|safe }}', '{{ [s|safe] }}', '{{ {"k": s|safe} }}',
+  '{% macro m() %}<{{ s }}>{% endmacro %}{{ m() }}{{ m()|length }}', '{% set x %}<{{ s }}>{% endset %}{{ x }}{{ x|length }}', '{{ u|upper }} {{ u|title }} {{ u|capitalize }} {{ u|length }} {{ u|lower }}',
+  '{{ obj.a.b[1].c }} {{ obj["a"]["b"][0] }} {{ obj.a.b.1.c }} {{ obj.a.x.y is defined }}', '{{ obj.a.b[5].c }}', '{{ lst|sort|first }} {{ lst|sort(reverse=true)|join }} {{ lst|sum / lst|length }}',
+  '{{ e or "empty" }} {{ e and "x" }} {{ not e }} {{ none or 0 or "" }}', '{{ "%s" % none }} {{ "%s %s" % (1, 2) }} {{ "%s" % [1, 2] }} {{ "%s" % (none,) }}',
+  '{% for x in lst %}{{ loop.previtem }}|{{ loop.nextitem }};{% endfor %}', '{% for x in "ab" %}{{ x }}{% endfor %}{% for k in {"z": 1, "a": 2} %}{{ k }}{% endfor %}',
+  '{{ 1 if true }}|{{ 1 if false }}|{{ (1 if false) is defined }}', '{{ range(5)[1:3] }} {{ range(0) }} {{ range(5, 1, -2)|list }} {{ range(3)|length }}',
+  '{{ -n }} {{ +n }} {{ -none }}', '{{ n ~ 1.0 ~ 2 }} {{ 1.0 }} {{ 1e0 }} {{ 100000000000000000.0 }} {{ 0.0001 }} {{ 0.00001 }} {{ -0.0 }} {{ 1_000 }}',
+  '{{ "a" < "b" }} {{ [1, 2] < [1, 3] }} {{ (1, 2) == [1, 2] }} {{ 1 < "a" }}', "{{ 'it''s' }} {{ \"\\x41\\u00e9\\n\" }} {{ 'a\\tb' }}",
+  '{% set d = {"a": 1} %}{{ d.a }}{{ d["a"] }}{{ d.get("a") }}{{ d.items()|list }}{{ d|length }}', '{{ dict(a=1) == {"a": 1} }} {{ {"a": 1, "b": 2} == {"b": 2, "a": 1} }}',
+  '{{ lst|map("string")|join("|") }} {{ lst|map("int")|sum }} {{ ["1", "2"]|map("int")|sum }}', '{{ lst|select("odd")|list }} {{ lst|reject("odd")|list }} {{ lst|select|list }}',
+  
+  '{{ "abc".upper().lower().title() }} {{ "Hello World".replace("o", "0").startswith("Hell") }}',
+  '{% for i in range(3) %}{% if i == 1 %}{% continue %}{% endif %}{{ i }}{% endfor %}', '{{ "{}-{}".format(1) }}', '{{ "%d" % "x" }}', '{{ 1 + "a" }}', '{{ [1] + (2,) }}',
+  '{{ "hello"|replace("l", "L", 1) }} {{ "a.b.c".split(".") }} {{ "a,b,,c".split(",") }} {{ "  a  b ".split() }}',
+  '{{ lst.index(1) }} {{ lst.count(3) }}',
+];

@@ -17,6 +17,7 @@ import {
   mappingKeys,
   mappingLookup,
   pyEquals,
+  rangeBounds,
   strChars,
   toNumber,
   toStr,
@@ -105,14 +106,16 @@ export function sliceValue(obj: unknown, start: unknown, stop: unknown, step: un
     return Math.min(Math.max(i, lo), hi);
   };
   const out: unknown[] = [];
-  if (stepN > 0) {
-    const a = norm(start, 0, 0, n);
-    const b = norm(stop, n, 0, n);
-    for (let i = a; i < b; i += stepN) out.push(seq[i]);
-  } else {
-    const a = norm(start, n - 1, -1, n - 1);
-    const b = norm(stop, -1, -1, n - 1);
-    for (let i = a; i > b; i += stepN) out.push(seq[i]);
+  const a = stepN > 0 ? norm(start, 0, 0, n) : norm(start, n - 1, -1, n - 1);
+  const b = stepN > 0 ? norm(stop, n, 0, n) : norm(stop, -1, -1, n - 1);
+  if (stepN > 0) for (let i = a; i < b; i += stepN) out.push(seq[i]);
+  else for (let i = a; i > b; i += stepN) out.push(seq[i]);
+  const bounds = rangeBounds.get(seq);
+  if (bounds !== undefined) {
+    // Slicing a range gives a range, as in Python: range(5)[1:3] is range(1, 3).
+    const [r0, , rStep] = bounds;
+    rangeBounds.set(out, [r0 + a * rStep, r0 + b * rStep, rStep * stepN]);
+    return out;
   }
   if (isStr) {
     const s = (out as string[]).join('');
