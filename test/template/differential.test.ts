@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { TemplateError, parseTemplateVariables, renderTemplate } from '../../src/relay/template/index.js';
-import { EDGE_TEMPLATES, EDGE_VARIABLES, HANDPICKED_TEMPLATES, HANDPICKED_VARIABLES } from './handpicked-cases.js';
+import { EDGE_TEMPLATES, EDGE_VARIABLES, HANDPICKED_TEMPLATES, HANDPICKED_VARIABLES, STRICT_TEMPLATES, STRICT_VARIABLES } from './handpicked-cases.js';
 import { findPythonWithJinja2, renderWithJinja2, type ReferenceCase } from './jinja2-reference.js';
 
 const python = findPythonWithJinja2();
@@ -170,10 +170,11 @@ test('whitespace control renders as real Jinja2 (200 cases with trim_blocks / ls
   assert.equal(mismatches.length, 0, `${mismatches.length} of ${cases.length} differ:\n${mismatches.slice(0, 8).join('\n')}`);
 });
 
-test('hand-picked templates render as real Jinja2, with and without autoescape', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
+test('hand-picked templates render as real Jinja2, with and without autoescape, lenient and strict', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
   const cases: ReferenceCase[] = [
     ...HANDPICKED_TEMPLATES.map((template) => ({ template, variables: HANDPICKED_VARIABLES })),
     ...EDGE_TEMPLATES.map((template) => ({ template, variables: EDGE_VARIABLES })),
+    ...STRICT_TEMPLATES.map((template) => ({ template, variables: STRICT_VARIABLES, strict: true })),
   ].flatMap((c) => [true, false].map((autoescape) => ({ ...c, autoescape })));
   const reference = renderWithJinja2(python!, cases);
   const mismatches: string[] = [];
@@ -181,13 +182,13 @@ test('hand-picked templates render as real Jinja2, with and without autoescape',
     const ref = reference[i]!;
     let ours: { output: string } | { error: string };
     try {
-      ours = { output: renderTemplate(c.template, parseTemplateVariables(c.variables), { autoescape: c.autoescape }) };
+      ours = { output: renderTemplate(c.template, parseTemplateVariables(c.variables), { autoescape: c.autoescape, undefined: c.strict ? 'strict' : 'lenient' }) };
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       ours = { error: e.message };
     }
     const same = 'output' in ref ? 'output' in ours && ours.output === ref.output : 'error' in ours;
-    if (!same) mismatches.push(`autoescape=${c.autoescape} ${JSON.stringify(c.template)}\n  jinja2: ${JSON.stringify(ref)}\n  ours:   ${JSON.stringify(ours)}`);
+    if (!same) mismatches.push(`autoescape=${c.autoescape} strict=${c.strict ?? false} ${JSON.stringify(c.template)}\n  jinja2: ${JSON.stringify(ref)}\n  ours:   ${JSON.stringify(ours)}`);
   });
   assert.equal(mismatches.length, 0, mismatches.join('\n'));
 });

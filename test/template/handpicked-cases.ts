@@ -57,3 +57,9 @@ export const EDGE_TEMPLATES: string[] = [
   '{{ "hello"|replace("l", "L", 1) }} {{ "a.b.c".split(".") }} {{ "a,b,,c".split(",") }} {{ "  a  b ".split() }}',
   '{{ lst.index(1) }} {{ lst.count(3) }}',
 ];
+
+/** Rendered with undefined: 'strict' (Jinja2's StrictUndefined). */
+export const STRICT_VARIABLES = JSON.stringify({ d: { a: 1 }, l: [1, 2], s: 'x' });
+export const STRICT_TEMPLATES: string[] = ['{{ missing }}', '{{ missing is defined }}', '{{ missing|default("d") }}', '{{ d.nope }}', '{{ d.nope is defined }}', '{{ d.nope|default(1) }}', '{% if missing %}x{% endif %}',
+ '{% for x in missing %}{% endfor %}', '{{ missing == 1 }}', '{{ 1 in missing }}', '{{ missing ~ "" }}', '{{ l[5] }}', '{{ l[5] is undefined }}', '{{ (1 if false) }}', '{{ missing|length }}',
+ '{{ missing is none }}', '{{ missing|string }}', '{{ missing|tojson }}', '{% set y = missing %}ok', '{{ [missing] }}', '{{ missing or "a" }}', '{{ not missing }}', '{% for x in l %}{{ loop.previtem }}{% endfor %}'];

@@ -12,6 +12,7 @@ export interface ReferenceCase {
   trimBlocks?: boolean;
   lstripBlocks?: boolean;
   keepTrailingNewline?: boolean;
+  strict?: boolean;
 }
 
 export type ReferenceResult = { output: string } | { error: string };
@@ -22,9 +23,10 @@ import jinja2
 ext = ["jinja2.ext.loopcontrols", "jinja2.ext.do"]
 envs = {}
 def env_for(case):
-    key = (case["autoescape"], case.get("trimBlocks", False), case.get("lstripBlocks", False), case.get("keepTrailingNewline", False))
+    key = (case["autoescape"], case.get("trimBlocks", False), case.get("lstripBlocks", False), case.get("keepTrailingNewline", False), case.get("strict", False))
     if key not in envs:
-        envs[key] = jinja2.Environment(autoescape=key[0], trim_blocks=key[1], lstrip_blocks=key[2], keep_trailing_newline=key[3], extensions=ext)
+        envs[key] = jinja2.Environment(autoescape=key[0], trim_blocks=key[1], lstrip_blocks=key[2], keep_trailing_newline=key[3], extensions=ext,
+                                       undefined=jinja2.StrictUndefined if key[4] else jinja2.Undefined)
     return envs[key]
 for line in sys.stdin:
     case = json.loads(line)

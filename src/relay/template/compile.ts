@@ -707,7 +707,8 @@ class Compiler {
         const line = e.line;
         return (st, sc) => {
           if (truthy(test(st, sc))) return then(st, sc);
-          return other !== null ? other(st, sc) : st.undefined(`the inline if-expression on line ${line} evaluated to false and no else section was defined.`);
+          // Jinja2 uses its plain Undefined here even under StrictUndefined.
+          return other !== null ? other(st, sc) : new Undefined(`the inline if-expression on line ${line} evaluated to false and no else section was defined.`, false);
         };
       }
       case 'filter': {

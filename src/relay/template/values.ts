@@ -209,10 +209,8 @@ export function repr(v: unknown, depth = 0): string {
     const parts = mappingEntries(v).map(([k, x]) => `${repr(k, depth + 1)}: ${repr(x, depth + 1)}`);
     return `{${parts.join(', ')}}`;
   }
-  if (v instanceof Undefined) {
-    if (v.strict) v.fail();
-    return 'Undefined';
-  }
+  // repr() of an undefined value never fails, even StrictUndefined's.
+  if (v instanceof Undefined) return 'Undefined';
   if (v instanceof PyCallable) return v.kind === 'macro' ? `<Macro '${v.name}'>` : `<built-in function ${v.name}>`;
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) return toStr(v);
   return '<object>';
