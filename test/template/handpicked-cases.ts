@@ -3,6 +3,10 @@
 
 export const HANDPICKED_VARIABLES = JSON.stringify({ users: [{ name: 'Ann', age: 31, city: 'Oslo', tags: ['a', 'b'] }, { name: 'bob', age: 25, city: 'oslo', tags: [] }, { name: 'Cy', age: 31, city: 'Rome', tags: ['c'] }], d: { b: 2, a: 1, C: 3 }, s: 'Hello <World> & "friends"', n: 7, f: 2.5, html: '<p>Para &amp; <b>bold</b></p>&nbsp;x &copy; &#65;&#x42;', long: 'a verylongwordthatexceedsthewidth and-some-hyphenated-words here', price: 10.0, big: 12345678.9 });
 export const HANDPICKED_TEMPLATES: string[] = [
+  '{% set top = 1 %}{% for i in [1, 2] %}{% block b %}[{{ top }}{{ i }}]{% endblock %}{% endfor %}{% block c scoped %}{{ i }}{% endblock c %}',
+  '{% for i in [1, 2] %}{% block b scoped %}[{{ i }}{{ loop.index }}]{% set z = 1 %}{% endblock %}{% endfor %}{{ z }}',
+  '{% autoescape false %}{{ s }}{{ s|e }}{% endautoescape %}|{% autoescape true %}{{ s ~ "<" }}{{ [s, s|safe]|join }}{{ s|replace("<", "[") }}{% endautoescape %}|{{ s }}',
+
   '{% macro m(a, b=2) %}{{ a }}-{{ b }}-{{ varargs }}-{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, x=4) }}',
   '{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}|{{ m.name }}|{{ m.arguments }}',
   '{% with a = 1 %}{% with b = a + 1 %}{{ a }}{{ b }}{% endwith %}{{ b }}{% endwith %}{{ a }}',

@@ -57,4 +57,6 @@ export type Stmt =
   | ({ type: 'macro'; name: string; params: MacroParam[]; body: Stmt[] } & Position)
   | ({ type: 'with'; assignments: { target: Target; value: Expr }[]; body: Stmt[] } & Position)
   | ({ type: 'do'; expr: Expr } & Position)
+  | ({ type: 'autoescape'; enabled: boolean; body: Stmt[] } & Position)
+  | ({ type: 'block'; name: string; scoped: boolean; required: boolean; body: Stmt[] } & Position)
   | ({ type: 'break' | 'continue' } & Position);

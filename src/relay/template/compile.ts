@@ -121,6 +121,8 @@ function assignedNames(body: Stmt[]): Set<string> {
           walk(s.otherwise);
           break;
         case 'filterblock':
+        case 'autoescape':
+        case 'block':
           walk(s.body);
           break;
         default:
@@ -133,7 +135,14 @@ function assignedNames(body: Stmt[]): Set<string> {
 }
 
 function containsSet(body: Stmt[]): boolean {
-  return body.some((s) => s.type === 'set' || s.type === 'setblock' || s.type === 'macro' || (s.type === 'if' && (containsSet(s.body) || containsSet(s.otherwise))));
+  return body.some(
+    (s) =>
+      s.type === 'set' ||
+      s.type === 'setblock' ||
+      s.type === 'macro' ||
+      (s.type === 'if' && (containsSet(s.body) || containsSet(s.otherwise))) ||
+      (s.type === 'autoescape' && containsSet(s.body)),
+  );
 }
 
 class Compiler {
@@ -143,12 +152,14 @@ class Compiler {
   constructor(
     private readonly settings: CompileSettings,
     body: Stmt[],
+    parent: Compiler | null = null,
   ) {
-    this.assigned = assignedNames(body);
+    this.assigned = parent !== null ? parent.assigned : assignedNames(body);
+    this.rootSlots = parent !== null ? parent.rootSlots : new Map();
   }
 
   /** Slot of each root name in RenderState.rootCache: the variables never change during a render. */
-  private readonly rootSlots = new Map<string, number>();
+  private readonly rootSlots: Map<string, number>;
 
   private rootReader(name: string): (st: RenderState) => unknown {
     let slot = this.rootSlots.get(name);
@@ -277,6 +288,30 @@ class Compiler {
       case 'do': {
         const e = this.expr(s.expr);
         return (st, sc) => void e(st, sc);
+      }
+      case 'autoescape': {
+        // The body is compiled with the other setting; operators read st.autoescape while it runs.
+        const body = new Compiler({ ...this.settings, autoescape: s.enabled }, s.body, this).block(s.body);
+        const enabled = s.enabled;
+        return (st, sc) => {
+          const saved = st.autoescape;
+          st.autoescape = enabled;
+          try {
+            body(st, sc);
+          } finally {
+            st.autoescape = saved;
+          }
+        };
+      }
+      case 'block': {
+        const body = this.block(s.body);
+        const { scoped, required, name } = s;
+        return (st, sc) => {
+          st.pos = s;
+          if (required) throw new RenderFailure(`Required block '${name}' not found`);
+          // Blocks see the template's top level, not the loop or macro around them, unless scoped.
+          body(st, new Scope(scoped ? sc : (st.top ?? sc)));
+        };
       }
       case 'break':
         return (st) => void (st.control = 1);

@@ -10,9 +10,7 @@ const UNSUPPORTED_TAGS: Record<string, string> = {
   extends: 'templates are single documents',
   import: 'templates are single documents',
   from: 'templates are single documents',
-  block: 'template inheritance is not available',
   call: 'call blocks (caller) are not available',
-  autoescape: 'autoescape is set per template by the relay',
 };
 
 const CONSTANTS: Record<string, unknown> = { true: true, false: false, none: null, True: true, False: false, None: null };
@@ -30,6 +28,7 @@ class Parser {
   private i = 0;
   private depth = 0;
   private loopDepth = 0;
+  private readonly blockNames = new Set<string>();
 
   constructor(
     private readonly tokens: Token[],
@@ -176,6 +175,10 @@ class Parser {
         this.expectBlockEnd();
         return { type: 'do', expr, ...at };
       }
+      case 'autoescape':
+        return this.parseAutoescape(at);
+      case 'block':
+        return this.parseBlock(at);
       case 'break':
       case 'continue':
         if (this.loopDepth === 0) this.fail(`'${name}' is only allowed inside a for loop`, tag);
@@ -269,6 +272,46 @@ class Parser {
     if (this.current.type === 'name' && this.current.value === name) this.next();
     this.expectBlockEnd();
     return { type: 'macro', name, params, body, ...at };
+  }
+
+  /** `{% autoescape true %}`: only a constant is accepted, so escaping is decided at compile time. */
+  private parseAutoescape(at: Position): Stmt {
+    const t = this.current;
+    const expr = this.parseExpression(true);
+    if (expr.type !== 'const') this.fail('autoescape needs a constant (true, false or a string)', t);
+    const v = expr.value;
+    const enabled = typeof v === 'string' ? v.length > 0 : v !== null && v !== false && v !== 0;
+    this.expectBlockEnd();
+    const { body } = this.parseBody(['endautoescape']);
+    this.expectBlockEnd();
+    return { type: 'autoescape', enabled, body, ...at };
+  }
+
+  /** `{% block name %}`: without inheritance a block renders where it stands, as in Jinja2. */
+  private parseBlock(at: Position): Stmt {
+    const nameTok = this.expectName();
+    const name = nameTok.value;
+    if (this.blockNames.has(name)) this.fail(`block '${name}' defined twice`, nameTok);
+    this.blockNames.add(name);
+    let scoped = false;
+    let required = false;
+    while (this.current.type === 'name') {
+      const mod = this.next();
+      if (mod.value === 'scoped') scoped = true;
+      else if (mod.value === 'required') required = true;
+      else this.fail(`unexpected '${mod.value}' in block tag`, mod);
+    }
+    this.expectBlockEnd();
+    const outerLoop = this.loopDepth;
+    this.loopDepth = 0;
+    const { body } = this.parseBody(['endblock']);
+    this.loopDepth = outerLoop;
+    if (this.peek(0).type === 'name') {
+      const end = this.next();
+      if (end.value !== name) this.fail(`mismatched block name: '${end.value}' closes '${name}'`, end);
+    }
+    this.expectBlockEnd();
+    return { type: 'block', name, scoped, required, body, ...at };
   }
 
   private parseWith(at: Position): Stmt {

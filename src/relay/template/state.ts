@@ -20,6 +20,8 @@ export class RenderState {
   callDepth = 0;
   /** 0 normal, 1 break, 2 continue: checked by statement lists after each statement. */
   control = 0;
+  /** The template's top-level scope: where blocks look up variables. */
+  top: Scope | null = null;
   /** Values of variables read from the context, by compile-time slot (the context is read-only). */
   readonly rootCache: unknown[] = [];
   /** The node being evaluated, for the line and column of an error (set just before each operation that can fail). */
@@ -28,7 +30,8 @@ export class RenderState {
 
   constructor(
     readonly root: Record<string, unknown>,
-    readonly autoescape: boolean,
+    /** Switched by `{% autoescape %}` blocks while they render. */
+    public autoescape: boolean,
     readonly strict: boolean,
     readonly limits: TemplateLimits,
   ) {

@@ -33,7 +33,9 @@ export function compileTemplate(source: string, options: TemplateOptions = {}): 
     render(context: Record<string, unknown>): string {
       const st = new RenderState(context ?? {}, autoescape, strict, limits);
       try {
-        program(st, new Scope(null));
+        const top = new Scope(null);
+        st.top = top;
+        program(st, top);
       } catch (e) {
         throw locate(e, st.pos, name);
       }
