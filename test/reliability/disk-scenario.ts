@@ -28,13 +28,19 @@ export function canMountTmpfs(): string | null {
   return null;
 }
 
+/** mount(8) refused (a container without CAP_SYS_ADMIN, say): the test skips with the reason. */
+export class TmpfsUnavailable extends Error {}
+
 /** Each cycle: fill the tmpfs to `leaveBytes` free, send `messages` (some get 451), delete the filler, send again (all 250). */
 export async function runDiskFullScenario(o: { cycles: number; messages: number; sessions: number; tmpfsMB: number; leaveBytes: number; progress?: (l: string) => void }): Promise<DiskFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'txrelay-disk-'));
   const data = join(dir, 'data');
   await mkdir(data);
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${o.tmpfsMB}m`, 'tmpfs', data], { encoding: 'utf8' });
-  if (mount.status !== 0) throw new Error(`mount tmpfs failed: ${mount.stderr}`);
+  if (mount.status !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw new TmpfsUnavailable(`cannot mount a tmpfs here: ${mount.stderr.trim()}`);
+  }
   let relay: RelayChild | null = null;
   try {
     const outbox = join(dir, 'outbox'); // on the big disk: only the spool (and the event log) fill up
