@@ -3,7 +3,7 @@ import { getAttribute, getItem, pyCapitalize, pyReplace, pyStrip, pyTitle } from
 import { RenderFailure } from './errors.js';
 import { escapeHtml, escapeValue, escapedText, unescapeHtml } from './escape.js';
 import { percentFormat } from './operators.js';
-import { roundHalfEven, toFixedPy } from './numbers.js';
+import { roundHalfEven, roundWithRepr, toFixedPy } from './numbers.js';
 import { namedTupleFields } from './access.js';
 import { toJson } from './json.js';
 import type { RenderState } from './state.js';
@@ -291,7 +291,8 @@ define(['round'], ['precision', 'method'], (_st, v, [precision, method]) => {
   const n = toNumber(v);
   if (how === 'common') {
     if (!isFloat(v)) return digits >= 0 ? n : roundHalfEven(n, digits);
-    return makeFloat(roundHalfEven(n, digits));
+    const known = roundWithRepr(n, digits);
+    return known !== null ? new PyFloat(known.value, known.repr) : makeFloat(roundHalfEven(n, digits));
   }
   const scale = 10 ** digits;
   return makeFloat((how === 'ceil' ? Math.ceil(n * scale) : Math.floor(n * scale)) / scale);

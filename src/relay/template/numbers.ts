@@ -50,6 +50,26 @@ export function toFixedPy(x: number, digits: number): string {
   return fixed;
 }
 
+/**
+ * round(x, digits) together with Python's repr of the result, when the fast path applies: the repr of
+ * the double nearest to a short decimal is that decimal (trailing zeros dropped, at least one decimal).
+ */
+export function roundWithRepr(x: number, digits: number): { value: number; repr: string } | null {
+  if (!Number.isFinite(x) || digits < 0 || digits > 15) return null;
+  const r = scaledRound(x, digits);
+  if (r === null || r >= 1e15) return null;
+  const value = (x < 0 ? -r : r) / POWERS[digits]!;
+  const abs = Math.abs(value);
+  if (abs !== 0 && abs < 1e-4) return null;
+  let text = String(r);
+  if (digits > 0) {
+    if (text.length <= digits) text = '0'.repeat(digits - text.length + 1) + text;
+    text = (text.slice(0, text.length - digits) + '.' + text.slice(text.length - digits)).replace(/0+$/, '');
+    if (text.endsWith('.')) text += '0';
+  } else text += '.0';
+  return { value, repr: (x < 0 || Object.is(x, -0)) ? '-' + text : text };
+}
+
 export function roundHalfEven(x: number, digits: number): number {
   if (!Number.isFinite(x)) return x;
   if (digits >= 0) {

@@ -8,7 +8,11 @@ import { RenderFailure } from './errors.js';
 
 /** A float whose value is integral (1.0, 2.0, 1e20): a plain number would print as an int. */
 export class PyFloat {
-  constructor(readonly value: number) {}
+  constructor(
+    readonly value: number,
+    /** Python's repr when already known (round() computes it), saving a float-to-string conversion. */
+    readonly repr: string | null = null,
+  ) {}
 }
 
 /** A string that is already safe HTML (markupsafe.Markup): autoescape leaves it alone. */
@@ -187,7 +191,7 @@ export function toStr(v: unknown): string {
   }
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (v === null || v === undefined) return 'None';
-  if (v instanceof PyFloat) return floatToString(v.value);
+  if (v instanceof PyFloat) return v.repr ?? floatToString(v.value);
   return repr(v);
 }
 
