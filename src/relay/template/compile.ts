@@ -2,13 +2,13 @@
 // Nothing derived from template text is ever passed to eval or new Function.
 import { METHOD_NAMES, getAttribute, getItem, sliceValue } from './access.js';
 import type { CallArgs, Expr, FilterCall, Position, Stmt, Target } from './ast.js';
-import { RenderFailure, TemplateError } from './errors.js';
+import { LimitFailure, RenderFailure, TemplateError } from './errors.js';
 import { escapeHtml } from './escape.js';
 import { filterFunction, positionalFilter } from './filters.js';
-import { makeGlobals } from './globals.js';
-import { binary, concat, contains, negate } from './operators.js';
-import { LimitFailure } from './errors.js';
+import { binary, concat, negate } from './operators.js';
 import { LoopContext, Namespace, RenderState, Scope } from './state.js';
+import { assignedNames, containsSet, foldConstant, mentions } from './analysis.js';
+import { capture, compare, lookupName, lookupRoot, printable } from './runtime.js';
 import { TESTS } from './tests.js';
 import {
   Markup,
@@ -19,9 +19,6 @@ import {
   toNumber,
   iterate,
   makeTuple,
-  pyCompare,
-  pyEquals,
-  toStr,
   truthy,
   typeName,
 } from './values.js';
@@ -35,7 +32,6 @@ export interface CompileSettings {
 }
 
 const EMPTY_KWARGS: Map<string, unknown> = new Map();
-const globalsByState = new WeakMap<RenderState, Map<string, unknown>>();
 
 /** Converts anything thrown below a node into a TemplateError carrying that node's position. */
 export function locate(e: unknown, pos: Position, name: string): TemplateError {
@@ -47,102 +43,6 @@ export function locate(e: unknown, pos: Position, name: string): TemplateError {
 
 export function compileProgram(body: Stmt[], settings: CompileSettings): Exec {
   return new Compiler(settings, body).block(body);
-}
-
-function lookupName(st: RenderState, sc: Scope, name: string): unknown {
-  for (let s: Scope | null = sc; s !== null; s = s.parent) {
-    const v = s.vars.get(name);
-    if (v !== undefined) return v;
-  }
-  return lookupRoot(st, name);
-}
-
-/** A name the template never assigns can only come from the variables or the globals: no scopes to walk. */
-function lookupRoot(st: RenderState, name: string): unknown {
-  const root = st.root;
-  if (Object.prototype.propertyIsEnumerable.call(root, name)) {
-    const v = root[name];
-    if (v !== undefined) return v;
-  }
-  let globals = globalsByState.get(st);
-  if (globals === undefined) globalsByState.set(st, (globals = makeGlobals(st)));
-  const g = globals.get(name);
-  return g !== undefined ? g : st.undefined(`'${name}' is undefined`);
-}
-
-function printable(v: unknown, autoescape: boolean): string {
-  if (typeof v === 'string') return autoescape ? escapeHtml(v) : v;
-  if (v instanceof Markup) return v.value;
-  return autoescape ? escapeHtml(toStr(v)) : toStr(v);
-}
-
-/** Does any node below mention this name? (macros collect varargs/kwargs only when asked for) */
-function mentions(node: unknown, name: string): boolean {
-  if (node === null || typeof node !== 'object') return false;
-  if (Array.isArray(node)) return node.some((n) => mentions(n, name));
-  const rec = node as Record<string, unknown>;
-  if (rec['type'] === 'name' && rec['name'] === name) return true;
-  for (const k of Object.keys(rec)) if (mentions(rec[k], name)) return true;
-  return false;
-}
-
-function assignedNames(body: Stmt[]): Set<string> {
-  const names = new Set<string>(['loop', 'varargs', 'kwargs']);
-  const target = (t: Target): void => {
-    if (t.type === 'name') names.add(t.name);
-    else if (t.type === 'tuple') t.items.forEach(target);
-  };
-  const walk = (stmts: Stmt[]): void => {
-    for (const s of stmts) {
-      switch (s.type) {
-        case 'for':
-          target(s.target);
-          walk(s.body);
-          walk(s.otherwise);
-          break;
-        case 'set':
-          target(s.target);
-          break;
-        case 'setblock':
-          target(s.target);
-          walk(s.body);
-          break;
-        case 'macro':
-          names.add(s.name);
-          s.params.forEach((p) => names.add(p.name));
-          walk(s.body);
-          break;
-        case 'with':
-          s.assignments.forEach((a) => target(a.target));
-          walk(s.body);
-          break;
-        case 'if':
-          walk(s.body);
-          walk(s.otherwise);
-          break;
-        case 'filterblock':
-        case 'autoescape':
-        case 'block':
-          walk(s.body);
-          break;
-        default:
-          break;
-      }
-    }
-  };
-  walk(body);
-  return names;
-}
-
-function containsSet(body: Stmt[]): boolean {
-  return body.some(
-    (s) =>
-      s.type === 'set' ||
-      s.type === 'setblock' ||
-      s.type === 'macro' ||
-      (s.type === 'if' && (containsSet(s.body) || containsSet(s.otherwise))) ||
-      (s.type === 'autoescape' && containsSet(s.body)),
-  );
 }
 
 class Compiler {
@@ -784,59 +684,5 @@ class Compiler {
         };
       }
     }
-  }
-}
-
-const FOLD_STATE = new RenderState({}, false, false, { maxOutputBytes: 1 << 20, maxLoopIterations: 0, maxRangeSize: 0, maxStringRepeat: 1 << 20, maxNestingDepth: 0, maxRenderMs: 0 });
-
-/** The value of a constant number expression (Jinja2's compile-time folding), or undefined. */
-function foldConstant(e: Expr): unknown {
-  try {
-    if (e.type === 'const') return isNumber(e.value) ? e.value : undefined;
-    if (e.type === 'neg' || e.type === 'pos') {
-      const v = foldConstant(e.operand);
-      return v === undefined ? undefined : negate(v, e.type === 'pos');
-    }
-    if (e.type === 'binary') {
-      const a = foldConstant(e.left);
-      const b = foldConstant(e.right);
-      return a === undefined || b === undefined ? undefined : binary(FOLD_STATE, e.op, a, b);
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
-function compare(op: string, a: unknown, b: unknown): boolean {
-  switch (op) {
-    case '==':
-      return pyEquals(a, b);
-    case '!=':
-      return !pyEquals(a, b);
-    case '<':
-      return pyCompare(a, b, op) < 0;
-    case '<=':
-      return pyCompare(a, b, op) <= 0;
-    case '>':
-      return pyCompare(a, b, op) > 0;
-    case '>=':
-      return pyCompare(a, b, op) >= 0;
-    case 'in':
-      return contains(b, a);
-    default:
-      return !contains(b, a);
-  }
-}
-
-/** Runs `fn` with a fresh output buffer and returns what it wrote. */
-function capture(st: RenderState, fn: () => void): string {
-  const saved = st.out;
-  st.out = '';
-  try {
-    fn();
-    return st.out;
-  } finally {
-    st.out = saved;
   }
 }

@@ -1,7 +1,7 @@
 // Python's printf-style `%` formatting (the `format` filter, `'%s' % x`) and a subset of str.format().
 import { RenderFailure } from './errors.js';
 import { toFixedPy } from './numbers.js';
-import { floatToString, intToString, isFloat, isMapping, isNumber, isTuple, mappingLookup, repr, toNumber, toStr, typeName } from './values.js';
+import { floatToString, intToString, isFloat, isMapping, isNumber, mappingLookup, repr, toNumber, toStr, typeName } from './values.js';
 
 const PRINTF = /%(?:\(([^)]*)\))?([-+ 0#]*)(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])/g;
 
