@@ -9,7 +9,7 @@ import { binary, concat, negate } from './operators.js';
 import { LoopContext, Namespace, RenderState, Scope } from './state.js';
 import { assignedNames, containsSet, foldConstant, mentions } from './analysis.js';
 import { capture, compare, lookupName, lookupRoot, printable } from './runtime.js';
-import { TESTS } from './tests.js';
+import { TESTS, positionalTest } from './tests.js';
 import {
   Markup,
   PyCallable,
@@ -262,16 +262,18 @@ class Compiler {
       }
       const loop = usesLoop ? new LoopContext(items, st) : null;
       const vars = inner.vars;
+      // The same LoopContext serves every iteration; only a body with `set` needs the scope rebuilt.
+      if (loop !== null) vars.set('loop', loop);
       for (let i = 0; i < items.length; i++) {
         st.pos = s;
         st.tick();
-        if (resetScope) vars.clear();
+        if (resetScope) {
+          vars.clear();
+          if (loop !== null) vars.set('loop', loop);
+        }
         if (simpleName !== null) vars.set(simpleName, items[i]);
         else assign(st, inner, items[i]);
-        if (loop !== null) {
-          loop.index0 = i;
-          vars.set('loop', loop);
-        }
+        if (loop !== null) loop.index0 = i;
         body(st, inner);
         if (st.control !== 0) {
           const stop = st.control === 1;
@@ -655,6 +657,18 @@ class Compiler {
         const test = TESTS.get(e.name);
         if (test === undefined) this.fail(`no test named '${e.name}'`, e);
         const operand = this.expr(e.operand);
+        const direct = positionalTest(e.name);
+        if (direct !== undefined && e.kwargs.length === 0 && e.args.length <= direct.params.length && e.args.every((a) => a.type === 'const')) {
+          // `x is odd`, `x is divisibleby 3`: literal arguments, no binding at run time.
+          const constant = e.args.map((a) => (a as { value: unknown }).value);
+          const call = direct.call;
+          const negated = e.negated;
+          return (st, sc) => {
+            const v = operand(st, sc);
+            st.pos = e;
+            return call(st, v, constant) !== negated;
+          };
+        }
         const args = this.args(e);
         const negated = e.negated;
         return (st, sc) => {

@@ -9,8 +9,22 @@ export type TestFunction = (st: RenderState, value: unknown, args: unknown[], kw
 
 export const TESTS = new Map<string, TestFunction>();
 
+/** A test with fixed parameters, callable without argument binding when the call site has no keywords. */
+export interface PositionalTest {
+  params: readonly string[];
+  call: (st: RenderState, value: unknown, a: unknown[]) => boolean;
+}
+const POSITIONAL = new Map<string, PositionalTest>();
+
+export function positionalTest(name: string): PositionalTest | undefined {
+  return POSITIONAL.get(name);
+}
+
 function define(names: string[], params: readonly string[], fn: (st: RenderState, value: unknown, a: unknown[]) => boolean): void {
-  for (const name of names) TESTS.set(name, (st, value, args, kwargs) => fn(st, value, bindArguments(name, params, args, kwargs)));
+  for (const name of names) {
+    TESTS.set(name, (st, value, args, kwargs) => fn(st, value, bindArguments(name, params, args, kwargs)));
+    POSITIONAL.set(name, { params, call: fn });
+  }
 }
 
 function integral(v: unknown, test: string): number {
