@@ -5,7 +5,7 @@ import { escapeHtml, escapeValue, escapedText, unescapeHtml } from './escape.js'
 import { percentFormat } from './operators.js';
 import { roundHalfEven, roundWithRepr, toFixedPy } from './numbers.js';
 import { toJson } from './json.js';
-import { splitLines, urlQuote, wrapLine } from './text.js';
+import { removeDelimited, splitLines, urlQuote, wrapLine } from './text.js';
 import type { RenderState } from './state.js';
 import { TESTS } from './tests.js';
 import {
@@ -167,21 +167,8 @@ define(['forceescape'], [], (_st, v) => new Markup(escapeHtml(toStr(v))));
 define(['safe'], [], (_st, v) => (v instanceof Markup ? v : new Markup(toStr(v))));
 define(['string'], [], (_st, v) => softStr(v));
 define(['striptags'], [], (_st, v) => {
-  let s = toStr(v);
-  for (;;) {
-    const a = s.indexOf('<!--');
-    if (a < 0) break;
-    const b = s.indexOf('-->', a);
-    if (b < 0) break;
-    s = s.slice(0, a) + s.slice(b + 3);
-  }
-  for (;;) {
-    const a = s.indexOf('<');
-    if (a < 0) break;
-    const b = s.indexOf('>', a);
-    if (b < 0) break;
-    s = s.slice(0, a) + s.slice(b + 1);
-  }
+  // Comments first, then tags, as markupsafe does (a comment holding a tag must not end early).
+  const s = removeDelimited(removeDelimited(toStr(v), '<!--', '-->'), '<', '>');
   return unescapeHtml(s.split(/\s+/).filter((w) => w !== '').join(' '));
 });
 define(['replace'], ['old', 'new', 'count'], (st, v, [oldArg, newArg, count]) => {
@@ -395,14 +382,21 @@ define(['dictsort'], ['case_sensitive', 'by', 'reverse'], (_st, v, [cs, by, reve
 });
 define(['unique'], ['case_sensitive', 'attribute'], (st, v, [cs, attribute]) => {
   const key = sortKeyGetter(st, attribute, boolArg(cs, false));
-  const seen: unknown[] = [];
+  // Strings and numbers are looked up in a Set (linear time); other keys fall back to pairwise equality.
+  const seenScalars = new Set<string>();
+  const seenOthers: unknown[] = [];
   const out: unknown[] = [];
   for (const x of listOf(v)) {
     const k = key(x);
-    if (!seen.some((s) => pyEquals(s, k))) {
-      seen.push(k);
-      out.push(x);
+    const scalar = typeof k === 'string' ? 's' + k : isNumber(k) ? 'n' + toNumber(k) : k === null ? 'none' : null;
+    if (scalar !== null) {
+      if (seenScalars.has(scalar)) continue;
+      seenScalars.add(scalar);
+    } else {
+      if (seenOthers.some((s) => pyEquals(s, k))) continue;
+      seenOthers.push(k);
     }
+    out.push(x);
   }
   return out;
 });

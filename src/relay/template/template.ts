@@ -32,16 +32,18 @@ export function compileTemplate(source: string, options: TemplateOptions = {}): 
     name,
     render(context: Record<string, unknown>): string {
       const st = new RenderState(context ?? {}, autoescape, strict, limits);
+      let end = st.pos;
       try {
         const top = new Scope(null);
         st.top = top;
         program(st, top);
+        end = st.pos;
       } catch (e) {
         throw locate(e, st.pos, name);
       }
       const out = st.out;
       if (out.length * 3 > limits.maxOutputBytes && Buffer.byteLength(out, 'utf8') > limits.maxOutputBytes) {
-        throw new TemplateError('limit', `maxOutputBytes exceeded: output is larger than ${limits.maxOutputBytes} bytes`, 0, 0, name);
+        throw new TemplateError('limit', `maxOutputBytes exceeded: output is larger than ${limits.maxOutputBytes} bytes`, end.line, end.column, name);
       }
       return out;
     },

@@ -63,3 +63,69 @@ export function urlQuote(s: string, forQuery: boolean): string {
   return forQuery ? out.replace(/%20/g, '+') : out;
 }
 
+
+/**
+ * markupsafe's striptags loop — `while (a = s.find(open)) and (b = s.find(close, a)): s = s[:a] + s[b+len(close):]`
+ * — in one left-to-right pass (the loop above is quadratic on big inputs). A removal can join the kept
+ * text and the rest into a new `open` (`<!<!---->--`), so the last few kept characters are checked too.
+ */
+export function removeDelimited(s: string, open: string, close: string): string {
+  const kept: string[] = [];
+  let i = 0;
+  let afterRemoval = false;
+  for (;;) {
+    let start = -1;
+    let joined = 0; // characters of `open` that come from the kept text
+    if (afterRemoval) {
+      const tail = keptTail(kept, open.length - 1);
+      for (let k = Math.min(tail.length, open.length - 1); k >= 1; k--) {
+        if (tail.endsWith(open.slice(0, k)) && s.startsWith(open.slice(k), i)) {
+          joined = k;
+          start = i;
+          break;
+        }
+      }
+    }
+    if (joined === 0) {
+      start = s.indexOf(open, i);
+      if (start < 0) break;
+    }
+    // Where the rest of `open` ends in s, and the close search begins at the start of `open` (it may overlap).
+    const openEnd = start + open.length - joined;
+    const virtualOpen = open;
+    let end = -1;
+    for (let p = 1; p < open.length && end < 0; p++) {
+      // A close that begins inside `open` (e.g. `<!-->`).
+      const fromOpen = virtualOpen.slice(p);
+      if (close.startsWith(fromOpen) && s.startsWith(close.slice(fromOpen.length), openEnd)) end = openEnd + close.length - fromOpen.length;
+    }
+    if (end < 0) {
+      const c = s.indexOf(close, openEnd);
+      if (c < 0) break;
+      end = c + close.length;
+    }
+    if (joined > 0) dropKept(kept, joined);
+    else kept.push(s.slice(i, start));
+    i = end;
+    afterRemoval = true;
+  }
+  kept.push(s.slice(i));
+  return kept.join('');
+}
+
+function keptTail(kept: string[], n: number): string {
+  let tail = '';
+  for (let j = kept.length - 1; j >= 0 && tail.length < n; j--) tail = kept[j]! + tail;
+  return tail.slice(-n);
+}
+
+function dropKept(kept: string[], n: number): void {
+  while (n > 0 && kept.length > 0) {
+    const last = kept.pop()!;
+    if (last.length > n) {
+      kept.push(last.slice(0, last.length - n));
+      return;
+    }
+    n -= last.length;
+  }
+}
