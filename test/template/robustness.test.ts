@@ -43,3 +43,12 @@ test('random well-formed tags with random expressions fail only with TemplateErr
     { numRuns: 1000, seed: 7 },
   );
 });
+
+test('pathological data and template text render in linear time (no regex backtracking)', () => {
+  // Each of these took minutes with a backtracking pattern; here they finish like any other render.
+  const spaces = ' '.repeat(200_000);
+  assert.equal(compileTemplate(`a${spaces}b{%- if true %}{% endif %}`).render({}).length, 200_002);
+  assert.equal(compileTemplate('{{ x|float }}').render({ x: '1'.repeat(100_000) + 'x' }), '0.0');
+  assert.equal(compileTemplate('{{ y|trim|length }}').render({ y: spaces + 'z' }), '1');
+  assert.throws(() => compileTemplate('{{ x|format(1) }}').render({ x: '%' + '0'.repeat(100_000) }), TemplateError);
+});

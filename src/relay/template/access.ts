@@ -170,8 +170,8 @@ function strArg(v: unknown, method: string): string {
 
 export function pyStrip(s: string, chars: string | null, left: boolean, right: boolean): string {
   if (chars === null) {
-    if (left) s = s.replace(/^\s+/, '');
-    if (right) s = s.replace(/\s+$/, '');
+    if (left) s = s.trimStart();
+    if (right) s = s.trimEnd();
     return s;
   }
   let a = 0;
@@ -188,7 +188,7 @@ export function pySplit(s: string, sep: string | null, maxsplit: number): string
     let m: RegExpExecArray | null;
     while ((m = re.exec(s)) !== null) {
       if (maxsplit >= 0 && parts.length === maxsplit) {
-        parts.push(s.slice(m.index).replace(/\s+$/, ''));
+        parts.push(s.slice(m.index).trimEnd());
         break;
       }
       parts.push(m[0]);

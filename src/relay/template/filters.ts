@@ -332,7 +332,8 @@ function addNumbers(a: unknown, b: unknown): unknown {
 
 function parsePythonFloat(s: string): number | null {
   const t = s.replace(/(\d)_(?=\d)/g, '$1');
-  if (/^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)$/.test(t)) return Number(t);
+  // Written without ambiguous repetition so a long digit string cannot make the regex backtrack.
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
   if (/^[-+]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^[-+]?nan$/i.test(t)) return NaN;
   return null;

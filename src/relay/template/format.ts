@@ -3,7 +3,8 @@ import { RenderFailure } from './errors.js';
 import { toFixedPy } from './numbers.js';
 import { floatToString, intToString, isFloat, isMapping, isNumber, mappingLookup, repr, toNumber, toStr, typeName } from './values.js';
 
-const PRINTF = /%(?:\(([^)]*)\))?([-+ 0#]*)(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])/g;
+// Zeros belong to the flags and a width starts at 1-9, so the pattern cannot backtrack on `%000...`.
+const PRINTF = /%(?:\(([^)]*)\))?([-+ 0#]*)(\*|[1-9]\d*)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])/g;
 
 interface PrintfSpec {
   key: string | undefined;

@@ -93,7 +93,8 @@ class Lexer {
       const kind = src[tagStart + 1]!; // '{', '%' or '#'
       const modifier = src[tagStart + 2];
       const dataStart = this.pos;
-      if (modifier === '-') data = data.replace(/\s+$/, '');
+      // trimEnd, not /\s+$/: that regex is quadratic on long runs of spaces.
+      if (modifier === '-') data = data.trimEnd();
       else if (modifier !== '+' && kind !== '{' && this.settings.lstripBlocks) data = lstrip(data, dataStart === 0 || src[dataStart - 1] === '\n');
       if (data) this.push('data', data, dataStart);
       let after = tagStart + 2 + (modifier === '-' || modifier === '+' ? 1 : 0);
@@ -131,8 +132,8 @@ class Lexer {
     const m = endRe.exec(src);
     if (!m) this.fail('raw block is not closed (missing {% endraw %})', tagStart);
     let content = src.slice(contentStart, m.index);
-    if (stripContentStart) content = content.replace(/^\s+/, '');
-    if (m[1] === '-') content = content.replace(/\s+$/, '');
+    if (stripContentStart) content = content.trimStart();
+    if (m[1] === '-') content = content.trimEnd();
     else if (m[1] !== '+' && this.settings.lstripBlocks) content = lstrip(content, src[contentStart - 1] === '\n');
     if (content) this.push('data', content, contentStart);
     let next = m.index + m[0].length;
