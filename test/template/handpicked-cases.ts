@@ -67,3 +67,11 @@ export const STRICT_VARIABLES = JSON.stringify({ d: { a: 1 }, l: [1, 2], s: 'x' 
 export const STRICT_TEMPLATES: string[] = ['{{ missing }}', '{{ missing is defined }}', '{{ missing|default("d") }}', '{{ d.nope }}', '{{ d.nope is defined }}', '{{ d.nope|default(1) }}', '{% if missing %}x{% endif %}',
  '{% for x in missing %}{% endfor %}', '{{ missing == 1 }}', '{{ 1 in missing }}', '{{ missing ~ "" }}', '{{ l[5] }}', '{{ l[5] is undefined }}', '{{ (1 if false) }}', '{{ missing|length }}',
  '{{ missing is none }}', '{{ missing|string }}', '{{ missing|tojson }}', '{% set y = missing %}ok', '{{ [missing] }}', '{{ missing or "a" }}', '{{ not missing }}', '{% for x in l %}{{ loop.previtem }}{% endfor %}'];
+
+/** Unicode, number formatting and indexing corner cases. */
+export const CORNER_VARIABLES = JSON.stringify({ s: 'abc', e: 'é😀x', n: 0, big: 1e300, small: 1e-300, nl: 'a\r\nb\rc' });
+export const CORNER_TEMPLATES: string[] = ['{{ s|replace("", "-") }}', '{{ s|replace("", "-", 2) }}', '{{ s|replace("", "-", 0) }}', "{{ s.replace('', '+') }}", '{{ e|length }} {{ e[1] }} {{ e|reverse }} {{ e|list }} {{ e[::-1] }} {{ e|center(7) }} {{ e|truncate(3, true, "") }}',
+  '{{ big * 10 }} {{ -big * 10 }} {{ small / 1e300 }} {{ big|round(2) }} {{ 1e16 }} {{ 1.5e16|int }} {{ 0.1 * 3 }}', '{{ nl|wordcount }} {{ nl|indent(1) }} {{ nl|length }}',
+  '{{ "%.3e"|format(12345.678) }} {{ "%g"|format(0.0001) }} {{ "%g"|format(123456789) }} {{ "%G"|format(1e-10) }} {{ "%#x"|format(255) }} {{ "%o"|format(8) }} {{ "%c"|format(65) }} {{ "%r"|format("a") }}',
+  "{{ '{:>10.3f}|{:^9}|{:+d}|{:,}|{:08.2f}|{:.1%}|{:e}'.format(3.14159, 'mid', 5, 1234567, -3.14159, 0.256, 12345.6789) }}", '{{ "{:x}|{:b}|{:o}|{:X}".format(255, 5, 8, 255) }}',
+  '{{ 5 // 0 }}', '{{ 5.0 % 0 }}', '{{ [1, 2][1.0] }}', '{{ "abc"[1.5] }}', '{{ {"a": 1}[["a"]] }}', '{{ {[1]: 2} }}'];

@@ -8,6 +8,7 @@ import {
   Markup,
   PyCallable,
   Undefined,
+  isFloat,
   isMapping,
   isNumber,
   isString,
@@ -75,7 +76,8 @@ export function getAttribute(st: RenderState, obj: unknown, name: string): unkno
 export function getItem(st: RenderState, obj: unknown, key: unknown): unknown {
   if (obj instanceof Undefined) obj.fail();
   if (Array.isArray(obj) || isString(obj)) {
-    if (isNumber(key) && Number.isInteger(toNumber(key))) {
+    // Python indexes sequences with ints (and bools) only; 1.0 is a TypeError, which Jinja2 turns into undefined.
+    if (isNumber(key) && !isFloat(key)) {
       const seq = Array.isArray(obj) ? obj : strChars(toStr(obj));
       let i = toNumber(key);
       if (i < 0) i += seq.length;
@@ -221,6 +223,18 @@ export function pyCapitalize(s: string): string {
 
 export function pyReplace(st: RenderState, s: string, old: string, rep: string, count: number): string {
   let out: string;
+  if (old === '') {
+    // Python inserts the replacement before every character and at the end.
+    const chars = strChars(s);
+    const limit = count < 0 ? chars.length + 1 : Math.min(count, chars.length + 1);
+    st.checkSize(s.length + limit * rep.length, 'replace() result');
+    out = '';
+    for (let p = 0; p <= chars.length; p++) {
+      if (p < limit) out += rep;
+      if (p < chars.length) out += chars[p];
+    }
+    return out;
+  }
   if (count < 0) out = s.split(old).join(rep);
   else {
     const parts = s.split(old);
