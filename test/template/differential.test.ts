@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { TemplateError, parseTemplateVariables, renderTemplate } from '../../src/relay/template/index.js';
-import { CORNER_TEMPLATES, CORNER_VARIABLES, EDGE_TEMPLATES, EDGE_VARIABLES, HANDPICKED_TEMPLATES, HANDPICKED_VARIABLES, STRICT_TEMPLATES, STRICT_VARIABLES } from './handpicked-cases.js';
+import {
+  CORNER_TEMPLATES,
+  CORNER_VARIABLES,
+  EDGE_TEMPLATES,
+  EDGE_VARIABLES,
+  HANDPICKED_TEMPLATES,
+  SCOPE_TEMPLATES,
+  SCOPE_VARIABLES, HANDPICKED_VARIABLES, STRICT_TEMPLATES, STRICT_VARIABLES } from './handpicked-cases.js';
 import { findPythonWithJinja2, renderWithJinja2, type ReferenceCase } from './jinja2-reference.js';
 
 const python = findPythonWithJinja2();
@@ -176,6 +183,7 @@ test('hand-picked templates render as real Jinja2, with and without autoescape, 
     ...EDGE_TEMPLATES.map((template) => ({ template, variables: EDGE_VARIABLES })),
     ...STRICT_TEMPLATES.map((template) => ({ template, variables: STRICT_VARIABLES, strict: true })),
     ...CORNER_TEMPLATES.map((template) => ({ template, variables: CORNER_VARIABLES })),
+    ...SCOPE_TEMPLATES.map((template) => ({ template, variables: SCOPE_VARIABLES })),
   ].flatMap((c) => [true, false].map((autoescape) => ({ ...c, autoescape })));
   const reference = renderWithJinja2(python!, cases);
   const mismatches: string[] = [];

@@ -75,3 +75,22 @@ export const CORNER_TEMPLATES: string[] = ['{{ s|replace("", "-") }}', '{{ s|rep
   '{{ "%.3e"|format(12345.678) }} {{ "%g"|format(0.0001) }} {{ "%g"|format(123456789) }} {{ "%G"|format(1e-10) }} {{ "%#x"|format(255) }} {{ "%o"|format(8) }} {{ "%c"|format(65) }} {{ "%r"|format("a") }}',
   "{{ '{:>10.3f}|{:^9}|{:+d}|{:,}|{:08.2f}|{:.1%}|{:e}'.format(3.14159, 'mid', 5, 1234567, -3.14159, 0.256, 12345.6789) }}", '{{ "{:x}|{:b}|{:o}|{:X}".format(255, 5, 8, 255) }}',
   '{{ 5 // 0 }}', '{{ 5.0 % 0 }}', '{{ [1, 2][1.0] }}', '{{ "abc"[1.5] }}', '{{ {"a": 1}[["a"]] }}', '{{ {[1]: 2} }}'];
+
+/** Scoping: macros (defaults, closures, recursion, varargs), loops, set, with, filter and set blocks. */
+export const SCOPE_VARIABLES = JSON.stringify({ x: 'ctx', items: [1, 2, 3], m: 'var-m' });
+export const SCOPE_TEMPLATES: string[] = [
+  '{% macro f(a, b=a * 2) %}{{ a }}/{{ b }}{% endmacro %}{{ f(1) }} {{ f(1, 5) }} {{ f(b=3, a=2) }}',
+  '{% macro f() %}{% set x = "inner" %}{{ x }}{% endmacro %}{{ f() }}{{ x }}',
+  '{% for i in items %}{% macro g() %}{{ i }}{% endmacro %}{{ g() }}{% endfor %}',
+  '{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}',
+  '{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, 2) }}', '{% macro f(a) %}{{ a }}{% endmacro %}{{ f(b=1) }}',
+  '{% if true %}{% macro f() %}in-if{% endmacro %}{% endif %}{{ f() }}', '{{ m }}{% macro m() %}macro{% endmacro %}{{ m() }}',
+  '{% set x = 1 %}{% macro f() %}{{ x }}{% endmacro %}{% set x = 2 %}{{ f() }}', '{% macro f() %}{{ caller is defined }}{% endmacro %}{{ f() }}',
+  '{% for a in items %}{% for b in items %}{% if b == 2 %}{% break %}{% endif %}{{ a }}{{ b }} {% endfor %}{% endfor %}',
+  '{% with %}{% set y = 1 %}{% endwith %}{{ y }}', '{% if true %}{% set y = 1 %}{% endif %}{{ y }}', '{% for i in items %}{% set y = i %}{% endfor %}{{ y }}',
+  '{% set y = 0 %}{% for i in items %}{{ y }}{% set y = y + i %}{{ y }},{% endfor %}{{ y }}', '{% for i in items %}{{ loop.length }}{{ loop.revindex }}{% endfor %}',
+  '{% for i in items if i > 1 %}{{ loop.index }}:{{ i }}{{ loop.last }} {% endfor %}', '{% for k, v in {"a": 1, "b": 2}.items() %}{{ k }}{{ v }}{% endfor %}',
+  '{% for a, (b, c) in [(1, (2, 3))] %}{{ a }}{{ b }}{{ c }}{% endfor %}', '{% set a, b = "xy" %}{{ b }}{{ a }}', '{% for x in items %}{% endfor %}{{ x }}',
+  '{% filter upper %}{% for i in items %}{{ x }}{% endfor %}{% endfilter %}', '{% set t %}{% for i in items %}{{ i }}{% endfor %}{% endset %}{{ t|length }}{{ t }}',
+  '{% macro f() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ f(1, 2, k=3) }}', '{% macro f(a) %}{{ a }}{{ varargs|length }}{% endmacro %}{{ f() }}',
+];
