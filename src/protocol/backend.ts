@@ -40,7 +40,10 @@ export interface MailParams {
 
 /** Receives the message body as it arrives: dot-stuffing removed, CRLF line ends, never the whole message at once. */
 export interface DataSink {
-  /** A piece of the body. Throwing an SmtpError stops delivery of further chunks; the engine drains to the end and replies with it. */
+  /**
+   * A piece of the body: a slice of the socket read buffer, never reused by the engine (a kept slice pins that buffer).
+   * Throwing an SmtpError stops delivery of further chunks; the engine calls abort(), drains to the end and replies with it.
+   */
   write(chunk: Buffer): void;
   /** The body is complete. Resolve with the reply for DATA / BDAT LAST (default "250 2.0.0 Ok"). */
   end(): Promise<SmtpReply | void> | SmtpReply | void;
@@ -57,7 +60,7 @@ export interface Session {
   rcpt(to: string, state: SessionState): Promise<void> | void;
   /** DATA or the first BDAT: return the sink that receives the body. */
   data(state: SessionState): Promise<DataSink> | DataSink;
-  /** RSET, a new MAIL after a completed message, STARTTLS, or EHLO: forget the envelope. */
+  /** RSET, EHLO/HELO, STARTTLS, and the end of every DATA / BDAT LAST (whatever its outcome): forget the envelope. */
   reset(): void;
   /** The connection is gone (QUIT, error, timeout, shutdown). Called exactly once. */
   close(): void;
