@@ -10,8 +10,12 @@ import {
   EDGE_TEMPLATES,
   EDGE_VARIABLES,
   HANDPICKED_TEMPLATES,
+  HANDPICKED_VARIABLES,
   SCOPE_TEMPLATES,
-  SCOPE_VARIABLES, HANDPICKED_VARIABLES, STRICT_TEMPLATES, STRICT_VARIABLES } from './handpicked-cases.js';
+  SCOPE_VARIABLES,
+  STRICT_TEMPLATES,
+  STRICT_VARIABLES,
+} from './handpicked-cases.js';
 import { findPythonWithJinja2, renderWithJinja2, type ReferenceCase } from './jinja2-reference.js';
 
 const python = findPythonWithJinja2();
