@@ -219,7 +219,6 @@ export class SmtpConnection {
       tls: null,
       authUser: null,
     };
-    socket.setNoDelay(true);
     socket.setTimeout(this.config.commandTimeoutMs);
     socket.on('data', this.onData);
     socket.on('error', this.onError);

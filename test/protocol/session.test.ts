@@ -296,3 +296,34 @@ test('calls session.close exactly once whatever ends the connection, and logs on
   assert.equal(summaries.length, 3);
   assert.ok(h.backend.aborted.includes('connection lost'));
 });
+
+test('answers MAIL before STARTTLS with 530 5.7.0 when the listener requires TLS', async () => {
+  const h = await startServer({ requireTls: true });
+  const c = await RawClient.connect(h.port);
+  await c.reply();
+  await c.send('EHLO x');
+  assert.equal(code(await c.send('MAIL FROM:<a@b.c>')), '530 5.7.0');
+  assert.equal(code(await c.send('NOOP')), '250 2.0.0');
+  c.close();
+  await h.stop();
+});
+
+test('answers HELO with a plain 250 and no extension list', async () => {
+  const h = await startServer();
+  const c = await RawClient.connect(h.port);
+  await c.reply();
+  assert.equal(await c.send('HELO old.client'), '250 mx.test greets old.client\r\n');
+  assert.equal(code(await c.send('HELO')), '501 5.5.4');
+  c.close();
+  await h.stop();
+});
+
+test('resets the envelope on RSET so RCPT needs a new MAIL', async () => {
+  const h = await startServer();
+  const c = await RawClient.connect(h.port);
+  await openTransaction(c);
+  assert.equal(code(await c.send('RSET')), '250 2.0.0');
+  assert.equal(code(await c.send('RCPT TO:<x@y.z>')), '503 5.5.1');
+  c.close();
+  await h.stop();
+});
