@@ -883,7 +883,15 @@ export class SmtpConnection {
     this.input = null;
     this.pos = 0;
     this.mode = InputMode.TlsHandshake;
-    const secure = new TLSSocket(raw, { isServer: true, secureContext: context, requestCert: false, rejectUnauthorized: false });
+    let secure: TLSSocket;
+    try {
+      secure = new TLSSocket(raw, { isServer: true, secureContext: context, requestCert: false, rejectUnauthorized: false });
+    } catch (err) {
+      this.host.logger.error({ session: this.id, err }, 'smtp STARTTLS upgrade failed');
+      this.endReason = 'tls-error';
+      raw.destroy();
+      return;
+    }
     this.socket = secure;
     secure.setTimeout(this.config.commandTimeoutMs);
     secure.on('secure', this.onSecure);

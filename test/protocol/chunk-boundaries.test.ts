@@ -32,23 +32,25 @@ async function playSession(port: number, cuts: number[]): Promise<string> {
   return c.reads.join('');
 }
 
-test('the same session split into random write sizes gives the same replies and the same body bytes', async () => {
-  const h = await startServer();
-  const reference = await playSession(h.port, []);
-  assert.match(reference, /221 2\.0\.0 Bye\r\n$/);
-  const bodies = h.backend.messages.map((m) => m.body.toString('latin1'));
-  assert.deepEqual(bodies, ['Subject: split\r\n\r\n.one\r\n', 'line on\r\nend\r\n\r\n']);
-  await fc.assert(
-    fc.asyncProperty(fc.array(fc.integer({ min: 1, max: SESSION.length - 1 }), { maxLength: 25 }), async (cuts) => {
-      h.backend.messages.length = 0;
-      const replies = await playSession(h.port, cuts);
-      assert.equal(replies, reference);
-      assert.deepEqual(h.backend.messages.map((m) => m.body.toString('latin1')), bodies);
-    }),
-    { numRuns: 40 },
-  );
-  // And byte by byte.
-  h.backend.messages.length = 0;
-  assert.equal(await playSession(h.port, Array.from({ length: SESSION.length }, (_, i) => i)), reference);
-  await h.stop();
-});
+for (const async of [false, true]) {
+  test(`the same session split into random write sizes gives the same replies and the same body bytes (${async ? 'asynchronous' : 'synchronous'} backend)`, async () => {
+    const h = await startServer({}, { async });
+    const reference = await playSession(h.port, []);
+    assert.match(reference, /221 2\.0\.0 Bye\r\n$/);
+    const bodies = h.backend.messages.map((m) => m.body.toString('latin1'));
+    assert.deepEqual(bodies, ['Subject: split\r\n\r\n.one\r\n', 'line on\r\nend\r\n\r\n']);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: SESSION.length - 1 }), { maxLength: 25 }), async (cuts) => {
+        h.backend.messages.length = 0;
+        const replies = await playSession(h.port, cuts);
+        assert.equal(replies, reference);
+        assert.deepEqual(h.backend.messages.map((m) => m.body.toString('latin1')), bodies);
+      }),
+      { numRuns: 30 },
+    );
+    // And byte by byte.
+    h.backend.messages.length = 0;
+    assert.equal(await playSession(h.port, Array.from({ length: SESSION.length }, (_, i) => i)), reference);
+    await h.stop();
+  });
+}

@@ -156,3 +156,14 @@ test('reloads the certificate with setTls without dropping a running session', a
   d.close();
   await h.stop();
 });
+
+test('accepts an AUTH PLAIN initial response longer than the 2048-byte command limit (RFC 4954 §4: 12288)', async () => {
+  const long = 'k'.repeat(3000);
+  const h = await startServer({ authBeforeTls: true }, { password: long });
+  const c = await RawClient.connect(h.port);
+  await c.reply();
+  await c.send('EHLO x');
+  assert.equal(code(await c.send(`AUTH PLAIN ${plain('u', long)}`)), '235 2.7.0');
+  c.close();
+  await h.stop();
+});
