@@ -30,8 +30,16 @@ export interface LexerSettings {
   name: string;
 }
 
-// Longest first, so `//` wins over `/` and `**` over `*`.
-const OPERATORS = ['//', '**', '==', '!=', '>=', '<=', '+', '-', '/', '*', '%', '~', '[', ']', '(', ')', '{', '}', '>', '<', '=', '.', ':', '|', ',', ';'];
+const SINGLE_OPERATORS = new Set(['+', '-', '/', '*', '%', '~', '[', ']', '(', ')', '{', '}', '>', '<', '=', '.', ':', '|', ',', ';']);
+const DOUBLE_OPERATORS = new Set(['//', '**', '==', '!=', '>=', '<=']);
+
+/** The operator at `i`, longest first so `//` wins over `/` and `**` over `*`; null if none. */
+function operatorAt(src: string, i: number): string | null {
+  const two = src.slice(i, i + 2);
+  if (DOUBLE_OPERATORS.has(two)) return two;
+  const one = src[i]!;
+  return SINGLE_OPERATORS.has(one) ? one : null;
+}
 const OPEN_TO_CLOSE: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const STRING_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' };
 
@@ -56,10 +64,20 @@ class Lexer {
     private readonly src: string,
     private readonly settings: LexerSettings,
   ) {
-    for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    for (let i = src.indexOf('\n'); i >= 0; i = src.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
   }
 
+  /** Line of the last lookup: tokens arrive in order, so the next lookup usually starts there. */
+  private lineCursor = 0;
+
   private where(offset: number): { line: number; column: number } {
+    const starts = this.lineStarts;
+    let c = this.lineCursor;
+    if (starts[c]! <= offset) {
+      while (c + 1 < starts.length && starts[c + 1]! <= offset) c++;
+      this.lineCursor = c;
+      return { line: c + 1, column: offset - starts[c]! + 1 };
+    }
     let lo = 0;
     let hi = this.lineStarts.length - 1;
     while (lo < hi) {
@@ -178,8 +196,8 @@ class Lexer {
         i = j;
         continue;
       }
-      const op = OPERATORS.find((o) => src.startsWith(o, i));
-      if (op === undefined) this.fail(`unexpected character ${JSON.stringify(c)}`, i);
+      const op = operatorAt(src, i);
+      if (op === null) this.fail(`unexpected character ${JSON.stringify(c)}`, i);
       if (OPEN_TO_CLOSE[op]) brackets.push(OPEN_TO_CLOSE[op]!);
       else if (op === ')' || op === ']' || op === '}') {
         const expected = brackets.pop();
