@@ -374,7 +374,7 @@ export class SmtpConnection {
       } else if (buf.length - start > this.lineLimit(buf, start)) {
         this.skippingLongLine = true;
         this.pos = buf.length;
-        this.emit(R.lineTooLong, null);
+        this.lineTooLong();
       }
       return false;
     }
@@ -384,7 +384,7 @@ export class SmtpConnection {
       return true;
     }
     if (lf + 1 - start > this.lineLimit(buf, start)) {
-      this.emit(R.lineTooLong, null);
+      this.lineTooLong();
       return true;
     }
     // Commands may end in a bare LF (lenient, like Postfix); only DATA is strict about CRLF.
@@ -392,6 +392,15 @@ export class SmtpConnection {
     if (this.mode === InputMode.AuthResponse) this.authResponse(buf.toString('latin1', start, end));
     else this.command(buf, start, end);
     return true;
+  }
+
+  /** 500 5.5.2; an AUTH exchange in progress is abandoned with it. */
+  private lineTooLong(): void {
+    if (this.mode === InputMode.AuthResponse) {
+      this.mode = InputMode.Command;
+      this.authStage = AuthStage.None;
+    }
+    this.emit(R.lineTooLong, null);
   }
 
   private lineLimit(buf: Buffer, start: number): number {

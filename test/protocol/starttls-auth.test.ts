@@ -167,3 +167,15 @@ test('accepts an AUTH PLAIN initial response longer than the 2048-byte command l
   c.close();
   await h.stop();
 });
+
+test('abandons an AUTH exchange whose response line is too long with 500 5.5.2', async () => {
+  const h = await startServer({ authBeforeTls: true }, { password: 'key' });
+  const c = await RawClient.connect(h.port);
+  await c.reply();
+  await c.send('EHLO x');
+  assert.equal(await c.send('AUTH PLAIN'), '334 \r\n');
+  assert.equal(code(await c.send('A'.repeat(13000))), '500 5.5.2');
+  assert.equal(code(await c.send('NOOP')), '250 2.0.0');
+  c.close();
+  await h.stop();
+});
