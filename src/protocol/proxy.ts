@@ -49,7 +49,7 @@ function parseV1(buf: Buffer): ProxyHeader | null | ProxyHeaderError {
   if (isIP(parts[1]!) !== family || isIP(parts[2]!) !== family) return new ProxyHeaderError('v1 header: bad address');
   const port = parsePort(parts[3]!);
   if (port < 0 || parsePort(parts[4]!) < 0) return new ProxyHeaderError('v1 header: bad port');
-  return { sourceAddress: parts[1]!, sourcePort: port, length };
+  return { sourceAddress: family === 6 ? canonicalIpv6(parts[1]!) : parts[1]!, sourcePort: port, length };
 }
 
 function parsePort(s: string): number {
@@ -86,10 +86,15 @@ function parseV2(buf: Buffer): ProxyHeader | null | ProxyHeaderError {
     if (bodyLength < 36) return new ProxyHeaderError('v2 header: short IPv6 address block');
     const groups: string[] = [];
     for (let k = 0; k < 8; k++) groups.push(buf.readUInt16BE(p + k * 2).toString(16));
-    return { sourceAddress: groups.join(':'), sourcePort: buf.readUInt16BE(p + 32), length };
+    return { sourceAddress: canonicalIpv6(groups.join(':')), sourcePort: buf.readUInt16BE(p + 32), length };
   }
   // UNSPEC or UNIX: no usable address, keep the socket's.
   return { sourceAddress: null, sourcePort: 0, length };
+}
+
+/** RFC 5952 text form (zeros compressed, lower case), so one client has one spelling in limits and logs. */
+function canonicalIpv6(address: string): string {
+  return normalizeAddress(new URL(`http://[${address}]/`).hostname.slice(1, -1));
 }
 
 /** Strips the IPv4-mapped IPv6 prefix so "::ffff:10.0.0.1" and "10.0.0.1" are one client. */

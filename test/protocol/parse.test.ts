@@ -106,6 +106,9 @@ test('parses PROXY v1 and v2 headers and refuses malformed ones', () => {
   const v2 = Buffer.concat([sig, Buffer.from([0x21, 0x11, 0x00, 0x0c, 198, 51, 100, 9, 192, 0, 2, 1, 0x9c, 0x40, 0x00, 0x19])]);
   assert.deepEqual(parseProxyHeader(v2), { sourceAddress: '198.51.100.9', sourcePort: 40000, length: 28 });
   assert.equal(parseProxyHeader(v2.subarray(0, 20)), null);
+  const v1six = parseProxyHeader(Buffer.from('PROXY TCP6 2001:DB8:0:0:0:0:0:1 2001:db8::2 40000 25\r\n'));
+  assert.ok(v1six !== null && !(v1six instanceof ProxyHeaderError));
+  assert.equal(v1six.sourceAddress, '2001:db8::1');
   const trusted = new TrustedProxies(['10.0.0.0/8', '127.0.0.1']);
   assert.equal(trusted.has('10.1.2.3'), true);
   assert.equal(trusted.has('::ffff:127.0.0.1'), true);
