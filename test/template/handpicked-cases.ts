@@ -79,6 +79,8 @@ export const CORNER_TEMPLATES: string[] = ['{{ s|replace("", "-") }}', '{{ s|rep
 /** Scoping: macros (defaults, closures, recursion, varargs), loops, set, with, filter and set blocks. */
 export const SCOPE_VARIABLES = JSON.stringify({ x: 'ctx', items: [1, 2, 3], m: 'var-m' });
 export const SCOPE_TEMPLATES: string[] = [
+  '{% set comma = joiner(", ") %}{% for i in items %}{{ comma() }}{{ i }}{% endfor %}{% set j = joiner() %}|{{ j() }}{{ j() }}{{ j() }}',
+  '{% set c = cycler("odd", "even") %}{% for i in items %}{{ c.next() }}{{ c.current }} {% endfor %}{{ c.reset() }}{{ c.current }}',
   '{% macro f(a, b=a * 2) %}{{ a }}/{{ b }}{% endmacro %}{{ f(1) }} {{ f(1, 5) }} {{ f(b=3, a=2) }}',
   '{% macro f() %}{% set x = "inner" %}{{ x }}{% endmacro %}{{ f() }}{{ x }}',
   '{% for i in items %}{% macro g() %}{{ i }}{% endmacro %}{{ g() }}{% endfor %}',

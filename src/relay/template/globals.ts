@@ -44,6 +44,37 @@ export function makeGlobals(st: RenderState): Map<string, unknown> {
       for (const [k, v] of kwargs) out.set(k, v);
       return out;
     })],
+    ['joiner', new PyCallable('joiner', (args) => {
+      // joiner(sep): '' on the first call, sep afterwards (for comma-separated lists).
+      const sep = args.length > 0 ? args[0] : ', ';
+      let used = false;
+      return new PyCallable('joiner', () => {
+        if (used) return sep;
+        used = true;
+        return '';
+      });
+    })],
+    ['cycler', new PyCallable('cycler', (args) => {
+      if (args.length === 0) throw new RenderFailure('cycler needs at least one item');
+      let pos = 0;
+      const attributes = new Map<string, unknown>();
+      const refresh = (): void => void attributes.set('current', args[pos]);
+      attributes.set('next', new PyCallable('next', () => {
+        const v = args[pos];
+        pos = (pos + 1) % args.length;
+        refresh();
+        return v;
+      }, 'method'));
+      attributes.set('reset', new PyCallable('reset', () => {
+        pos = 0;
+        refresh();
+        return null;
+      }, 'method'));
+      refresh();
+      return new PyCallable('cycler', () => {
+        throw new RenderFailure("'Cycler' object is not callable");
+      }, 'function', attributes);
+    })],
     ['namespace', new PyCallable('namespace', (args, kwargs) => {
       if (args.length > 0) throw new RenderFailure('namespace() accepts keyword arguments only here');
       const ns = new Namespace();
