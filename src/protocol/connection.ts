@@ -17,6 +17,7 @@ import {
 } from './parse.js';
 import { PROXY_V2_SIGNATURE, normalizeAddress, parseProxyHeader, ProxyHeaderError, type TrustedProxies } from './proxy.js';
 import { formatReply, isSmtpError, smtpReply, type SmtpReply } from './reply.js';
+import { R } from './replies.js';
 import type { AuthFailureCounter } from './auth-failures.js';
 import type { SmtpLogger } from './server.js';
 
@@ -26,54 +27,6 @@ const CR = 0x0d;
 const LINGER_MS = 2000;
 /** Bytes we buffer while a backend call is pending (socket paused) before calling it a violation. */
 const MAX_BUFFERED_INPUT = 1024 * 1024;
-
-// Constant replies. Enhanced codes per RFC 3463; the greeting and EHLO/HELO carry none (RFC 2034 §3).
-const R = {
-  ok: smtpReply(250, '2.0.0', 'Ok'),
-  mailOk: smtpReply(250, '2.1.0', 'Ok'),
-  rcptOk: smtpReply(250, '2.1.5', 'Ok'),
-  dataGo: smtpReply(354, '', 'End data with <CR><LF>.<CR><LF>'),
-  bye: smtpReply(221, '2.0.0', 'Bye'),
-  vrfy: smtpReply(252, '2.5.0', 'Cannot VRFY user, but will accept message and attempt delivery'),
-  help: smtpReply(214, '2.0.0', 'Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH'),
-  tlsGo: smtpReply(220, '2.0.0', 'Ready to start TLS'),
-  authOk: smtpReply(235, '2.7.0', 'Authentication successful'),
-  authCancelled: smtpReply(501, '5.0.0', 'Authentication cancelled'),
-  authBadBase64: smtpReply(501, '5.5.2', 'Cannot decode AUTH response (base64 expected)'),
-  authBadPlain: smtpReply(501, '5.5.2', 'Malformed AUTH PLAIN response'),
-  authBeforeTls: smtpReply(538, '5.7.11', 'Encryption required for requested authentication mechanism'),
-  tlsRequired: smtpReply(530, '5.7.0', 'Must issue a STARTTLS command first'),
-  unknownCommand: smtpReply(500, '5.5.1', 'Command not recognized'),
-  notImplemented: smtpReply(502, '5.5.1', 'Command not implemented'),
-  lineTooLong: smtpReply(500, '5.5.2', 'Line too long'),
-  needHelo: smtpReply(503, '5.5.1', 'Send EHLO or HELO first'),
-  nestedMail: smtpReply(503, '5.5.1', 'Nested MAIL command'),
-  needMail: smtpReply(503, '5.5.1', 'Need MAIL before RCPT'),
-  needRcpt: smtpReply(503, '5.5.1', 'Need RCPT before DATA'),
-  mixedBdat: smtpReply(503, '5.5.1', 'DATA and BDAT cannot be mixed in one message'),
-  needBdatTransaction: smtpReply(503, '5.5.1', 'Need MAIL and RCPT before BDAT'),
-  alreadyAuthed: smtpReply(503, '5.5.1', 'Already authenticated'),
-  authInTransaction: smtpReply(503, '5.5.1', 'AUTH not allowed during a mail transaction'),
-  tlsActive: smtpReply(503, '5.5.1', 'TLS already active'),
-  tooManyRecipients: smtpReply(452, '4.5.3', 'Too many recipients'),
-  sizeExceeded: smtpReply(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
-  bareLineEnding: smtpReply(521, '5.5.2', 'Bare CR or LF in message data; lines must end with CRLF'),
-  pipelinedAfterStartTls: smtpReply(554, '5.5.0', 'Commands pipelined after STARTTLS are not allowed'),
-  tooManyErrors: smtpReply(421, '4.7.0', 'Too many errors, closing connection'),
-  tooManyAuthFailures: smtpReply(421, '4.7.0', 'Too many authentication failures, closing connection'),
-  tooManyConnectionsFromAddress: smtpReply(421, '4.7.0', 'Too many connections from your address'),
-  timeout: smtpReply(421, '4.4.2', 'Timeout waiting for input, closing connection'),
-  slowData: smtpReply(421, '4.4.2', 'Data rate too low, closing connection'),
-  deadline: smtpReply(421, '4.4.2', 'Session time limit exceeded, closing connection'),
-  shutdown: smtpReply(421, '4.3.2', 'Service shutting down'),
-  localError: smtpReply(451, '4.3.0', 'Local error, try again later'),
-  connectError: smtpReply(421, '4.3.0', 'Service not available, try again later'),
-  httpOnSmtp: smtpReply(554, '5.7.0', 'This is an SMTP server; HTTP requests are not served here'),
-  tlsOnPlain: smtpReply(554, '5.7.0', 'TLS handshake on a plaintext SMTP port; connect with STARTTLS'),
-  proxyRefused: smtpReply(554, '5.7.0', 'PROXY protocol header not allowed from your address'),
-  earlyTalker: smtpReply(554, '5.5.0', 'Protocol violation: input before the greeting'),
-  inputOverflow: smtpReply(554, '5.5.0', 'Too much pipelined input'),
-};
 
 /** How input bytes are interpreted right now. */
 const enum InputMode {
