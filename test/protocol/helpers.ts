@@ -2,7 +2,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpServer, type SmtpServerOptions } from '../../src/protocol/server.js';
@@ -141,17 +141,18 @@ export function code(reply: string | null): string {
   return reply === null ? 'CLOSED' : reply.slice(0, 9);
 }
 
-let certCache: { key: Buffer; cert: Buffer; dir: string } | null = null;
+let certCache: { key: Buffer; cert: Buffer } | null = null;
 
 /** A throwaway self-signed P-256 certificate for localhost, generated once per test file. */
-export function testCertificate(): { key: Buffer; cert: Buffer; dir: string } {
+export function testCertificate(): { key: Buffer; cert: Buffer } {
   if (certCache !== null) return certCache;
   const dir = mkdtempSync(join(tmpdir(), 'txrelay-protocol-cert-'));
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
     '-subj', '/CN=localhost', '-keyout', join(dir, 'k'), '-out', join(dir, 'c'),
   ], { stdio: 'ignore' });
-  certCache = { key: readFileSync(join(dir, 'k')), cert: readFileSync(join(dir, 'c')), dir };
+  certCache = { key: readFileSync(join(dir, 'k')), cert: readFileSync(join(dir, 'c')) };
+  rmSync(dir, { recursive: true, force: true });
   return certCache;
 }
 

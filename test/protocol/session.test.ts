@@ -252,7 +252,7 @@ test('closes with 421 4.4.2 when the client is silent past the command timeout',
 });
 
 test('closes with 421 4.4.2 at the session deadline', async () => {
-  const h = await startServer({ sessionDeadlineMs: 200 });
+  const h = await startServer({ sessionDeadlineMs: 1000 });
   const c = await RawClient.connect(h.port);
   await c.reply();
   await c.send('NOOP');
