@@ -38,11 +38,16 @@ export function isSmtpError(e: unknown): e is SmtpError {
 export function formatReply(reply: SmtpReply): string {
   const prefix = reply.enhanced === '' ? '' : reply.enhanced + ' ';
   const text = reply.text;
-  if (typeof text === 'string') return `${reply.code} ${prefix}${text}\r\n`;
+  if (typeof text === 'string') return `${reply.code} ${prefix}${oneLine(text)}\r\n`;
   let out = '';
   const last = text.length - 1;
-  for (let i = 0; i < last; i++) out += `${reply.code}-${prefix}${text[i]}\r\n`;
-  return out + `${reply.code} ${prefix}${last >= 0 ? text[last] : ''}\r\n`;
+  for (let i = 0; i < last; i++) out += `${reply.code}-${prefix}${oneLine(text[i]!)}\r\n`;
+  return out + `${reply.code} ${prefix}${last >= 0 ? oneLine(text[last]!) : ''}\r\n`;
+}
+
+/** A CR or LF inside reply text (e.g. an upstream server's text passed through) would forge extra replies. */
+function oneLine(text: string): string {
+  return text.indexOf('\r') < 0 && text.indexOf('\n') < 0 ? text : text.replace(/[\r\n]+/g, ' ');
 }
 
 /** A reply value, for the engine's constant replies. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBdatArgument, parseCommandLine, parseMailArgument, parseRcptArgument, decodeAuthResponse, parseAuthPlain } from '../../src/protocol/parse.js';
-import { isSmtpError } from '../../src/protocol/reply.js';
+import { formatReply, isSmtpError } from '../../src/protocol/reply.js';
 import { parseProxyHeader, ProxyHeaderError, TrustedProxies } from '../../src/protocol/proxy.js';
 
 const MAX = 1000;
@@ -114,4 +114,9 @@ test('parses PROXY v1 and v2 headers and refuses malformed ones', () => {
   assert.equal(trusted.has('::ffff:127.0.0.1'), true);
   assert.equal(trusted.has('192.0.2.1'), false);
   assert.throws(() => new TrustedProxies(['not-an-ip']), /proxyProtocol\.trusted/);
+});
+
+test('formats multi-line replies and never lets CR or LF in reply text forge another reply', () => {
+  assert.equal(formatReply({ code: 250, enhanced: '', text: ['a', 'b'] }), '250-a\r\n250 b\r\n');
+  assert.equal(formatReply({ code: 550, enhanced: '5.1.1', text: 'no\r\n250 2.0.0 forged' }), '550 5.1.1 no 250 2.0.0 forged\r\n');
 });
