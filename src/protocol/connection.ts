@@ -100,7 +100,6 @@ export class SmtpConnection {
   private session: Session | null = null;
   private mode: InputMode;
   private smtpState = SmtpState.Greeted;
-  private extended = false;
 
   // Input: unconsumed bytes are input[pos..].
   private input: Buffer | null = null;
@@ -119,6 +118,8 @@ export class SmtpConnection {
   private pendingHangUp: SmtpReply | null = null;
   private shutdownRequested = false;
   private finished = false;
+  /** Session.close() was called (exactly once, whatever ended the connection). */
+  private sessionClosed = false;
 
   // Transaction.
   private recipients = 0;
@@ -132,6 +133,7 @@ export class SmtpConnection {
   private readonly reader: DataReader;
   private readonly lineCheck = new LineEndingCheck();
   private bdatRemaining = 0;
+  private bdatChunkSize = 0;
   private bdatLast = false;
   private bdatDiscardReply: SmtpReply | null = null;
 
@@ -589,7 +591,6 @@ export class SmtpConnection {
     this.host.connectionClosed(this);
   };
 
-  private sessionClosed = false;
 
   private closeSession(): void {
     if (this.sessionClosed || this.session === null) return;
@@ -828,7 +829,6 @@ export class SmtpConnection {
     return this.endMessage();
   }
 
-  private bdatChunkSize = 0;
 
   // ---- TLS --------------------------------------------------------------------------------------------
 
@@ -870,7 +870,6 @@ export class SmtpConnection {
     // RFC 3207 §4.2: forget everything learned before TLS; the client must EHLO again.
     this.state.heloName = null;
     this.state.authUser = null;
-    this.extended = false;
     this.clearTransaction();
     this.smtpState = SmtpState.Greeted;
     this.resetSession();
@@ -887,7 +886,6 @@ export class SmtpConnection {
     if (this.smtpState > SmtpState.Ready) this.clearTransaction();
     this.resetSession();
     this.state.heloName = name;
-    this.extended = extended;
     this.smtpState = SmtpState.Ready;
     const greeting = `${this.config.hostname} greets ${name}`;
     if (!extended) return smtpReply(250, '', greeting);
