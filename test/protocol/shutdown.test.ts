@@ -47,3 +47,17 @@ test('stops listening on close and rejects listen on a port in use', async () =>
   await assert.rejects(RawClient.connect(h.port));
   await other.stop();
 });
+
+test('serves several ports from one server and close() stops them all', async () => {
+  const h = await startServer();
+  const second = await h.server.listen(0, '127.0.0.1');
+  const a = await RawClient.connect(h.port);
+  const b = await RawClient.connect(second.port);
+  assert.equal(code(await a.reply()), '220 mx.te');
+  assert.equal(code(await b.reply()), '220 mx.te');
+  assert.equal(h.server.connectionCount, 2);
+  await h.stop();
+  await a.waitClosed();
+  await b.waitClosed();
+  await assert.rejects(RawClient.connect(second.port));
+});
