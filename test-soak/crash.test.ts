@@ -15,10 +15,12 @@ function check(f: CrashFigures): void {
   assert.ok(f.duplicates <= KILLS * SESSIONS, `${f.duplicates} duplicate deliveries`);
   assert.deepEqual(f.halfWritten, []);
   assert.equal(f.finalExitCode, 0);
+  assert.equal(f.kills, KILLS);
+  assert.ok(f.acked >= MESSAGES);
 }
 
 function report(name: string, f: CrashFigures): void {
-  console.log(`${name}: ${f.acked}/${f.attempted} acked, ${f.lost.length} lost, ${f.deliveredNotAcked} delivered without 250 (in flight), ${f.duplicates} duplicates, ${f.cutOff} cut off, ${f.seconds.toFixed(1)} s; errors ${JSON.stringify(f.errors)}`);
+  console.log(`${name}: ${f.kills} kills, ${f.acked} acked of ${f.attempted} attempted, ${f.lost.length} lost, ${f.deliveredNotAcked} delivered without 250 (in flight), ${f.duplicates} duplicates, ${f.cutOff} cut off, ${f.seconds.toFixed(1)} s; errors ${JSON.stringify(f.errors)}`);
 }
 
 for (const route of ['file', 'smtp'] as const) {

@@ -1,4 +1,4 @@
-// Disk full soak: DISK_CYCLES (default 10) fill/free cycles of 2,000 messages each on a 16 MB tmpfs spool.
+// Disk full soak: DISK_CYCLES (default 10) fill/free cycles of 2,000 messages each on a 128 MB tmpfs data folder (spool and event log).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TmpfsUnavailable, canMountTmpfs, runDiskFullScenario, type DiskFigures } from '../test/reliability/disk-scenario.js';
@@ -10,7 +10,7 @@ test(`${CYCLES} disk-full cycles under load: 451 4.3.0 while full, recovery, not
   if (why) return t.skip(why);
   let f: DiskFigures;
   try {
-    f = await runDiskFullScenario({ cycles: CYCLES, messages: 2000, sessions: 20, tmpfsMB: 16, leaveBytes: 1024 * 1024, progress: (l) => console.log(l) });
+    f = await runDiskFullScenario({ cycles: CYCLES, messages: 2000, sessions: 20, tmpfsMB: 128, leaveBytes: 1024 * 1024, progress: (l) => console.log(l) });
   } catch (err) {
     if (err instanceof TmpfsUnavailable) return t.skip(err.message);
     throw err;

@@ -85,9 +85,12 @@ export async function runChaosScenario(o: ChaosOptions): Promise<ChaosFigures> {
     flapping = false;
     await flapper;
 
+    // The spool is read first, then the event log, then the upstream: a recipient finishing in between is
+    // still pending in the first snapshot, or its event / delivery is already visible in the later reads.
+    let pendingSnapshot = new Map<string, ReturnType<typeof t.relay.spool.pending>[number]>();
     const classify = (): { delivered: number; failed: number; queued: number; queuedWithoutRetry: number; unaccounted: number } => {
       const delivered = new Set(upstream.received.keys());
-      const pending = new Map(t.relay.spool.pending().map((e) => [e.id, e]));
+      const pending = pendingSnapshot;
       let d = 0, f = 0, q = 0, qNoRetry = 0, u = 0;
       for (const id of load.acked) {
         const entry = pending.get(id);
@@ -106,6 +109,7 @@ export async function runChaosScenario(o: ChaosOptions): Promise<ChaosFigures> {
     };
     let failedSet = new Set<string>();
     const refreshFailed = async (): Promise<StoredEvent[]> => {
+      pendingSnapshot = new Map(t.relay.spool.pending().map((e) => [e.id, e]));
       const events = await readAllEvents(t);
       failedSet = new Set(events.filter((e) => e.type === 'failed').map((e) => `${e.id}/${recipientIndex(e)}`));
       return events;

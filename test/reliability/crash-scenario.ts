@@ -21,6 +21,7 @@ export interface CrashOptions {
 }
 
 export interface CrashFigures {
+  kills: number;
   attempted: number;
   acked: number;
   /** Acked messages never delivered: must be 0. */
@@ -50,15 +51,24 @@ export async function runCrashScenario(o: CrashOptions): Promise<CrashFigures> {
     const acked: string[] = [];
     const errors: Record<string, number> = {};
     let attempted = 0;
-    const rounds = o.kills + 1;
-    const perRound = Math.ceil(o.messages / rounds);
-    for (let r = 0; r < rounds; r++) {
-      const started = await RelayChild.start(config);
-      relay = started.relay;
+    // Rounds until `messages` are acknowledged: the first `kills` rounds end in a kill -9 (the rest of such a round is
+    // refused while the relay is down and does not count), the later ones run to the end.
+    const perRound = Math.ceil(o.messages / (o.kills + 1));
+    const maxRounds = o.kills + 1 + 4 * Math.ceil(o.messages / perRound);
+    let kills = 0;
+    let port = 0;
+    for (let r = 0; acked.length < o.messages && r < maxRounds; r++) {
+      const killThisRound = kills < o.kills;
+      // A killed relay is restarted on the same data folder; one that survived its round keeps serving.
+      if (relay === null) {
+        const started = await RelayChild.start(config);
+        relay = started.relay;
+        port = started.port;
+      }
       const load = runLoad({
-        port: started.port,
+        port,
         sessions: o.sessions,
-        count: perRound,
+        count: Math.min(perRound, o.messages - acked.length),
         messagesPerConnection: 5,
         headerApiKey: KEY,
         rate: o.rate,
@@ -66,7 +76,8 @@ export async function runCrashScenario(o: CrashOptions): Promise<CrashFigures> {
         timeLimitMs: 120_000,
         replyTimeoutMs: 10_000,
       });
-      if (r < o.kills) {
+      if (killThisRound) {
+        kills++;
         // Somewhere in the middle of the round, while sessions are mid-transaction.
         const roundMs = (perRound / o.rate) * 1000;
         await sleep(Math.floor(roundMs * (0.15 + 0.7 * random())));
@@ -77,8 +88,9 @@ export async function runCrashScenario(o: CrashOptions): Promise<CrashFigures> {
       attempted += result.attempted;
       acked.push(...result.acked);
       for (const [k, v] of Object.entries(result.errors)) errors[k] = (errors[k] ?? 0) + v;
-      o.progress?.(`crash ${o.route}: round ${r + 1}/${rounds}: ${result.acked.length}/${result.attempted} acked${r < o.kills ? ', then kill -9' : ''}; errors ${JSON.stringify(result.errors)}`);
+      o.progress?.(`crash ${o.route}: round ${r + 1}: ${result.acked.length}/${result.attempted} acked${killThisRound ? ', then kill -9' : ''}; errors ${JSON.stringify(result.errors)}`);
     }
+    if (relay === null) relay = (await RelayChild.start(config)).relay; // the last round ended in a kill
     const outbox = join(dir, 'outbox');
     const delivered = async (): Promise<Map<string, number>> => (upstream ? upstream.queueIds() : outboxIds(outbox));
     await waitUntil(async () => {
@@ -94,6 +106,7 @@ export async function runCrashScenario(o: CrashOptions): Promise<CrashFigures> {
     for (const id of d.keys()) if (!ackedSet.has(id)) deliveredNotAcked++;
     const cutOff = Object.entries(errors).filter(([k]) => k.startsWith('socket:') || k.startsWith('timeout:')).reduce((s, [, v]) => s + v, 0);
     return {
+      kills,
       attempted,
       acked: acked.length,
       lost,

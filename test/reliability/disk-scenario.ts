@@ -1,7 +1,7 @@
 // The spool on a small tmpfs that fills up mid-load (SPEC §3, §5): 451 4.3.0 while full, service again once a filler
 // file is deleted, and every acknowledged message delivered whole. Needs root (mount); the test skips otherwise.
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, statfs, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, statfs, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from '../../bench/loadgen.js';
@@ -53,7 +53,12 @@ export async function runDiskFullScenario(o: { cycles: number; messages: number;
     let fullCycles = 0;
     let recoveredCycles = 0;
     const filler = join(data, 'filler');
+    const held = `${outbox}.held`;
     for (let cycle = 0; cycle < o.cycles; cycle++) {
+      // Delivery is held (the route's folder is replaced by a file) so the spool cannot free space during the phase.
+      await mkdir(outbox, { recursive: true });
+      await rename(outbox, held);
+      await writeFile(outbox, 'delivery held');
       const s = await statfs(data);
       const free = s.bavail * s.bsize;
       await writeFile(filler, Buffer.alloc(Math.max(0, free - o.leaveBytes))).catch(() => undefined);
@@ -64,6 +69,8 @@ export async function runDiskFullScenario(o: { cycles: number; messages: number;
       refused451 += n451;
       if (n451 > 0) fullCycles++;
       await unlink(filler);
+      await unlink(outbox);
+      await rename(held, outbox);
       // Space is back: once the spool drains what it holds, everything is accepted again.
       await waitUntil(async () => {
         const d = await outboxIds(outbox);

@@ -72,13 +72,24 @@ export class RelayChild {
     this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
   }
 
-  static async start(configFile: string, timeoutMs = 20_000): Promise<{ relay: RelayChild; port: number }> {
+  /** Spawns the relay and waits for its "listening" line; on failure the child is killed (no orphan keeps the test alive). */
+  static async start(configFile: string, timeoutMs = 30_000): Promise<{ relay: RelayChild; port: number }> {
     const relay = new RelayChild(configFile);
+    let listening: LogLine | null = null;
     const exitedEarly = relay.exited.then((e) => {
-      throw new Error(`relay exited before listening (${e.code ?? e.signal}): ${relay.stderr}`);
+      if (listening === null) throw new Error(`relay exited before listening (${e.code ?? e.signal}): ${relay.stderr.slice(0, 2000)}`);
+      return null;
     });
-    const listening = await Promise.race([relay.waitFor((l) => l['msg'] === 'listening', 'listening', timeoutMs), exitedEarly]);
-    return { relay, port: listening['port'] as number };
+    exitedEarly.catch(() => undefined); // an exit after a start timeout is expected, not an unhandled rejection
+    try {
+      listening = await Promise.race([relay.waitFor((l) => l['msg'] === 'listening', 'listening', timeoutMs), exitedEarly]);
+    } catch (err) {
+      relay.child.kill('SIGKILL');
+      await relay.exited;
+      const tail = relay.lines.slice(-5).map((l) => JSON.stringify(l)).join('\n');
+      throw new Error(`${(err as Error).message}\nlast log lines:\n${tail}\nstderr: ${relay.stderr.slice(0, 2000)}`);
+    }
+    return { relay, port: listening!['port'] as number };
   }
 
   waitFor(pred: (l: LogLine) => boolean, what: string, timeoutMs = 10_000): Promise<LogLine> {
