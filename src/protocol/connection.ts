@@ -17,6 +17,7 @@ import {
 } from './parse.js';
 import { PROXY_V2_SIGNATURE, normalizeAddress, parseProxyHeader, ProxyHeaderError, type TrustedProxies } from './proxy.js';
 import { formatReply, isSmtpError, smtpReply, type SmtpReply } from './reply.js';
+import { LIMIT_END_REASONS, type SmtpObserver } from './observer.js';
 import { R } from './replies.js';
 import type { AuthFailureCounter } from './auth-failures.js';
 import type { SmtpLogger } from './server.js';
@@ -71,6 +72,7 @@ export interface ConnectionHost {
   readonly config: EngineConfig;
   readonly backend: Backend;
   readonly logger: SmtpLogger;
+  readonly observer: SmtpObserver;
   readonly secureContext: SecureContext | null;
   readonly trustedProxies: TrustedProxies | null;
   readonly authFailures: AuthFailureCounter;
@@ -159,6 +161,7 @@ export class SmtpConnection {
   ) {
     this.id = host.nextSessionId();
     this.config = host.config;
+    host.observer.sessionOpened();
     this.socket = socket;
     this.reader = new DataReader(this.onBody);
     this.state = {
@@ -263,7 +266,7 @@ export class SmtpConnection {
   private refuse(reply: SmtpReply, reason: string): void {
     if (this.finished) return;
     this.endReason = reason;
-    this.out += formatReply(reply);
+    this.out += this.format(reply);
     this.hangUp();
     this.flush();
   }
@@ -441,11 +444,11 @@ export class SmtpConnection {
   /** The one place a reply is queued: error counting, hang-up rules and shutdown happen here. */
   private emit(reply: SmtpReply, spec: CommandSpec | null): void {
     if (this.closing) return;
-    this.out += formatReply(reply);
+    this.out += this.format(reply);
     if ((spec === null || spec.countsAsBad) && isProtocolError(reply.code)) {
       this.badCommands++;
       if (this.badCommands >= this.config.maxBadCommands) {
-        this.out += formatReply(R.tooManyErrors);
+        this.out += this.format(R.tooManyErrors);
         this.endReason = 'too-many-errors';
         this.hangUp();
         return;
@@ -454,12 +457,12 @@ export class SmtpConnection {
     if (this.pendingHangUp !== null) {
       const last = this.pendingHangUp;
       this.pendingHangUp = null;
-      this.out += formatReply(last);
+      this.out += this.format(last);
       this.hangUp();
       return;
     }
     if (this.shutdownRequested && !this.inMessage()) {
-      this.out += formatReply(R.shutdown);
+      this.out += this.format(R.shutdown);
       this.endReason = 'shutdown';
       this.hangUp();
       return;
@@ -513,7 +516,7 @@ export class SmtpConnection {
 
   private violation(reply: SmtpReply, reason: string): void {
     this.endReason = reason;
-    this.out += formatReply(reply);
+    this.out += this.format(reply);
     this.hangUp();
     this.flush();
   }
@@ -557,14 +560,21 @@ export class SmtpConnection {
       return;
     }
     this.closing = false; // an expiry overrides whatever was pending
-    this.out += formatReply(reply);
+    this.out += this.format(reply);
     this.hangUp();
     this.flush();
+  }
+
+  /** Every reply goes out through here, so the observer sees each code once. */
+  private format(reply: SmtpReply): string {
+    this.host.observer.reply(reply.code);
+    return formatReply(reply);
   }
 
   private readonly onClose = (): void => {
     if (this.finished) return;
     this.finished = true;
+    if (this.mode === InputMode.TlsHandshake) this.host.observer.tlsHandshake('failed');
     this.mode = InputMode.Closed;
     if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
@@ -588,6 +598,9 @@ export class SmtpConnection {
       },
       'smtp session',
     );
+    const end = this.endReason ?? 'client-closed';
+    if (LIMIT_END_REASONS.has(end)) this.host.observer.limitHit(end);
+    this.host.observer.sessionClosed(end);
     this.host.connectionClosed(this);
   };
 
@@ -616,7 +629,7 @@ export class SmtpConnection {
     }
     if (!this.busy && !this.inMessage() && !this.closing) {
       this.endReason = 'shutdown';
-      this.out += formatReply(R.shutdown);
+      this.out += this.format(R.shutdown);
       this.hangUp();
       this.flush();
     }
@@ -628,7 +641,7 @@ export class SmtpConnection {
     this.endReason = this.endReason ?? 'shutdown';
     if (this.sink !== null) this.abortSink('server shutting down');
     if (this.mode !== InputMode.Closed && this.mode !== InputMode.TlsHandshake && this.socket.writable) {
-      this.socket.write(this.out + formatReply(R.shutdown));
+      this.socket.write(this.out + this.format(R.shutdown));
       this.out = '';
     }
     this.socket.destroy();
@@ -867,6 +880,7 @@ export class SmtpConnection {
   private readonly onSecure = (): void => {
     const secure = this.socket as TLSSocket;
     this.state.tls = { protocol: secure.getProtocol() ?? 'unknown', cipher: secure.getCipher()?.name ?? 'unknown' };
+    this.host.observer.tlsHandshake(this.state.tls.protocol);
     // RFC 3207 §4.2: forget everything learned before TLS; the client must EHLO again.
     this.state.heloName = null;
     this.state.authUser = null;
@@ -911,7 +925,7 @@ export class SmtpConnection {
       this.endReason = 'pipelined-after-starttls';
       this.pendingHangUp = null;
       this.closing = false;
-      this.out += formatReply(R.pipelinedAfterStartTls);
+      this.out += this.format(R.pipelinedAfterStartTls);
       this.hangUp();
       return null;
     }
@@ -1031,7 +1045,7 @@ export class SmtpConnection {
   }
 
   private hangUpWith(reply: SmtpReply): void {
-    this.out += formatReply(reply);
+    this.out += this.format(reply);
     this.hangUp();
   }
 
@@ -1143,7 +1157,7 @@ export class SmtpConnection {
   quit(): Outcome {
     this.endReason = 'quit';
     this.pendingHangUp = null;
-    const reply = formatReply(R.bye);
+    const reply = this.format(R.bye);
     this.out += reply;
     this.hangUp();
     return null;

@@ -20,3 +20,4 @@ export {
 export type { CommandLine, MailCommand, ParsedPath, EsmtpParam, BdatCommand } from './parse.js';
 export { parseProxyHeader, ProxyHeaderError, TrustedProxies } from './proxy.js';
 export type { ProxyHeader } from './proxy.js';
+export { type SmtpObserver, silentObserver } from './observer.js';

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Backend } from './backend.js';
+import { silentObserver, type SmtpObserver } from './observer.js';
 import { AuthFailureCounter } from './auth-failures.js';
 import { SmtpConnection, type ConnectionHost } from './connection.js';
 import { resolveOptions, type EngineConfig } from './options.js';
@@ -60,6 +61,8 @@ export interface SmtpServerOptions {
   /** Peers (addresses or CIDR ranges) that must send a PROXY v1/v2 header; from others a header is refused. */
   proxyProtocol?: { trusted: string[] } | undefined;
   logger?: SmtpLogger;
+  /** Sessions, replies, TLS handshakes and limits as they happen (metrics); default: none. */
+  observer?: SmtpObserver;
 }
 
 const silentLogger: SmtpLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -75,6 +78,7 @@ function secureContextFor(tls: { key: string | Buffer; cert: string | Buffer }):
 export class SmtpServer implements ConnectionHost {
   readonly config: EngineConfig;
   readonly logger: SmtpLogger;
+  readonly observer: SmtpObserver;
   readonly trustedProxies: TrustedProxies | null;
   readonly authFailures: AuthFailureCounter;
   private context: SecureContext | null;
@@ -92,6 +96,7 @@ export class SmtpServer implements ConnectionHost {
   ) {
     this.config = resolveOptions(options);
     this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer ?? silentObserver;
     this.trustedProxies = options.proxyProtocol ? new TrustedProxies(options.proxyProtocol.trusted) : null;
     this.authFailures = new AuthFailureCounter(this.config.maxAuthFailuresPerAddressPerMinute);
     this.context = options.tls ? secureContextFor(options.tls) : null;
@@ -160,6 +165,7 @@ export class SmtpServer implements ConnectionHost {
     }
     if (this.connections.size >= this.config.maxConnections) {
       this.logger.warn({ remoteAddress: socket.remoteAddress, limit: this.config.maxConnections }, 'smtp connection refused: too many connections');
+      this.observer.limitHit('maxConnections');
       socket.end(TOO_MANY_CONNECTIONS);
       setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
       return;

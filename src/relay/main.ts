@@ -150,7 +150,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const servers: SmtpServer[] = [];
   const addresses: AddressInfo[] = [];
   for (const listener of config.listeners) {
-    const server = new SmtpServer(backend, serverOptions(config, listener, tls, logger));
+    const server = new SmtpServer(backend, { ...serverOptions(config, listener, tls, logger), observer: metrics });
     try {
       const addr = await server.listen(listener.port, listener.host);
       logger.info({ port: addr.port, host: addr.address }, 'listening');

@@ -114,3 +114,31 @@ with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20) as s:
     assert.equal((m.to as { value: { name: string; address: string }[] }).value[0]!.address, 'py@example.net');
   });
 });
+
+describe('relay metrics', () => {
+  test('/metrics counts sessions, replies by code, TLS handshakes and accepted messages from real traffic', async () => {
+    const t = await startTestRelay((json) => {
+      json['admin'] = { host: '127.0.0.1', port: 0, token: 'metrics-test-token-0123456789' };
+    });
+    try {
+      const r = await run('swaks', [
+        '--server', `127.0.0.1:${t.port}`, '--tls', '--auth', 'PLAIN', '--auth-user', 'app', '--auth-password', KEY_A,
+        '--from', 'app@example.com', '--to', 'm@example.net', '--header', 'Subject: metrics', '--header', 'Content-Type: text/html', '--body', '<p>m</p>',
+      ]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const res = await fetch(`http://127.0.0.1:${t.relay.admin!.port}/metrics`, { headers: { authorization: 'Bearer metrics-test-token-0123456789' } });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      const value = (line: RegExp): number => Number(text.split('\n').find((l) => line.test(l))?.split(' ').pop() ?? NaN);
+      assert.equal(value(/^txrelay_sessions_opened_total /), 1);
+      assert.equal(value(/^txrelay_sessions_closed_total\{reason="quit"\} /), 1);
+      assert.equal(value(/^txrelay_smtp_replies_total\{code="235"\} /), 1);
+      assert.equal(value(/^txrelay_smtp_replies_total\{code="250"\} /) >= 4, true);
+      assert.equal(value(/^txrelay_tls_handshakes_total\{version="TLSv1\.3"\} /), 1);
+      assert.equal(value(/^txrelay_messages_accepted_total\{/), 1);
+    } finally {
+      await t.stop();
+      await removeDir(t.dir);
+    }
+  });
+});
