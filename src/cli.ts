@@ -17,7 +17,7 @@ async function cli(argv: string[]): Promise<number> {
         '  txrelay check-config relay.json               validate a configuration (every problem at once)\n' +
         '  txrelay keygen                                print a new API key and the hash for the configuration\n' +
         '  txrelay inspect [FILE|-]                      show what the relay keeps from a message\n' +
-        '  txrelay render TEMPLATE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape]\n',
+        '  txrelay render TEMPLATE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape] [--strict]\n',
     );
     return 0;
   }

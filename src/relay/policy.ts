@@ -1,6 +1,7 @@
 // The rules of SPEC §3 that decide what happens to a message, each failure an SmtpError with its reply.
 import { SmtpError } from '../protocol/reply.js';
 import type { AccountConfig, RouteConfig } from './config.js';
+import { TemplateVariablesError, parseTemplateJson } from './template/variables.js';
 
 export const UNTAGGED = 'untagged';
 const TAG_CHARS = /^[a-z0-9._-]+$/;
@@ -51,15 +52,17 @@ export function parseVariables(raw: string | null, maxBytes: number): Record<str
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw new SmtpError(554, '5.6.0', `X-Transactional-Variables is larger than ${maxBytes} bytes`);
   }
+  // The template engine's JSON reader keeps `10.0` a float, so it prints "10.0" as Jinja2 does.
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseTemplateJson(text);
   } catch (e) {
-    throw new SmtpError(554, '5.6.0', `X-Transactional-Variables is not valid JSON: ${printable((e as Error).message)}`);
+    if (!(e instanceof TemplateVariablesError)) throw e;
+    throw new SmtpError(554, '5.6.0', `X-Transactional-Variables is not valid JSON: ${printable(e.message.replace(/^variables are not valid JSON: /, ''))}`);
   }
   if (value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new SmtpError(554, '5.6.0', `X-Transactional-Variables must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}`);
+  if (typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+    throw new SmtpError(554, '5.6.0', `X-Transactional-Variables must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'a number' : typeof value}`);
   }
   return value as Record<string, unknown>;
 }

@@ -229,3 +229,41 @@ describe('relay account rules', () => {
     assert.equal((await waitForSubject(t.outbox('out-main'), 'quota', 3)).length, 3);
   });
 });
+
+describe('relay variables', () => {
+  let t: TestRelay;
+  before(async () => {
+    t = await startTestRelay();
+  });
+  after(async () => {
+    await t.stop();
+    await removeDir(t.dir);
+  });
+
+  test('a JSON float like 10.0 prints as Jinja2 prints it, and integers stay integers', async () => {
+    const r = await sendWithNodemailer(t.port, {
+      from: 'shop@example.com',
+      to: 'float@example.net',
+      subject: 'floats',
+      html: '<p>{{ price }} {{ qty }} {{ price * qty }}</p>',
+      headers: { 'X-Transactional-Variables': '{"price": 10.0, "qty": 3}' },
+    });
+    assert.equal(r.code, 250, r.response);
+    const [m] = await waitForSubject(t.outbox('out-main'), 'floats');
+    assert.equal(m!.html && m!.html.trim(), '<p>10.0 3 30.0</p>');
+  });
+
+  test('a __proto__ key in the variables is plain data, not a prototype', async () => {
+    const r = await sendWithNodemailer(t.port, {
+      from: 'shop@example.com',
+      to: 'proto@example.net',
+      subject: 'proto',
+      html: '<p>{{ __proto__.polluted }}|{{ {}.polluted }}</p>',
+      headers: { 'X-Transactional-Variables': '{"__proto__": {"polluted": "yes"}}' },
+    });
+    assert.equal(r.code, 250, r.response);
+    const [m] = await waitForSubject(t.outbox('out-main'), 'proto');
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    assert.ok(m!.html);
+  });
+});
