@@ -9,7 +9,7 @@ const FLOOD = Number(process.env['FLOOD_COMMANDS'] ?? 1_000_000);
 
 test(`${SLOW} slowloris sessions are cut by the deadlines while a normal client gets service`, { timeout: 10 * 60_000 }, async () => {
   const f = await slowloris(SLOW, 20);
-  console.log(`slowloris-soak: ${f.cut}/${f.sessions} cut (${f.cutWith421} with 421 4.4.2), slowest cut after ${f.slowestCutMs} ms; normal client ${f.normalAccepted}/${f.normalSent} accepted`);
+  console.log(`slowloris-soak: ${f.cut}/${f.sessions} cut (${f.cutWith421} with 421 4.4.2: ${JSON.stringify(f.reasons)}), slowest cut after ${f.slowestCutMs} ms; normal client ${f.normalAccepted}/${f.normalSent} accepted`);
   assert.equal(f.cut, f.sessions);
   assert.equal(f.cutWith421, f.sessions);
   assert.equal(f.normalAccepted, f.normalSent);

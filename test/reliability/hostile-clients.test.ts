@@ -16,7 +16,7 @@ import {
 
 test('100 slowloris sessions (commands and DATA, a byte a second) are cut with 421 4.4.2 while a normal client is served', { timeout: 60_000 }, async () => {
   const f = await slowloris(100, 5);
-  console.log(`slowloris: ${f.cut}/${f.sessions} cut (${f.cutWith421} with 421 4.4.2), slowest cut after ${f.slowestCutMs} ms; normal client ${f.normalAccepted}/${f.normalSent} accepted`);
+  console.log(`slowloris: ${f.cut}/${f.sessions} cut (${f.cutWith421} with 421 4.4.2: ${JSON.stringify(f.reasons)}), slowest cut after ${f.slowestCutMs} ms; normal client ${f.normalAccepted}/${f.normalSent} accepted`);
   assert.equal(f.cut, f.sessions);
   assert.equal(f.cutWith421, f.sessions);
   assert.equal(f.normalAccepted, f.normalSent);

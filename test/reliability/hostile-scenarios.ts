@@ -34,6 +34,8 @@ export interface SlowlorisFigures {
   sessions: number;
   cut: number;
   cutWith421: number;
+  /** Which deadline cut them: command timeout, data rate, session deadline. */
+  reasons: { commandTimeout: number; dataRate: number; sessionDeadline: number };
   slowestCutMs: number;
   normalAccepted: number;
   normalSent: number;
@@ -74,6 +76,11 @@ export async function slowloris(sessions: number, normalMessages: number, byteEv
         sessions,
         cut: clients.filter((c) => c.isClosed).length,
         cutWith421: clients.filter((c) => /421 4\.4\.2/.test(c.text)).length,
+        reasons: {
+          commandTimeout: clients.filter((c) => /421 4\.4\.2 Timeout waiting/.test(c.text)).length,
+          dataRate: clients.filter((c) => /421 4\.4\.2 Data rate too low/.test(c.text)).length,
+          sessionDeadline: clients.filter((c) => /421 4\.4\.2 Session time limit/.test(c.text)).length,
+        },
         slowestCutMs: Math.max(...clients.map((c) => c.closedAt)) - started,
         normalAccepted,
         normalSent: normalMessages,
