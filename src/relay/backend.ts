@@ -151,7 +151,6 @@ class RelayDataSink implements DataSink {
         from: (route.config.type === 'smtp' ? route.config.envelopeFrom : null) ?? (this.envelopeFrom || accepted.from.address),
         createdAt: Date.now(),
         recipients: accepted.recipients,
-        meta: { template: accepted.template, subject: accepted.subject, dropped, session: this.connection.id, client: this.connection.remoteAddress },
       });
     } catch (e) {
       giveBack();
@@ -159,7 +158,8 @@ class RelayDataSink implements DataSink {
       logger.error({ session: this.connection.id, id, err: (e as Error).message }, 'spool write failed');
       throw this.rejected(err, accepted);
     }
-    recordAccepted(this.deps.events, entry, `250 2.0.0 Ok: queued as ${id}`);
+    const droppedParts = dropped.map((d) => ({ type: d.type, filename: d.filename, size: d.size }));
+    recordAccepted(this.deps.events, entry, `250 2.0.0 Ok: queued as ${id}`, Date.now(), droppedParts);
     this.deps.metrics.messageAccepted(account.id, tag, this.bytes, accepted.recipients.length);
     logger.info(
       {
@@ -170,7 +170,7 @@ class RelayDataSink implements DataSink {
         route: route.name,
         recipients: this.recipients.length,
         size: this.bytes,
-        dropped: dropped.length,
+        dropped: droppedParts,
         ms: Date.now() - this.started,
         outcome: 'queued',
       },

@@ -30,6 +30,8 @@ export interface RelayEvent {
   attempt?: number;
   /** How long the attempt took. */
   latencyMs?: number;
+  /** accepted: the parts the relay dropped from the message (SPEC §3), by type, file name and raw size. */
+  dropped?: { type: string; filename: string | null; size: number }[];
 }
 
 /** An event as read back: time as an ISO 8601 string. */
@@ -297,9 +299,12 @@ export function recordAccepted(
   message: { id: string; account: string; tag: string; route: string; recipients: readonly { recipient: string }[] },
   reply: string,
   time: number = Date.now(),
+  dropped: RelayEvent['dropped'] = [],
 ): void {
   for (const r of message.recipients) {
-    sink.append({ type: 'accepted', time, id: message.id, account: message.account, tag: message.tag, route: message.route, recipient: r.recipient, reply });
+    const e: RelayEvent = { type: 'accepted', time, id: message.id, account: message.account, tag: message.tag, route: message.route, recipient: r.recipient, reply };
+    if (dropped.length > 0) e.dropped = dropped;
+    sink.append(e);
   }
 }
 

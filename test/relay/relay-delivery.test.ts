@@ -100,6 +100,24 @@ describe('relay delivery through an smtp route', () => {
     assert.equal(up.received.some((x) => x.mail.subject === 'bounce 2'), false);
   });
 
+  test('the accepted event lists the dropped parts by type, file name and size', async () => {
+    const r = await sendWithNodemailer(t.port, {
+      from: 'shop@example.com',
+      to: 'dropped@example.net',
+      subject: 'dropped parts',
+      text: 'plain',
+      html: '<p>html</p>',
+      attachments: [{ filename: 'invoice.pdf', content: Buffer.alloc(3000, 7), contentType: 'application/pdf' }],
+    });
+    assert.equal(r.code, 250, r.response);
+    await t.relay.events.flush();
+    const accepted = (await t.relay.events.read({ type: 'accepted', recipient: 'dropped@example.net' })).events[0]!;
+    const dropped = accepted.dropped ?? [];
+    assert.deepEqual(dropped.map((d) => d.type), ['text/plain', 'application/pdf']);
+    assert.equal(dropped[1]!.filename, 'invoice.pdf');
+    assert.ok(dropped[1]!.size >= 4000, 'raw (base64) size of the attachment');
+  });
+
   test('a message refused at SMTP is recorded as rejected with the reply we gave', async () => {
     const r = await sendWithNodemailer(t.port, { from: 'shop@example.com', to: 'plain@example.net', subject: 's', text: 'text only' });
     assert.equal(r.code, 554);

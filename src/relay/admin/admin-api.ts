@@ -35,7 +35,7 @@ const AUTO_INTERVALS_MS = [60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_4
 const AUTO_MAX_POINTS = 400;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
 const PAGE_LIMIT_MAX = 1000;
-export const CSV_COLUMNS = ['time', 'type', 'id', 'account', 'tag', 'route', 'recipient', 'reply', 'attempt', 'latencyMs'] as const;
+export const CSV_COLUMNS = ['time', 'type', 'id', 'account', 'tag', 'route', 'recipient', 'reply', 'attempt', 'latencyMs', 'dropped'] as const;
 
 export class AdminApi {
   constructor(private readonly d: AdminApiDeps) {}
@@ -95,7 +95,7 @@ export class AdminApi {
     let count = 0;
     for (;;) {
       const page = await this.readPage({ ...query, limit: Math.min(PAGE_LIMIT_MAX, wanted - count) });
-      for (const e of page.events) rows.push(csvRow(CSV_COLUMNS.map((c) => e[c as keyof StoredEvent])));
+      for (const e of page.events) rows.push(csvRow(CSV_COLUMNS.map((c) => csvCell(e, c))));
       count += page.events.length;
       next = page.next;
       if (next === null || count >= wanted) break;
@@ -182,4 +182,10 @@ function autoInterval(from: number, to: number): number {
 
 function suppressionJson(e: SuppressionEntry): { address: string; reason: string; time: string } {
   return { address: e.address, reason: e.reason, time: new Date(e.time).toISOString() };
+}
+
+/** One CSV cell of an event; the dropped-parts list becomes "type name size; ..." text. */
+function csvCell(e: StoredEvent, column: string): string | number | null | undefined {
+  if (column === 'dropped') return e.dropped?.map((d) => `${d.type} ${d.filename ?? '-'} ${d.size}`).join('; ');
+  return e[column as Exclude<keyof StoredEvent, 'dropped'>];
 }
