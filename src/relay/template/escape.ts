@@ -2,19 +2,25 @@
 import { Markup, toStr } from './values.js';
 
 
+// String methods are called through captured builtins: loading another library that makes String.prototype
+// a dictionary-mode prototype (nunjucks' SafeString does `Object.create(String.prototype)`) turns every
+// `s.charCodeAt(i)` into a slow prototype lookup, while `charCodeAt.call(s, i)` stays inlined.
+const charCodeAt = String.prototype.charCodeAt;
+const slice = String.prototype.slice;
+
 export function escapeHtml(s: string): string {
   // A plain scan is cheaper than a regex for the short strings templates print.
   let i = 0;
   const n = s.length;
   for (; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c === 38 || c === 60 || c === 62 || c === 34 || c === 39) break;
   }
   if (i === n) return s;
-  let out = s.slice(0, i);
+  let out = slice.call(s, 0, i);
   let last = i;
   for (; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     let rep: string;
     if (c === 38) rep = '&amp;';
     else if (c === 60) rep = '&lt;';
@@ -22,11 +28,11 @@ export function escapeHtml(s: string): string {
     else if (c === 34) rep = '&#34;';
     else if (c === 39) rep = '&#39;';
     else continue;
-    if (last < i) out += s.slice(last, i);
+    if (last < i) out += slice.call(s, last, i);
     out += rep;
     last = i + 1;
   }
-  return last < n ? out + s.slice(last) : out;
+  return last < n ? out + slice.call(s, last) : out;
 }
 
 /** markupsafe.escape(): Markup passes through, anything else is printed then escaped. */
