@@ -39,7 +39,7 @@ export function machineFacts(): BenchResults['machine'] {
   };
 }
 
-/** The key a figure is known by across runs (floors, compare). */
-export function rowKey(row: Pick<BenchRow, 'suite' | 'name'>): string {
-  return `${row.suite}: ${row.name}`;
+/** The key a figure is known by across runs (floors, compare): suite, benchmark and peer. */
+export function rowKey(row: Pick<BenchRow, 'suite' | 'name' | 'peer'>): string {
+  return `${row.suite}: ${row.name}${row.peer ? ` vs ${row.peer.name}` : ''}`;
 }
