@@ -150,8 +150,11 @@ FILTERS.set('format', (st, v, args, kwargs) => {
 
 // ---- strings ------------------------------------------------------------------------------------
 
-define(['upper'], [], (_st, v) => sameKind(v, toStr(v).toUpperCase()));
-define(['lower'], [], (_st, v) => sameKind(v, toStr(v).toLowerCase()));
+// Captured builtins: see escape.ts (fast even when String.prototype has been made a dictionary-mode prototype).
+const toUpperCase = String.prototype.toUpperCase;
+const toLowerCase = String.prototype.toLowerCase;
+define(['upper'], [], (_st, v) => (typeof v === 'string' ? toUpperCase.call(v) : sameKind(v, toUpperCase.call(toStr(v)))));
+define(['lower'], [], (_st, v) => (typeof v === 'string' ? toLowerCase.call(v) : sameKind(v, toLowerCase.call(toStr(v)))));
 define(['capitalize'], [], (_st, v) => sameKind(v, pyCapitalize(toStr(v))));
 // Jinja2 joins the words with a plain '' so the result is a str even for Markup input.
 define(['title'], [], (_st, v) =>

@@ -18,16 +18,27 @@ function scaledRound(x: number, digits: number): number | null {
 
 const POWERS = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
+// Captured builtins: see escape.ts (fast even when String.prototype has been made a dictionary-mode prototype).
+const slice = String.prototype.slice;
+const charCodeAt = String.prototype.charCodeAt;
+
+/** The decimal text of a non-negative integer count of 10^-digits: 1234, 2 -> "12.34". */
+function placeDecimal(r: number, digits: number): string {
+  let text = String(r);
+  if (digits > 0) {
+    if (text.length <= digits) text = '0'.repeat(digits - text.length + 1) + text;
+    const cut = text.length - digits;
+    text = slice.call(text, 0, cut) + '.' + slice.call(text, cut);
+  }
+  return text;
+}
+
 export function toFixedPy(x: number, digits: number): string {
   if (Number.isFinite(x) && digits >= 0) {
     const r = scaledRound(x, digits);
     if (r !== null) {
       const negative = x < 0 || Object.is(x, -0);
-      let text = String(r);
-      if (digits > 0) {
-        if (text.length <= digits) text = '0'.repeat(digits - text.length + 1) + text;
-        text = text.slice(0, text.length - digits) + '.' + text.slice(text.length - digits);
-      }
+      const text = placeDecimal(r, digits);
       return negative ? '-' + text : text;
     }
   }
@@ -61,11 +72,13 @@ export function roundWithRepr(x: number, digits: number): { value: number; repr:
   const value = (x < 0 ? -r : r) / POWERS[digits]!;
   const abs = Math.abs(value);
   if (abs !== 0 && abs < 1e-4) return null;
-  let text = String(r);
+  let text = placeDecimal(r, digits);
   if (digits > 0) {
-    if (text.length <= digits) text = '0'.repeat(digits - text.length + 1) + text;
-    text = (text.slice(0, text.length - digits) + '.' + text.slice(text.length - digits)).replace(/0+$/, '');
-    if (text.endsWith('.')) text += '0';
+    // Trailing zeros dropped, one digit kept after the point.
+    let end = text.length;
+    while (charCodeAt.call(text, end - 1) === 48) end--;
+    if (charCodeAt.call(text, end - 1) === 46) end++;
+    if (end < text.length) text = slice.call(text, 0, end);
   } else text += '.0';
   return { value, repr: (x < 0 || Object.is(x, -0)) ? '-' + text : text };
 }
