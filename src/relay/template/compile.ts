@@ -4,6 +4,7 @@ import { METHOD_NAMES, getAttribute, getItem, sliceValue } from './access.js';
 import type { CallArgs, Expr, FilterCall, Position, Stmt, Target } from './ast.js';
 import { LimitFailure, RenderFailure, TemplateError } from './errors.js';
 import { escapeHtml } from './escape.js';
+import { singleSpecFormatter } from './format.js';
 import { filterFunction, positionalFilter } from './filters.js';
 import { binary, concat, negate } from './operators.js';
 import { LoopContext, Namespace, RenderState, Scope } from './state.js';
@@ -32,6 +33,31 @@ export interface CompileSettings {
 }
 
 const EMPTY_KWARGS: Map<string, unknown> = new Map();
+const hasOwn = Object.prototype.hasOwnProperty;
+const toUpperCase = String.prototype.toUpperCase;
+const toLowerCase = String.prototype.toLowerCase;
+
+/** An own, defined field of a plain data object (the common `.attr` case), else undefined: the caller falls back to getAttribute. */
+function ownField(o: unknown, attr: string): unknown {
+  if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+    const proto = Object.getPrototypeOf(o);
+    if ((proto === Object.prototype || proto === null) && hasOwn.call(o, attr)) return (o as Record<string, unknown>)[attr];
+  }
+  return undefined;
+}
+
+/** Can a break/continue below this node reach a statement list (anywhere in the subtree, conservatively)? */
+function hasLoopControl(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some(hasLoopControl);
+  const rec = node as Record<string, unknown>;
+  if (rec['type'] === 'break' || rec['type'] === 'continue') return true;
+  for (const k of Object.keys(rec)) {
+    const v = rec[k];
+    if (v !== null && typeof v === 'object' && hasLoopControl(v)) return true;
+  }
+  return false;
+}
 
 /** Converts anything thrown below a node into a TemplateError carrying that node's position. */
 export function locate(e: unknown, pos: Position, name: string): TemplateError {
@@ -70,6 +96,13 @@ class Compiler {
       if (v === undefined) st.rootCache[at] = v = lookupRoot(st, name);
       return v;
     };
+  }
+
+  /** A per-render cache slot in RenderState.rootCache for a value derived only from the context. */
+  private slot(key: string): number {
+    let slot = this.rootSlots.get(key);
+    if (slot === undefined) this.rootSlots.set(key, (slot = this.rootSlots.size));
+    return slot;
   }
 
   private lookup(name: string): (st: RenderState, sc: Scope) => unknown {
@@ -111,6 +144,12 @@ class Compiler {
     if (text) parts.push((st) => st.write(text));
     if (parts.length === 0) return () => {};
     if (parts.length === 1) return parts[0]!;
+    if (!hasLoopControl(body)) {
+      // No break/continue below: nothing can stop the list early.
+      return (st, sc) => {
+        for (let i = 0; i < parts.length; i++) parts[i]!(st, sc);
+      };
+    }
     return (st, sc) => {
       for (let i = 0; i < parts.length; i++) {
         parts[i]!(st, sc);
@@ -224,6 +263,39 @@ class Compiler {
   private output(s: Extract<Stmt, { type: 'output' }>, trailing: string): Exec {
     const ae = this.settings.autoescape;
     const e = this.expr(s.expr);
+    const path = this.rootPath(s.expr);
+    if (path !== null) {
+      // `{{ order.currency }}`: the context is read-only during a render, so the escaped text is computed once.
+      const at = this.slot(`\0print${ae ? 'E' : 'P'}:${path.join('.')}`);
+      return (st, sc) => {
+        let text = st.rootCache[at] as string | undefined;
+        if (text === undefined) {
+          const v = e(st, sc);
+          st.pos = s;
+          st.rootCache[at] = text = typeof v === 'string' ? (ae ? escapeHtml(v) : v) : printable(v, ae);
+        }
+        st.write(text + trailing);
+      };
+    }
+    const x = s.expr;
+    if (x.type === 'getattr' && x.object.type === 'name' && x.object.name !== 'loop' && this.assigned.has(x.object.name) && !METHOD_NAMES.has(x.attr)) {
+      // `{{ item.name }}` on a loop or set variable: lookup, field read, escape and write in one closure.
+      const base = x.object.name;
+      const attr = x.attr;
+      return (st, sc) => {
+        const o = lookupName(st, sc, base);
+        let v = ownField(o, attr);
+        if (v === undefined) {
+          st.pos = x;
+          v = getAttribute(st, o, attr);
+        }
+        if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
+        else {
+          st.pos = s;
+          st.write(printable(v, ae) + trailing);
+        }
+      };
+    }
     return (st, sc) => {
       const v = e(st, sc);
       if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
@@ -428,6 +500,14 @@ class Compiler {
     const attr = e.attr;
     const mayBeMethod = METHOD_NAMES.has(attr);
     const base = e.object.type === 'name' ? e.object.name : null;
+    if (base === 'loop' && attr === 'index') {
+      return (st, sc) => {
+        const o = lookupName(st, sc, 'loop');
+        if (o instanceof LoopContext) return o.index0 + 1;
+        st.pos = e;
+        return getAttribute(st, o, attr);
+      };
+    }
     if (base === 'loop') {
       return (st, sc) => {
         const o = lookupName(st, sc, 'loop');
@@ -441,16 +521,20 @@ class Compiler {
     }
     if (base !== null && !mayBeMethod) {
       // `item.name`: look the variable up here instead of through another closure.
+      if (this.assigned.has(base)) {
+        return (st, sc) => {
+          const o = lookupName(st, sc, base);
+          const v = ownField(o, attr);
+          if (v !== undefined) return v;
+          st.pos = e;
+          return getAttribute(st, o, attr);
+        };
+      }
       const read = this.lookup(base);
       return (st, sc) => {
         const o = read(st, sc);
-        if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
-          const proto = Object.getPrototypeOf(o);
-          if ((proto === Object.prototype || proto === null) && Object.prototype.hasOwnProperty.call(o, attr)) {
-            const v = (o as Record<string, unknown>)[attr];
-            if (v !== undefined) return v;
-          }
-        }
+        const v = ownField(o, attr);
+        if (v !== undefined) return v;
         st.pos = e;
         return getAttribute(st, o, attr);
       };
@@ -468,6 +552,56 @@ class Compiler {
       st.pos = e;
       return getAttribute(st, o, attr);
     };
+  }
+
+  /**
+   * Closures for the filters templates use most, calling the filter's code directly (a call site of its own,
+   * which V8 can inline) with the common case handled in place; the filter function handles everything else.
+   */
+  private specialFilter(e: Extract<Expr, { type: 'filter' }>): Eval | null {
+    if (e.kwargs.length !== 0) return null;
+    if (e.name === 'format' && e.operand.type === 'const' && typeof e.operand.value === 'string' && e.args.length === 1) {
+      // `"%.2f"|format(x)`: the format string is parsed once, here.
+      const format = singleSpecFormatter(e.operand.value);
+      if (format === null) return null;
+      const arg = this.expr(e.args[0]!);
+      return (st, sc) => {
+        const v = arg(st, sc);
+        st.pos = e;
+        const out = format(v);
+        st.checkSize(out.length, 'formatted string');
+        return out;
+      };
+    }
+    const direct = positionalFilter(e.name);
+    if (direct === undefined || e.args.length > direct.params.length || !e.args.every((a) => a.type === 'const')) return null;
+    const constant = e.args.map((a) => (a as { value: unknown }).value);
+    const call = direct.call;
+    const operand = this.expr(e.operand);
+    switch (e.name) {
+      case 'upper':
+      case 'lower': {
+        const convert = e.name === 'upper' ? toUpperCase : toLowerCase;
+        return (st, sc) => {
+          const v = operand(st, sc);
+          if (typeof v === 'string') return convert.call(v);
+          st.pos = e;
+          return call(st, v, constant);
+        };
+      }
+      case 'default':
+      case 'd':
+        // Without the `boolean` argument only an undefined value is replaced.
+        if (constant.length > 1) return null;
+        return (st, sc) => {
+          const v = operand(st, sc);
+          if (!(v instanceof Undefined)) return v;
+          st.pos = e;
+          return call(st, v, constant);
+        };
+      default:
+        return null;
+    }
   }
 
   /** ['order', 'address', 'city'] for a chain of plain attributes on a context variable, else null. */
@@ -649,6 +783,8 @@ class Compiler {
         };
       }
       case 'filter': {
+        const special = this.specialFilter(e);
+        if (special !== null) return special;
         const operand = this.expr(e.operand);
         const step = this.filterStep(e);
         return (st, sc) => step(st, sc, operand(st, sc));

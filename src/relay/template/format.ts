@@ -33,6 +33,24 @@ function parsePrintf(fmt: string): (string | PrintfSpec)[] {
   return parts;
 }
 
+/**
+ * The conversion of the one argument of a format string that is exactly one plain spec (`"%.2f"`,
+ * `"%s"`), as printf computes it, or null for anything else. Lets `"%.2f"|format(x)` skip parsing and binding.
+ */
+export function singleSpecFormatter(fmt: string): ((value: unknown) => string) | null {
+  const parts = parsePrintf(fmt);
+  if (parts.length !== 1) return null;
+  const only = parts[0]!;
+  if (typeof only === 'string' || only.key !== undefined || only.width !== undefined || only.precision === '*' || only.conv === '%') return null;
+  const { conv, flags } = only;
+  const precision = only.precision !== undefined ? Number(only.precision) : null;
+  if ((conv === 'f' || conv === 'F') && flags === '') {
+    const digits = precision ?? 6;
+    return (v) => (typeof v === 'number' ? toFixedPy(v, digits) : convert(v, conv, flags, precision));
+  }
+  return (v) => convert(v, conv, flags, precision);
+}
+
 /** `fmt % args`: args is a tuple (list of values) or one mapping for `%(name)s`. */
 export function printf(fmt: string, args: unknown[] | Map<unknown, unknown> | Record<string, unknown>, maxLength: number): string {
   const parts = parsePrintf(fmt);
