@@ -67,6 +67,91 @@ export function locate(e: unknown, pos: Position, name: string): TemplateError {
   return new TemplateError('render', e instanceof Error ? e.message : String(e), pos.line, pos.column, name);
 }
 
+const STEP_EXEC = 0;
+const STEP_TEXT = 1;
+const STEP_CONTEXT = 2;
+const STEP_FIELD = 3;
+const STEP_VALUE = 4;
+const NO_POSITION: Position = { line: 1, column: 1 };
+
+/**
+ * One entry of a statement list. Text and the common output shapes run inline in the list's loop
+ * (one monomorphic switch instead of a call through a closure shared by every node of its kind);
+ * every other statement is a closure (`exec`).
+ */
+class Step {
+  constructor(
+    readonly kind: number,
+    readonly exec: Exec | null,
+    /** The output's expression (STEP_CONTEXT, STEP_VALUE). */
+    readonly value: Eval | null,
+    /** The text to write (STEP_TEXT) or the text after the output. */
+    readonly text: string,
+    /** STEP_CONTEXT: RenderState.rootCache slot of the printed text. */
+    readonly slot: number,
+    /** STEP_FIELD: `base.attr`. */
+    readonly base: string,
+    readonly attr: string,
+    readonly node: Position,
+    readonly attrNode: Position,
+    readonly autoescape: boolean,
+  ) {}
+}
+
+function runStep(p: Step, st: RenderState, sc: Scope): void {
+  switch (p.kind) {
+    case STEP_TEXT:
+      st.write(p.text);
+      return;
+    case STEP_CONTEXT: {
+      let text = st.rootCache[p.slot] as string | undefined;
+      if (text === undefined) {
+        const v = p.value!(st, sc);
+        st.pos = p.node;
+        st.rootCache[p.slot] = text = typeof v === 'string' ? (p.autoescape ? escapeHtml(v) : v) : printable(v, p.autoescape);
+      }
+      st.write(text + p.text);
+      return;
+    }
+    case STEP_FIELD: {
+      const o = lookupName(st, sc, p.base);
+      let v = ownField(o, p.attr);
+      if (v === undefined) {
+        st.pos = p.attrNode;
+        v = getAttribute(st, o, p.attr);
+      }
+      if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
+      else {
+        st.pos = p.node;
+        st.write(printable(v, p.autoescape) + p.text);
+      }
+      return;
+    }
+    case STEP_VALUE: {
+      const v = p.value!(st, sc);
+      if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
+      else {
+        st.pos = p.node;
+        st.write(printable(v, p.autoescape) + p.text);
+      }
+      return;
+    }
+    default:
+      p.exec!(st, sc);
+  }
+}
+
+function runSteps(steps: Step[], st: RenderState, sc: Scope): void {
+  for (let i = 0; i < steps.length; i++) runStep(steps[i]!, st, sc);
+}
+
+function runStepsUntilControl(steps: Step[], st: RenderState, sc: Scope): void {
+  for (let i = 0; i < steps.length; i++) {
+    runStep(steps[i]!, st, sc);
+    if (st.control !== 0) return;
+  }
+}
+
 export function compileProgram(body: Stmt[], settings: CompileSettings): Exec {
   return new Compiler(settings, body).block(body);
 }
@@ -117,9 +202,9 @@ class Compiler {
   // ---- statements ------------------------------------------------------------------------------
 
   block(body: Stmt[]): Exec {
-    const parts: Exec[] = [];
+    const steps: Step[] = [];
     let text = '';
-    // Adjacent data nodes and constant outputs are merged into one write.
+    // Adjacent data nodes are merged into one write.
     for (let i = 0; i < body.length; i++) {
       const s = body[i]!;
       if (s.type === 'data') {
@@ -127,35 +212,24 @@ class Compiler {
         continue;
       }
       if (text) {
-        const t = text;
-        parts.push((st) => st.write(t));
+        steps.push(new Step(STEP_TEXT, null, null, text, 0, '', '', s, s, false));
         text = '';
       }
-      // An output followed by text becomes one closure: half the calls in typical HTML.
-      const nextNode = body[i + 1];
-      if (s.type === 'output' && nextNode !== undefined && nextNode.type === 'data') {
+      if (s.type === 'output') {
+        // An output followed by text becomes one step: half the steps in typical HTML.
         let trailing = '';
         while (body[i + 1]?.type === 'data') trailing += (body[++i] as { text: string }).text;
-        parts.push(this.output(s, trailing));
+        steps.push(this.output(s, trailing));
         continue;
       }
-      parts.push(this.stmt(s));
+      steps.push(new Step(STEP_EXEC, this.stmt(s), null, '', 0, '', '', s, s, false));
     }
-    if (text) parts.push((st) => st.write(text));
-    if (parts.length === 0) return () => {};
-    if (parts.length === 1) return parts[0]!;
-    if (!hasLoopControl(body)) {
-      // No break/continue below: nothing can stop the list early.
-      return (st, sc) => {
-        for (let i = 0; i < parts.length; i++) parts[i]!(st, sc);
-      };
-    }
-    return (st, sc) => {
-      for (let i = 0; i < parts.length; i++) {
-        parts[i]!(st, sc);
-        if (st.control !== 0) return;
-      }
-    };
+    if (text) steps.push(new Step(STEP_TEXT, null, null, text, 0, '', '', NO_POSITION, NO_POSITION, false));
+    if (steps.length === 0) return () => {};
+    if (steps.length === 1 && steps[0]!.kind === STEP_EXEC) return steps[0]!.exec!;
+    // No break/continue below: nothing can stop the list early.
+    if (!hasLoopControl(body)) return (st, sc) => runSteps(steps, st, sc);
+    return (st, sc) => runStepsUntilControl(steps, st, sc);
   }
 
   private stmt(s: Stmt): Exec {
@@ -165,7 +239,7 @@ class Compiler {
         return (st) => st.write(t);
       }
       case 'output':
-        return this.output(s, '');
+        return this.block([s]);
       case 'if': {
         const test = this.expr(s.test);
         const body = this.block(s.body);
@@ -259,51 +333,22 @@ class Compiler {
     }
   }
 
-  /** `{{ expr }}` and the literal text after it. */
-  private output(s: Extract<Stmt, { type: 'output' }>, trailing: string): Exec {
+  /** `{{ expr }}` and the literal text after it, as a step the statement list runs inline. */
+  private output(s: Extract<Stmt, { type: 'output' }>, trailing: string): Step {
     const ae = this.settings.autoescape;
     const e = this.expr(s.expr);
     const path = this.rootPath(s.expr);
     if (path !== null) {
       // `{{ order.currency }}`: the context is read-only during a render, so the escaped text is computed once.
       const at = this.slot(`\0print${ae ? 'E' : 'P'}:${path.join('.')}`);
-      return (st, sc) => {
-        let text = st.rootCache[at] as string | undefined;
-        if (text === undefined) {
-          const v = e(st, sc);
-          st.pos = s;
-          st.rootCache[at] = text = typeof v === 'string' ? (ae ? escapeHtml(v) : v) : printable(v, ae);
-        }
-        st.write(text + trailing);
-      };
+      return new Step(STEP_CONTEXT, null, e, trailing, at, '', '', s, s, ae);
     }
     const x = s.expr;
     if (x.type === 'getattr' && x.object.type === 'name' && x.object.name !== 'loop' && this.assigned.has(x.object.name) && !METHOD_NAMES.has(x.attr)) {
-      // `{{ item.name }}` on a loop or set variable: lookup, field read, escape and write in one closure.
-      const base = x.object.name;
-      const attr = x.attr;
-      return (st, sc) => {
-        const o = lookupName(st, sc, base);
-        let v = ownField(o, attr);
-        if (v === undefined) {
-          st.pos = x;
-          v = getAttribute(st, o, attr);
-        }
-        if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
-        else {
-          st.pos = s;
-          st.write(printable(v, ae) + trailing);
-        }
-      };
+      // `{{ item.name }}` on a loop or set variable: lookup, field read, escape and write with no closure call.
+      return new Step(STEP_FIELD, null, null, trailing, 0, x.object.name, x.attr, s, x, ae);
     }
-    return (st, sc) => {
-      const v = e(st, sc);
-      if (typeof v === 'string') st.write((ae ? escapeHtml(v) : v) + trailing);
-      else {
-        st.pos = s;
-        st.write(printable(v, ae) + trailing);
-      }
-    };
+    return new Step(STEP_VALUE, null, e, trailing, 0, '', '', s, s, ae);
   }
 
   private forLoop(s: Extract<Stmt, { type: 'for' }>): Exec {
