@@ -46,15 +46,28 @@ function ownField(o: unknown, attr: string): unknown {
   return undefined;
 }
 
-/** Can a break/continue below this node reach a statement list (anywhere in the subtree, conservatively)? */
-function hasLoopControl(node: unknown): boolean {
-  if (node === null || typeof node !== 'object') return false;
-  if (Array.isArray(node)) return node.some(hasLoopControl);
-  const rec = node as Record<string, unknown>;
-  if (rec['type'] === 'break' || rec['type'] === 'continue') return true;
-  for (const k of Object.keys(rec)) {
-    const v = rec[k];
-    if (v !== null && typeof v === 'object' && hasLoopControl(v)) return true;
+/** Is there a break/continue in these statements or in any statement body below them? */
+function hasLoopControl(body: Stmt[]): boolean {
+  for (const s of body) {
+    switch (s.type) {
+      case 'break':
+      case 'continue':
+        return true;
+      case 'for':
+      case 'if':
+        if (hasLoopControl(s.body) || hasLoopControl(s.otherwise)) return true;
+        break;
+      case 'setblock':
+      case 'filterblock':
+      case 'macro':
+      case 'with':
+      case 'autoescape':
+      case 'block':
+        if (hasLoopControl(s.body)) return true;
+        break;
+      default:
+        break;
+    }
   }
   return false;
 }
@@ -167,7 +180,11 @@ class Compiler {
   ) {
     this.assigned = parent !== null ? parent.assigned : assignedNames(body);
     this.rootSlots = parent !== null ? parent.rootSlots : new Map();
+    this.loopControl = parent !== null ? parent.loopControl : hasLoopControl(body);
   }
+
+  /** Does the template use break/continue anywhere? If not, statement lists never check st.control. */
+  private readonly loopControl: boolean;
 
   /** Slot of each root name in RenderState.rootCache: the variables never change during a render. */
   private readonly rootSlots: Map<string, number>;
@@ -227,8 +244,8 @@ class Compiler {
     if (text) steps.push(new Step(STEP_TEXT, null, null, text, 0, '', '', NO_POSITION, NO_POSITION, false));
     if (steps.length === 0) return () => {};
     if (steps.length === 1 && steps[0]!.kind === STEP_EXEC) return steps[0]!.exec!;
-    // No break/continue below: nothing can stop the list early.
-    if (!hasLoopControl(body)) return (st, sc) => runSteps(steps, st, sc);
+    // No break/continue in the template: nothing can stop the list early.
+    if (!this.loopControl) return (st, sc) => runSteps(steps, st, sc);
     return (st, sc) => runStepsUntilControl(steps, st, sc);
   }
 
@@ -618,8 +635,11 @@ class Compiler {
         return out;
       };
     }
+    if (e.name !== 'upper' && e.name !== 'lower' && e.name !== 'default' && e.name !== 'd') return null;
     const direct = positionalFilter(e.name);
     if (direct === undefined || e.args.length > direct.params.length || !e.args.every((a) => a.type === 'const')) return null;
+    // Without the `boolean` argument `default` replaces only an undefined value.
+    if (e.args.length > 1) return null;
     const constant = e.args.map((a) => (a as { value: unknown }).value);
     const call = direct.call;
     const operand = this.expr(e.operand);
@@ -634,18 +654,13 @@ class Compiler {
           return call(st, v, constant);
         };
       }
-      case 'default':
-      case 'd':
-        // Without the `boolean` argument only an undefined value is replaced.
-        if (constant.length > 1) return null;
+      default:
         return (st, sc) => {
           const v = operand(st, sc);
           if (!(v instanceof Undefined)) return v;
           st.pos = e;
           return call(st, v, constant);
         };
-      default:
-        return null;
     }
   }
 
