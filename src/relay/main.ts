@@ -1,5 +1,5 @@
 // `txrelay [--config FILE] [--data DIR]`: starts the relay (embedded default configuration without --config).
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -23,6 +23,7 @@ import { RouteFile } from './route-file.js';
 import { createRouteSmtp } from './route-smtp.js';
 import type { Route } from './route.js';
 import { Spool } from './spool.js';
+import { lockDataFolder } from './data-lock.js';
 import { SuppressionList } from './suppression.js';
 import { TagRegistry } from './tag-registry.js';
 
@@ -124,7 +125,12 @@ export interface RunningRelay {
 /** Starts listeners, spool and delivery for a validated configuration. Throws when no listener binds. */
 export async function startRelay(initial: RelayConfig, logger: Logger): Promise<RunningRelay> {
   let config = initial;
-  const tls = await tlsOf(config, logger);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const unlock = await lockDataFolder(config.dataDir);
+  const tls = await tlsOf(config, logger).catch(async (err: unknown) => {
+    await unlock();
+    throw err;
+  });
   const spool = await Spool.open(join(config.dataDir, 'spool'), { maxPendingBytes: config.queue.maxPendingBytes, maxPendingMessages: config.queue.maxPendingMessages });
   logger.info({ ...spool.recovery, pending: spool.stats().messages }, 'spool opened');
   const tags = new TagRegistry(join(config.dataDir, 'tags'));
@@ -164,6 +170,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     await spool.close();
     await eventLog.close();
     await suppression.close();
+    await unlock();
     throw new Error('no listener could be bound');
   }
   let stopping = false;
@@ -214,6 +221,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await spool.close();
       await eventLog.close();
       await suppression.close();
+      await unlock();
     },
   };
 }

@@ -220,3 +220,24 @@ test('queue.hold accepts and spools without delivering; a reload that turns it o
     await removeDir(t.dir);
   }
 });
+
+test('a second relay on the same data folder is refused while the first runs, and starts once it stopped', async () => {
+  const first = await startTestRelay();
+  try {
+    await assert.rejects(startTestRelay(undefined, first.dir), /data folder .* is in use by another txrelay process \(pid \d+\)/);
+  } finally {
+    await first.stop();
+  }
+  const second = await startTestRelay(undefined, first.dir);
+  await second.stop();
+  await removeDir(first.dir);
+});
+
+test('a lock file left by a killed relay is taken over', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'txrelay-stale-'));
+  await writeFile(join(dir, 'txrelay.pid'), '999999\n');
+  const t = await startTestRelay(undefined, dir);
+  assert.equal((await readFile(join(dir, 'txrelay.pid'), 'utf8')).trim(), String(process.pid));
+  await t.stop();
+  await removeDir(dir);
+});
