@@ -13,6 +13,9 @@ import {
   HANDPICKED_VARIABLES,
   SCOPE_TEMPLATES,
   SCOPE_VARIABLES,
+  FASTPATH_STRICT_TEMPLATES,
+  FASTPATH_TEMPLATES,
+  FASTPATH_VARIABLES,
   STRICT_TEMPLATES,
   STRICT_VARIABLES,
 } from './handpicked-cases.js';
@@ -188,6 +191,8 @@ test('hand-picked templates render as real Jinja2, with and without autoescape, 
     ...STRICT_TEMPLATES.map((template) => ({ template, variables: STRICT_VARIABLES, strict: true })),
     ...CORNER_TEMPLATES.map((template) => ({ template, variables: CORNER_VARIABLES })),
     ...SCOPE_TEMPLATES.map((template) => ({ template, variables: SCOPE_VARIABLES })),
+    ...FASTPATH_TEMPLATES.map((template) => ({ template, variables: FASTPATH_VARIABLES })),
+    ...FASTPATH_STRICT_TEMPLATES.map((template) => ({ template, variables: FASTPATH_VARIABLES, strict: true })),
   ].flatMap((c) => [true, false].map((autoescape) => ({ ...c, autoescape })));
   const reference = renderWithJinja2(python!, cases);
   const mismatches: string[] = [];

@@ -96,3 +96,35 @@ export const SCOPE_TEMPLATES: string[] = [
   '{% filter upper %}{% for i in items %}{{ x }}{% endfor %}{% endfilter %}', '{% set t %}{% for i in items %}{{ i }}{% endfor %}{% endset %}{{ t|length }}{{ t }}',
   '{% macro f() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ f(1, 2, k=3) }}', '{% macro f(a) %}{{ a }}{{ varargs|length }}{% endmacro %}{{ f() }}',
 ];
+
+// The renderer's fast paths (per-shape steps and closures in compile.ts): each shape next to the cases that must fall back.
+export const FASTPATH_VARIABLES = JSON.stringify({
+  items: [
+    { name: 'Product <1> & "friends"', qty: 2, price: 9.99, note: 'Gift', sku: null },
+    { name: "Ünïcode 'q'", qty: 1, price: 10.0, note: '', sku: 'SKU-1' },
+    { name: 'plain', qty: 3, price: 2.675, sku: 'x<y' },
+  ],
+  order: { currency: 'EUR', n: 3, f: 2.5, none: null, nested: { deep: 'x&y', list: [1, 'a<'] }, zero: 0 },
+  s: 'Hello <World>',
+  fmt: '%.2f',
+});
+export const FASTPATH_TEMPLATES: string[] = [
+  '{% for item in items %}{{ loop.index }}{{ item.name }}|{{ item.name|upper }}|{{ item.sku|default("x") }}|{{ item.missing|default("m") }}|{{ item.note|default("n") }}|{{ "%.2f"|format(item.price) }}|{{ fmt|format(item.price) }}|{{ "%s"|format(item.name) }}|{{ "%d"|format(item.qty) }}|{{ (item.price * item.qty)|round(2) }}|{{ item.qty }}|{{ item.price }}|{{ item.sku }}|{{ item.note }}|{{ order.currency }}{% endfor %}',
+  '{{ order.currency }}{{ order.currency }}|{{ order.nested.deep }}{{ order.nested.deep }}|{{ order.missing }}|{{ order.nested.list }}|{{ order.none }}|{{ order.f }}|{{ order.zero }}|{{ s }}{{ s }}|{{ missing }}|{{ order }}',
+  '{{ "%.2f"|format(3) }} {{ "%.2f"|format(2.675) }} {{ "%.0f"|format(0.5) }} {{ "%.0f"|format(1.5) }} {{ "%.3F"|format(-1.0005) }} {{ "%f"|format(1.5) }} {{ "%5.1f"|format(2.25) }} {{ "%+.1f"|format(2) }} {{ "%.2f"|format(true) }} {{ "%.2f"|format(-0.0) }} {{ "%.1f"|format(1e20) }}',
+  '{{ "%.2f"|format("x") }}', '{{ "%.2f"|format(missing) }}', '{{ "%s"|format(missing) }}|{{ "%s"|format(none) }}|{{ "%s"|format(s) }}|{{ "%r"|format(s) }}|{{ "%x"|format(255) }}',
+  '{{ "%.2f %s"|format(1) }}', '{{ "%%"|format(1) }}', '{{ "%(a)s"|format(1) }}', '{{ "%.2f"|format(1, 2) }}',
+  '{{ s|upper }} {{ (s|safe)|upper }} {{ 3|upper }} {{ none|upper }} {{ missing|upper }}. {{ s|lower }} {{ (s|safe)|lower }} {{ [1, "a"]|upper }} {{ 2.0|lower }}',
+  '{{ missing|default("d") }} {{ none|default("d") }} {{ ""|default("d") }} {{ ""|default("d", true) }} {{ missing|default }}. {{ missing|d(s) }} {{ order.missing|d("<b>") }} {{ missing|default("<b>"|safe) }} {{ missing|default(none) }}',
+  '{% for x in [1, 2] %}{% for y in [3] %}{{ loop.index }}{% endfor %}{{ loop.index }}{{ loop.index is odd }}{% endfor %}', '{{ loop.index }}', '{% for x in [1] %}{{ loop.index0 }}{{ loop.index }}{{ loop.first }}{{ loop.nope }}.{% endfor %}',
+  '{% set o = {"a": "<x>", 1: 2} %}{{ o.a }}{{ o.b }}.{% for k in [o] %}{{ k.a }}{{ k.b }}{% endfor %}', '{% set t = (1, 2) %}{{ t.a }}.{% for w in ["ab", "c"] %}{{ w.x }}{{ w|upper }}{% endfor %}',
+  '{% for item in items %}{{ item.qty }}{% if loop.index is odd %}o{% endif %}{% if item.note %}[{{ item.note }}]{% endif %}{% endfor %}',
+  '{% for x in [1, 2, 3] %}{% if x == 2 %}{% continue %}{% endif %}{{ x }}{% endfor %}|{% for x in [1, 2, 3] %}{{ x }}{% if x == 2 %}{% break %}{% endif %}-{% endfor %}',
+  '{% for item in items %}{% set item = {"name": "shadow"} %}{{ item.name }}{% endfor %}{% set order = {"currency": "USD"} %}{{ order.currency }}',
+  '{% autoescape false %}{{ s }}{{ order.nested.deep }}{% for i in items %}{{ i.name }}{% endfor %}{% endautoescape %}{{ s }}{{ order.nested.deep }}',
+  '{% macro m(p) %}{{ p.name }}{{ p.qty }}{{ order.currency }}{% endmacro %}{% for i in items %}{{ m(i) }}{% endfor %}{{ m(items[0]) }}',
+];
+export const FASTPATH_STRICT_TEMPLATES: string[] = [
+  '{{ order.missing }}', '{{ order.currency }}{{ order.missing }}', '{% for item in items %}{{ item.name }}{{ item.missing }}{% endfor %}',
+  '{{ missing|upper }}', '{{ missing|default("d") }}{{ order.missing|default("e") }}', '{{ "%s"|format(missing) }}', '{{ missing }}',
+];
