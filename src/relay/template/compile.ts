@@ -39,7 +39,8 @@ const toLowerCase = String.prototype.toLowerCase;
 
 /** An own, defined field of a plain data object (the common `.attr` case), else undefined: the caller falls back to getAttribute. */
 function ownField(o: unknown, attr: string): unknown {
-  if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+  // Arrays, Maps and class instances have another prototype and take the slow path.
+  if (o !== null && typeof o === 'object') {
     const proto = Object.getPrototypeOf(o);
     if ((proto === Object.prototype || proto === null) && hasOwn.call(o, attr)) return (o as Record<string, unknown>)[attr];
   }

@@ -3,7 +3,7 @@ import { escapeHtml } from './escape.js';
 import { makeGlobals } from './globals.js';
 import { contains } from './operators.js';
 import type { RenderState, Scope } from './state.js';
-import { Markup, pyCompare, pyEquals, toStr } from './values.js';
+import { Markup, PyFloat, pyCompare, pyEquals, toStr } from './values.js';
 
 const globalsByState = new WeakMap<RenderState, Map<string, unknown>>();
 
@@ -31,6 +31,8 @@ export function lookupRoot(st: RenderState, name: string): unknown {
 
 export function printable(v: unknown, autoescape: boolean): string {
   if (typeof v === 'string') return autoescape ? escapeHtml(v) : v;
+  // Python's text of a number (digits, '.', '-', 'e', '+', 'inf', 'nan') never needs escaping.
+  if (typeof v === 'number' || v instanceof PyFloat) return toStr(v);
   if (v instanceof Markup) return v.value;
   return autoescape ? escapeHtml(toStr(v)) : toStr(v);
 }
