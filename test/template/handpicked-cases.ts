@@ -107,6 +107,7 @@ export const FASTPATH_VARIABLES = JSON.stringify({
   order: { currency: 'EUR', n: 3, f: 2.5, none: null, nested: { deep: 'x&y', list: [1, 'a<'] }, zero: 0 },
   s: 'Hello <World>',
   fmt: '%.2f',
+  nodes: [{ name: 'a', children: [{ name: 'b', children: [] }, { name: 'c', children: [{ name: 'd', children: [] }] }] }, { name: 'e', children: [] }],
 });
 export const FASTPATH_TEMPLATES: string[] = [
   '{% for item in items %}{{ loop.index }}{{ item.name }}|{{ item.name|upper }}|{{ item.sku|default("x") }}|{{ item.missing|default("m") }}|{{ item.note|default("n") }}|{{ "%.2f"|format(item.price) }}|{{ fmt|format(item.price) }}|{{ "%s"|format(item.name) }}|{{ "%d"|format(item.qty) }}|{{ (item.price * item.qty)|round(2) }}|{{ item.qty }}|{{ item.price }}|{{ item.sku }}|{{ item.note }}|{{ order.currency }}{% endfor %}',
@@ -123,6 +124,13 @@ export const FASTPATH_TEMPLATES: string[] = [
   '{% for item in items %}{% set item = {"name": "shadow"} %}{{ item.name }}{% endfor %}{% set order = {"currency": "USD"} %}{{ order.currency }}',
   '{% autoescape false %}{{ s }}{{ order.nested.deep }}{% for i in items %}{{ i.name }}{% endfor %}{% endautoescape %}{{ s }}{{ order.nested.deep }}',
   '{% macro m(p) %}{{ p.name }}{{ p.qty }}{{ order.currency }}{% endmacro %}{% for i in items %}{{ m(i) }}{% endfor %}{{ m(items[0]) }}',
+  // Loop variables read from frame slots: recursion through a macro, shadowing loops, scopes inside the body.
+  '{% macro tree(ns) %}{% for n in ns %}[{{ n.name }}{{ loop.index }}{{ tree(n.children) }}{{ n.name }}{{ loop.index }}{{ n }}]{% endfor %}{% endmacro %}{{ tree(nodes) }}',
+  '{% for x in [1, 2] %}{% for x in [x * 10, x * 20] if x > 15 %}{{ x }}.{{ loop.index }},{% endfor %}{{ x }}.{{ loop.index }};{% endfor %}',
+  '{% for item in items %}{% block b %}[{{ item }}]{% endblock %}{% with q = item.qty %}{{ item.qty }}{{ q }}{% endwith %}{% filter upper %}{{ item.name }}{% endfilter %}{% endfor %}',
+  '{% set item = "outer" %}{% for item in items %}{{ item.qty }}{% endfor %}{{ item }}{% for item in items %}{% if loop.first %}{% set item = "in" %}{% endif %}{{ item }}{% endfor %}',
+  '{% for item in items %}{% for c in item.name[:2] %}{{ c }}{{ item.qty }}{{ loop.index }}{% endfor %}{{ loop.index }}{% else %}{{ item }}{% endfor %}{% for item in [] %}{% else %}[{{ item }}]{% endfor %}',
+  '{% for n in nodes %}{% macro show() %}{{ n.name }}{% endmacro %}{{ show() }}{% endfor %}|{% for n in nodes %}{% set t %}{{ n.name }}!{% endset %}{{ t }}{% endfor %}',
 ];
 export const FASTPATH_STRICT_TEMPLATES: string[] = [
   '{{ order.missing }}', '{{ order.currency }}{{ order.missing }}', '{% for item in items %}{{ item.name }}{{ item.missing }}{% endfor %}',

@@ -87,6 +87,8 @@ const STEP_CONTEXT = 2;
 const STEP_FIELD = 3;
 const STEP_VALUE = 4;
 const NO_POSITION: Position = { line: 1, column: 1 };
+const NO_BINDINGS: ReadonlyMap<string, number> = new Map();
+const STEP_FRAME_FIELD = 5;
 
 /**
  * One entry of a statement list. Text and the common output shapes run inline in the list's loop
@@ -141,6 +143,20 @@ function runStep(p: Step, st: RenderState, sc: Scope): void {
       }
       return;
     }
+    case STEP_FRAME_FIELD: {
+      const o = st.frame[p.slot];
+      let v = ownField(o, p.attr);
+      if (v === undefined) {
+        st.pos = p.attrNode;
+        v = getAttribute(st, o, p.attr);
+      }
+      if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
+      else {
+        st.pos = p.node;
+        st.write(printable(v, p.autoescape) + p.text);
+      }
+      return;
+    }
     case STEP_VALUE: {
       const v = p.value!(st, sc);
       if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
@@ -182,6 +198,25 @@ class Compiler {
     this.assigned = parent !== null ? parent.assigned : assignedNames(body);
     this.rootSlots = parent !== null ? parent.rootSlots : new Map();
     this.loopControl = parent !== null ? parent.loopControl : hasLoopControl(body);
+    this.frameSlots = parent !== null ? parent.frameSlots : { count: 0 };
+  }
+
+  /**
+   * Names whose value is in RenderState.frame while the code being compiled runs: the variable and `loop`
+   * of the for loops around it, when nothing can rebind them there (no `set` in the loop body) and no new
+   * scope lies between (macro, with, block, filter and set blocks, inner loops compile with no bindings).
+   */
+  private bindings: ReadonlyMap<string, number> = NO_BINDINGS;
+  private readonly frameSlots: { count: number };
+
+  private compileWith<T>(bindings: ReadonlyMap<string, number>, fn: () => T): T {
+    const saved = this.bindings;
+    this.bindings = bindings;
+    try {
+      return fn();
+    } finally {
+      this.bindings = saved;
+    }
   }
 
   /** Does the template use break/continue anywhere? If not, statement lists never check st.control. */
@@ -209,6 +244,8 @@ class Compiler {
   }
 
   private lookup(name: string): (st: RenderState, sc: Scope) => unknown {
+    const bound = this.bindings.get(name);
+    if (bound !== undefined) return (st) => st.frame[bound];
     if (this.assigned.has(name)) return (st, sc) => lookupName(st, sc, name);
     return this.rootReader(name);
   }
@@ -251,6 +288,19 @@ class Compiler {
   }
 
   private stmt(s: Stmt): Exec {
+    switch (s.type) {
+      case 'macro':
+      case 'with':
+      case 'setblock':
+      case 'filterblock':
+      case 'block':
+      case 'autoescape':
+        // New scopes (or code run later, for macros): names there are looked up through the scopes.
+        if (this.bindings !== NO_BINDINGS) return this.compileWith(NO_BINDINGS, () => this.stmt(s));
+        break;
+      default:
+        break;
+    }
     switch (s.type) {
       case 'data': {
         const t = s.text;
@@ -364,6 +414,8 @@ class Compiler {
     const x = s.expr;
     if (x.type === 'getattr' && x.object.type === 'name' && x.object.name !== 'loop' && this.assigned.has(x.object.name) && !METHOD_NAMES.has(x.attr)) {
       // `{{ item.name }}` on a loop or set variable: lookup, field read, escape and write with no closure call.
+      const bound = this.bindings.get(x.object.name);
+      if (bound !== undefined) return new Step(STEP_FRAME_FIELD, null, null, trailing, bound, x.object.name, x.attr, s, x, ae);
       return new Step(STEP_FIELD, null, null, trailing, 0, x.object.name, x.attr, s, x, ae);
     }
     return new Step(STEP_VALUE, null, e, trailing, 0, '', '', s, s, ae);
@@ -372,12 +424,19 @@ class Compiler {
   private forLoop(s: Extract<Stmt, { type: 'for' }>): Exec {
     const iter = this.expr(s.iter);
     const assign = this.assigner(s.target);
-    const condition = s.condition === null ? null : this.expr(s.condition);
-    const body = this.block(s.body);
-    const otherwise = this.block(s.otherwise);
+    const condition = s.condition === null ? null : this.compileWith(NO_BINDINGS, () => this.expr(s.condition!));
     const usesLoop = mentions(s.body, 'loop');
     const resetScope = containsSet(s.body);
     const simpleName = s.target.type === 'name' ? s.target.name : null;
+    // Without `set` in the body nothing rebinds the loop variable or `loop` there: the body reads them from frame slots.
+    const bindable = simpleName !== null && simpleName !== 'loop' && !resetScope;
+    const itemSlot = bindable ? this.frameSlots.count++ : -1;
+    const loopSlot = bindable && usesLoop ? this.frameSlots.count++ : -1;
+    const bodyBindings = new Map<string, number>();
+    if (itemSlot >= 0) bodyBindings.set(simpleName!, itemSlot);
+    if (loopSlot >= 0) bodyBindings.set('loop', loopSlot);
+    const body = this.compileWith(bodyBindings.size > 0 ? bodyBindings : NO_BINDINGS, () => this.block(s.body));
+    const otherwise = this.block(s.otherwise);
     return (st, sc) => {
       const iterable = iter(st, sc);
       st.pos = s;
@@ -399,6 +458,11 @@ class Compiler {
       const vars = inner.vars;
       // The same LoopContext serves every iteration; only a body with `set` needs the scope rebuilt.
       if (loop !== null) vars.set('loop', loop);
+      // A macro called from the body may run this same loop again (recursion): slots are restored on the way out.
+      const frame = st.frame;
+      const savedItem = itemSlot >= 0 ? frame[itemSlot] : undefined;
+      const savedLoop = loopSlot >= 0 ? frame[loopSlot] : undefined;
+      if (loopSlot >= 0) frame[loopSlot] = loop;
       for (let i = 0; i < items.length; i++) {
         st.pos = s;
         st.tick();
@@ -408,6 +472,7 @@ class Compiler {
         }
         if (simpleName !== null) vars.set(simpleName, items[i]);
         else assign(st, inner, items[i]);
+        if (itemSlot >= 0) frame[itemSlot] = items[i];
         if (loop !== null) loop.index0 = i;
         body(st, inner);
         if (st.control !== 0) {
@@ -416,6 +481,8 @@ class Compiler {
           if (stop) break;
         }
       }
+      if (itemSlot >= 0) frame[itemSlot] = savedItem;
+      if (loopSlot >= 0) frame[loopSlot] = savedLoop;
     };
   }
 
@@ -563,6 +630,15 @@ class Compiler {
     const attr = e.attr;
     const mayBeMethod = METHOD_NAMES.has(attr);
     const base = e.object.type === 'name' ? e.object.name : null;
+    const boundLoop = this.bindings.get('loop');
+    if (base === 'loop' && attr === 'index' && boundLoop !== undefined) {
+      return (st) => {
+        const o = st.frame[boundLoop];
+        if (o instanceof LoopContext) return o.index0 + 1;
+        st.pos = e;
+        return getAttribute(st, o, attr);
+      };
+    }
     if (base === 'loop' && attr === 'index') {
       return (st, sc) => {
         const o = lookupName(st, sc, 'loop');
@@ -584,6 +660,16 @@ class Compiler {
     }
     if (base !== null && !mayBeMethod) {
       // `item.name`: look the variable up here instead of through another closure.
+      const bound = this.bindings.get(base);
+      if (bound !== undefined) {
+        return (st) => {
+          const o = st.frame[bound];
+          const v = ownField(o, attr);
+          if (v !== undefined) return v;
+          st.pos = e;
+          return getAttribute(st, o, attr);
+        };
+      }
       if (this.assigned.has(base)) {
         return (st, sc) => {
           const o = lookupName(st, sc, base);

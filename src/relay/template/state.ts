@@ -24,6 +24,8 @@ export class RenderState {
   top: Scope | null = null;
   /** Values of variables read from the context, by compile-time slot (the context is read-only). */
   readonly rootCache: unknown[] = [];
+  /** Current values of loop variables by compile-time slot (see Compiler.bindings); each loop restores its slots when done. */
+  readonly frame: unknown[] = [];
   /** The node being evaluated, for the line and column of an error (set just before each operation that can fail). */
   pos: { line: number; column: number } = { line: 1, column: 1 };
   readonly deadline: number;
