@@ -2,6 +2,13 @@
 // ({%- -%}, +, trim_blocks, lstrip_blocks) and line/column on every token.
 import { TemplateError } from './errors.js';
 
+// Captured String builtins: a library that makes String.prototype a dictionary-mode prototype (nunjucks does, on
+// load) turns every `src.charCodeAt(i)` into a slow prototype lookup; `charCodeAt.call(src, i)` stays fast.
+const charCodeAt = String.prototype.charCodeAt;
+const indexOf = String.prototype.indexOf;
+const slice = String.prototype.slice;
+const startsWith = String.prototype.startsWith;
+
 export type TokenType =
   | 'data'
   | 'variable_begin'
@@ -35,7 +42,7 @@ const DOUBLE_OPERATORS = new Set(['//', '**', '==', '!=', '>=', '<=']);
 
 /** The operator at `i`, longest first so `//` wins over `/` and `**` over `*`; null if none. */
 function operatorAt(src: string, i: number): string | null {
-  const two = src.slice(i, i + 2);
+  const two = slice.call(src, i, i + 2);
   if (DOUBLE_OPERATORS.has(two)) return two;
   const one = src[i]!;
   return SINGLE_OPERATORS.has(one) ? one : null;
@@ -64,7 +71,7 @@ class Lexer {
     private readonly src: string,
     private readonly settings: LexerSettings,
   ) {
-    for (let i = src.indexOf('\n'); i >= 0; i = src.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    for (let i = indexOf.call(src, '\n'); i >= 0; i = indexOf.call(src, '\n', i + 1)) this.lineStarts.push(i + 1);
   }
 
   /** Line of the last lookup: tokens arrive in order, so the next lookup usually starts there. */
@@ -103,7 +110,7 @@ class Lexer {
     while (this.pos <= src.length) {
       const tagStart = findTagStart(src, this.pos);
       const dataEnd = tagStart < 0 ? src.length : tagStart;
-      let data = src.slice(this.pos, dataEnd);
+      let data = slice.call(src, this.pos, dataEnd);
       if (tagStart < 0) {
         if (data) this.push('data', data, this.pos);
         break;
@@ -135,7 +142,7 @@ class Lexer {
           continue;
         }
       }
-      this.push(kind === '{' ? 'variable_begin' : 'block_begin', src.slice(tagStart, after), tagStart);
+      this.push(kind === '{' ? 'variable_begin' : 'block_begin', slice.call(src, tagStart, after), tagStart);
       this.lexTag(after, kind === '{' ? '}}' : '%}');
     }
     this.push('eof', '', src.length);
@@ -166,13 +173,13 @@ class Lexer {
     const brackets: string[] = [];
     let i = start;
     for (;;) {
-      while (i < src.length && isSpace(src.charCodeAt(i))) i++;
+      while (i < src.length && isSpace(charCodeAt.call(src, i))) i++;
       if (i >= src.length) this.fail(`unexpected end of template, expected '${closer}'`, i);
       if (brackets.length === 0) {
-        if (src.startsWith(closer, i) || ((src[i] === '-' || src[i] === '+') && src.startsWith(closer, i + 1))) {
+        if (startsWith.call(src, closer, i) || ((src[i] === '-' || src[i] === '+') && startsWith.call(src, closer, i + 1))) {
           const mod = src[i] === '-' || src[i] === '+' ? src[i] : '';
           const endAt = i + mod.length + 2;
-          this.push(closer === '}}' ? 'variable_end' : 'block_end', src.slice(i, endAt), i);
+          this.push(closer === '}}' ? 'variable_end' : 'block_end', slice.call(src, i, endAt), i);
           this.pos = endAt;
           if (mod === '-') this.pos = skipSpaces(src, endAt);
           else if (closer === '%}' && mod !== '+' && this.settings.trimBlocks && src[endAt] === '\n') this.pos++;
@@ -180,7 +187,7 @@ class Lexer {
         }
       }
       const c = src[i]!;
-      const code = c.charCodeAt(0);
+      const code = charCodeAt.call(src, i);
       if (c === '"' || c === "'") {
         i = this.lexString(i, c);
         continue;
@@ -191,8 +198,8 @@ class Lexer {
       }
       if (isNameStart(code)) {
         let j = i + 1;
-        while (j < src.length && isNamePart(src.charCodeAt(j))) j++;
-        this.push('name', src.slice(i, j), i);
+        while (j < src.length && isNamePart(charCodeAt.call(src, j))) j++;
+        this.push('name', slice.call(src, i, j), i);
         i = j;
         continue;
       }
@@ -256,16 +263,16 @@ class Lexer {
 
 function skipSpaces(src: string, from: number): number {
   let i = from;
-  while (i < src.length && isSpace(src.charCodeAt(i))) i++;
+  while (i < src.length && isSpace(charCodeAt.call(src, i))) i++;
   return i;
 }
 
 function findTagStart(src: string, from: number): number {
-  let i = src.indexOf('{', from);
+  let i = indexOf.call(src, '{', from);
   while (i >= 0) {
-    const n = src.charCodeAt(i + 1);
+    const n = charCodeAt.call(src, i + 1);
     if (n === 123 /* { */ || n === 37 /* % */ || n === 35 /* # */) return i;
-    i = src.indexOf('{', i + 1);
+    i = indexOf.call(src, '{', i + 1);
   }
   return -1;
 }
