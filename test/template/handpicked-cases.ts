@@ -130,6 +130,8 @@ export const FASTPATH_TEMPLATES: string[] = [
   '{% for item in items %}{% block b %}[{{ item }}]{% endblock %}{% with q = item.qty %}{{ item.qty }}{{ q }}{% endwith %}{% filter upper %}{{ item.name }}{% endfilter %}{% endfor %}',
   '{% set item = "outer" %}{% for item in items %}{{ item.qty }}{% endfor %}{{ item }}{% for item in items %}{% if loop.first %}{% set item = "in" %}{% endif %}{{ item }}{% endfor %}',
   '{% for item in items %}{% for c in item.name[:2] %}{{ c }}{{ item.qty }}{{ loop.index }}{% endfor %}{{ loop.index }}{% else %}{{ item }}{% endfor %}{% for item in [] %}{% else %}[{{ item }}]{% endfor %}',
+  '{{ 2.675|round(2) }} {{ 2.5|round }} {{ -2.5|round }} {{ 1.005|round(2) }} {{ 0.00001234|round(7) }} {{ 1234.5678|round(-2) }} {{ 3|round(1) }} {{ (0.1 + 0.2)|round(15) }} {{ 2.5|round(0) }} {{ -0.4|round }} {{ 123456789.987654321|round(3) }} {{ order.f|round(1) }} {{ "x"|round(1) }}',
+  '{{ none|round(2) }}', '{{ missing|round(2) }}', '{% for i in items %}{{ (i.price * i.qty)|round(2) }} {{ i.price|round(1, "floor") }} {{ i.price|round(precision=1) }};{% endfor %}',
   '{% for n in nodes %}{% macro show() %}{{ n.name }}{% endmacro %}{{ show() }}{% endfor %}|{% for n in nodes %}{% set t %}{{ n.name }}!{% endset %}{{ t }}{% endfor %}',
 ];
 export const FASTPATH_STRICT_TEMPLATES: string[] = [

@@ -5,6 +5,7 @@ import type { CallArgs, Expr, FilterCall, Position, Stmt, Target } from './ast.j
 import { LimitFailure, RenderFailure, TemplateError } from './errors.js';
 import { escapeHtml } from './escape.js';
 import { singleSpecFormatter } from './format.js';
+import { roundWithRepr } from './numbers.js';
 import { filterFunction, positionalFilter } from './filters.js';
 import { binary, concat, negate } from './operators.js';
 import { LoopContext, Namespace, RenderState, Scope } from './state.js';
@@ -14,6 +15,7 @@ import { TESTS, positionalTest } from './tests.js';
 import {
   Markup,
   PyCallable,
+  PyFloat,
   Undefined,
   isNumber,
   isTuple,
@@ -720,6 +722,22 @@ class Compiler {
         const out = format(v);
         st.checkSize(out.length, 'formatted string');
         return out;
+      };
+    }
+    if (e.name === 'round' && e.args.length <= 1 && e.args.every((a) => a.type === 'const' && typeof a.value === 'number' && Number.isInteger(a.value))) {
+      // `x|round(2)` on a float: the rounded value with its Python text, computed together.
+      const digits = e.args.length === 0 ? 0 : ((e.args[0] as { value: number }).value);
+      const constant = e.args.map((a) => (a as { value: unknown }).value);
+      const call = positionalFilter('round')!.call;
+      const operand = this.expr(e.operand);
+      return (st, sc) => {
+        const v = operand(st, sc);
+        if (typeof v === 'number' && !Number.isInteger(v)) {
+          const known = roundWithRepr(v, digits);
+          if (known !== null) return new PyFloat(known.value, known.repr);
+        }
+        st.pos = e;
+        return call(st, v, constant);
       };
     }
     if (e.name !== 'upper' && e.name !== 'lower' && e.name !== 'default' && e.name !== 'd') return null;
