@@ -117,59 +117,33 @@ class Step {
 }
 
 function runStep(p: Step, st: RenderState, sc: Scope): void {
-  switch (p.kind) {
-    case STEP_TEXT:
-      st.write(p.text);
-      return;
-    case STEP_CONTEXT: {
-      let text = st.rootCache[p.slot] as string | undefined;
-      if (text === undefined) {
-        const v = p.value!(st, sc);
-        st.pos = p.node;
-        st.rootCache[p.slot] = text = typeof v === 'string' ? (p.autoescape ? escapeHtml(v) : v) : printable(v, p.autoescape);
-      }
-      st.write(text + p.text);
-      return;
-    }
-    case STEP_FIELD: {
-      const o = lookupName(st, sc, p.base);
-      let v = ownField(o, p.attr);
-      if (v === undefined) {
-        st.pos = p.attrNode;
-        v = getAttribute(st, o, p.attr);
-      }
-      if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
-      else {
-        st.pos = p.node;
-        st.write(printable(v, p.autoescape) + p.text);
-      }
-      return;
-    }
-    case STEP_FRAME_FIELD: {
-      const o = st.frame[p.slot];
-      let v = ownField(o, p.attr);
-      if (v === undefined) {
-        st.pos = p.attrNode;
-        v = getAttribute(st, o, p.attr);
-      }
-      if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
-      else {
-        st.pos = p.node;
-        st.write(printable(v, p.autoescape) + p.text);
-      }
-      return;
-    }
-    case STEP_VALUE: {
+  const kind = p.kind;
+  if (kind === STEP_EXEC) return p.exec!(st, sc);
+  if (kind === STEP_TEXT) return st.write(p.text);
+  if (kind === STEP_CONTEXT) {
+    let text = st.rootCache[p.slot] as string | undefined;
+    if (text === undefined) {
       const v = p.value!(st, sc);
-      if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
-      else {
-        st.pos = p.node;
-        st.write(printable(v, p.autoescape) + p.text);
-      }
-      return;
+      st.pos = p.node;
+      st.rootCache[p.slot] = text = typeof v === 'string' ? (p.autoescape ? escapeHtml(v) : v) : printable(v, p.autoescape);
     }
-    default:
-      p.exec!(st, sc);
+    return st.write(text + p.text);
+  }
+  let v: unknown;
+  if (kind === STEP_VALUE) v = p.value!(st, sc);
+  else {
+    // STEP_FRAME_FIELD / STEP_FIELD: `base.attr`.
+    const o = kind === STEP_FRAME_FIELD ? st.frame[p.slot] : lookupName(st, sc, p.base);
+    v = ownField(o, p.attr);
+    if (v === undefined) {
+      st.pos = p.attrNode;
+      v = getAttribute(st, o, p.attr);
+    }
+  }
+  if (typeof v === 'string') st.write((p.autoescape ? escapeHtml(v) : v) + p.text);
+  else {
+    st.pos = p.node;
+    st.write(printable(v, p.autoescape) + p.text);
   }
 }
 
