@@ -2,6 +2,7 @@
 // Handlers return an SmtpReply (or a promise of one); emit() is the one place that queues replies, counts
 // errors and decides to hang up; flush() writes every reply of a batch in one socket write (RFC 2920).
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Backend, ConnectionInfo, DataSink, Session, SessionState, TlsInfo } from './backend.js';
 import { COMMANDS, HTTP_VERBS, isProtocolError, type CommandSpec, type Outcome } from './commands.js';
@@ -72,6 +73,10 @@ export interface ConnectionHost {
   readonly config: EngineConfig;
   readonly backend: Backend;
   readonly logger: SmtpLogger;
+  /** A logger was given: the session line is built (and the peer address read while the socket is open). */
+  readonly logsSessions: boolean;
+  /** maxConnectionsPerAddress can be reached (it is below maxConnections): admitAddress/releaseAddress count. */
+  readonly limitsPerAddress: boolean;
   readonly observer: SmtpObserver;
   readonly secureContext: SecureContext | null;
   readonly trustedProxies: TrustedProxies | null;
@@ -92,6 +97,61 @@ interface MutableState {
 
 function isThenable<T>(value: unknown): value is PromiseLike<T> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * The ConnectionInfo of a direct (not proxied) connection, read from the socket on first use and kept:
+ * getpeername/getsockname are system calls that many sessions never need. The engine reads the peer
+ * address at once when it needs it (PROXY check, per-address limit, session log line); the backend's
+ * reads happen while the socket is open, where they give what an eager read would have given.
+ */
+class SocketConnectionInfo implements ConnectionInfo {
+  private remote: string | undefined;
+  private remotePortValue: number | undefined;
+  private local: string | undefined;
+  private localPortValue: number | undefined;
+  readonly proxied = false;
+
+  constructor(
+    readonly id: string,
+    private readonly socket: Socket,
+  ) {}
+
+  get remoteAddress(): string {
+    return (this.remote ??= normalizeAddress(this.socket.remoteAddress ?? ''));
+  }
+
+  get remotePort(): number {
+    return (this.remotePortValue ??= this.socket.remotePort ?? 0);
+  }
+
+  get localAddress(): string {
+    return (this.local ??= normalizeAddress(this.socket.localAddress ?? ''));
+  }
+
+  get localPort(): number {
+    return (this.localPortValue ??= this.socket.localPort ?? 0);
+  }
+
+  /** Reads every field now (before STARTTLS wraps the socket). */
+  snapshot(): void {
+    void this.remoteAddress;
+    void this.remotePort;
+    void this.localAddress;
+    void this.localPort;
+  }
+
+  /** A plain object with the same values (JSON, spreading and structuredClone see no getters). */
+  toJSON(): ConnectionInfo {
+    return {
+      id: this.id,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort,
+      localAddress: this.localAddress,
+      localPort: this.localPort,
+      proxied: false,
+    };
+  }
 }
 
 export class SmtpConnection {
@@ -152,8 +212,18 @@ export class SmtpConnection {
   private readonly startedAt = Date.now();
   private endReason: string | null = null;
   private admittedAddress: string | null = null;
-  private deadlineTimer: NodeJS.Timeout | null = null;
-  private lingerTimer: NodeJS.Timeout | null = null;
+
+  // Timeouts: one timer per connection for the command timeout, the session deadline and the linger after
+  // hang-up; reads and writes only note the time (performance.now()), the timer re-arms itself when it fires.
+  private timer: NodeJS.Timeout | null = null;
+  private readonly openedAt: number;
+  /** Last read or write: the command timeout counts client silence from here (as socket.setTimeout did). */
+  private lastActivity: number;
+  /** When we hung up (InputMode.Closed): the peer gets LINGER_MS to close. */
+  private closedAt = 0;
+  /** Bytes queued for writing when the timer last fired: a write in progress suppresses the timeout. */
+  private lastPendingWrite = 0;
+  private drainListening = false;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -164,29 +234,24 @@ export class SmtpConnection {
     host.observer.sessionOpened();
     this.socket = socket;
     this.reader = new DataReader(this.onBody);
+    const connection = new SocketConnectionInfo(this.id, socket);
     this.state = {
-      connection: {
-        id: this.id,
-        remoteAddress: normalizeAddress(socket.remoteAddress ?? ''),
-        remotePort: socket.remotePort ?? 0,
-        localAddress: normalizeAddress(socket.localAddress ?? ''),
-        localPort: socket.localPort ?? 0,
-        proxied: false,
-      },
+      connection,
       heloName: null,
       tls: null,
       authUser: null,
     };
-    socket.setTimeout(this.config.commandTimeoutMs);
     socket.on('data', this.onData);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    socket.on('timeout', this.onTimeout);
-    socket.on('drain', this.onDrain);
-    this.deadlineTimer = setTimeout(this.onDeadline, this.config.sessionDeadlineMs);
-    this.deadlineTimer.unref();
+    const now = performance.now();
+    this.openedAt = now;
+    this.lastActivity = now;
+    this.armTimer(Math.min(this.config.commandTimeoutMs, this.config.sessionDeadlineMs));
     const trusted = host.trustedProxies;
-    if (trusted !== null && trusted.has(this.state.connection.remoteAddress)) {
+    // The session log line needs the peer address after the socket is gone: read it while it is here.
+    if (host.logsSessions) void connection.remotePort;
+    if (trusted !== null && trusted.has(connection.remoteAddress)) {
       this.mode = InputMode.ProxyHeader;
     } else {
       this.mode = InputMode.BeforeGreeting;
@@ -203,12 +268,14 @@ export class SmtpConnection {
 
   /** Per-address limit, backend.connect, then the greeting (or a refusal). */
   private begin(): void {
-    const address = this.state.connection.remoteAddress;
-    if (!this.host.admitAddress(address)) {
-      this.refuse(R.tooManyConnectionsFromAddress, 'too-many-connections');
-      return;
+    if (this.host.limitsPerAddress) {
+      const address = this.state.connection.remoteAddress;
+      if (!this.host.admitAddress(address)) {
+        this.refuse(R.tooManyConnectionsFromAddress, 'too-many-connections');
+        return;
+      }
+      this.admittedAddress = address;
     }
-    this.admittedAddress = address;
     let result: Promise<Session> | Session;
     try {
       result = this.host.backend.connect(this.state.connection);
@@ -274,6 +341,7 @@ export class SmtpConnection {
   // ---- input ------------------------------------------------------------------------------------------
 
   private readonly onData = (chunk: Buffer): void => {
+    this.lastActivity = performance.now();
     if (this.mode === InputMode.Closed) return;
     const input = this.input;
     if (input !== null && this.pos < input.length) {
@@ -483,8 +551,13 @@ export class SmtpConnection {
       const data = this.out;
       this.out = '';
       if (!this.socket.destroyed && this.socket.writable) {
+        this.lastActivity = performance.now();
         if (!this.socket.write(data)) {
           this.outputBlocked = true;
+          if (!this.drainListening) {
+            this.drainListening = true;
+            this.socket.on('drain', this.onDrain);
+          }
           this.updateFlow();
         }
       }
@@ -527,9 +600,58 @@ export class SmtpConnection {
     this.input = null;
     this.socket.end();
     this.socket.resume();
-    this.lingerTimer = setTimeout(() => this.socket.destroy(), LINGER_MS);
-    this.lingerTimer.unref();
+    this.closedAt = performance.now();
+    this.rearm(this.closedAt);
   }
+
+  // ---- timeouts ---------------------------------------------------------------------------------------
+
+  private armTimer(ms: number): void {
+    const timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(ms)));
+    timer.unref();
+    this.timer = timer;
+  }
+
+  /** The earliest moment something is due: command timeout, deadline, or (after hang-up) the linger's end. */
+  private nextDue(): number {
+    const idle = this.lastActivity + this.config.commandTimeoutMs;
+    if (this.mode === InputMode.Closed) return Math.min(idle, this.closedAt + LINGER_MS);
+    return Math.min(idle, this.openedAt + this.config.sessionDeadlineMs);
+  }
+
+  private rearm(now: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.armTimer(this.nextDue() - now);
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    if (this.finished) return;
+    const now = performance.now();
+    if (now - this.lastActivity >= this.config.commandTimeoutMs) {
+      // As net.Socket's timeout: a write that is still making progress is not silence.
+      const pending = this.socket.writableLength;
+      if (pending > 0 && pending !== this.lastPendingWrite) {
+        this.lastPendingWrite = pending;
+        this.lastActivity = now;
+      }
+    }
+    if (this.mode === InputMode.Closed) {
+      // After we hung up: the peer may keep the socket LINGER_MS at most, or a command timeout of silence.
+      if (now >= this.closedAt + LINGER_MS || now - this.lastActivity >= this.config.commandTimeoutMs) {
+        this.socket.destroy();
+        return;
+      }
+    } else if (now - this.openedAt >= this.config.sessionDeadlineMs) {
+      // expire() hangs up (endSocket re-arms for the linger) or destroys a handshaking socket: no re-arm here.
+      this.expire(R.deadline, 'deadline');
+      return;
+    } else if (now - this.lastActivity >= this.config.commandTimeoutMs) {
+      this.expire(R.timeout, 'timeout');
+      return;
+    }
+    this.armTimer(this.nextDue() - now);
+  };
 
   // ---- socket events ----------------------------------------------------------------------------------
 
@@ -537,19 +659,6 @@ export class SmtpConnection {
     // ECONNRESET, EPIPE and handshake failures are the client's business: debug only.
     this.host.logger.debug?.({ session: this.id, code: err.code, err: err.message }, 'smtp socket error');
     if (this.endReason === null) this.endReason = 'socket-error';
-  };
-
-  private readonly onTimeout = (): void => {
-    if (this.mode === InputMode.Closed) {
-      this.socket.destroy();
-      return;
-    }
-    this.expire(R.timeout, 'timeout');
-  };
-
-  private readonly onDeadline = (): void => {
-    this.deadlineTimer = null;
-    this.expire(R.deadline, 'deadline');
   };
 
   private expire(reply: SmtpReply, reason: string): void {
@@ -576,11 +685,22 @@ export class SmtpConnection {
     this.finished = true;
     if (this.mode === InputMode.TlsHandshake) this.host.observer.tlsHandshake('failed');
     this.mode = InputMode.Closed;
-    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
-    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (this.sink !== null) this.abortSink('connection lost');
     if (this.session !== null) this.closeSession();
     if (this.admittedAddress !== null) this.host.releaseAddress(this.admittedAddress);
+    const end = this.endReason ?? 'client-closed';
+    // The one log line per session; with no logger there is no one to build it for.
+    if (this.host.logsSessions) this.logSession(end);
+    if (LIMIT_END_REASONS.has(end)) this.host.observer.limitHit(end);
+    this.host.observer.sessionClosed(end);
+    this.host.connectionClosed(this);
+  };
+
+  private logSession(end: string): void {
     const tls = this.state.tls;
     this.host.logger.info(
       {
@@ -594,15 +714,11 @@ export class SmtpConnection {
         messages: this.messagesAccepted,
         bytes: this.bytesAccepted,
         durationMs: Date.now() - this.startedAt,
-        end: this.endReason ?? 'client-closed',
+        end,
       },
       'smtp session',
     );
-    const end = this.endReason ?? 'client-closed';
-    if (LIMIT_END_REASONS.has(end)) this.host.observer.limitHit(end);
-    this.host.observer.sessionClosed(end);
-    this.host.connectionClosed(this);
-  };
+  }
 
 
   private closeSession(): void {
@@ -664,7 +780,15 @@ export class SmtpConnection {
     }
     this.pos += header.length;
     if (header.sourceAddress !== null) {
-      this.state.connection = { ...this.state.connection, remoteAddress: normalizeAddress(header.sourceAddress), remotePort: header.sourcePort, proxied: true };
+      const direct = this.state.connection;
+      this.state.connection = {
+        id: direct.id,
+        remoteAddress: normalizeAddress(header.sourceAddress),
+        remotePort: header.sourcePort,
+        localAddress: direct.localAddress,
+        localPort: direct.localPort,
+        proxied: true,
+      };
     }
     this.mode = InputMode.BeforeGreeting;
     this.begin();
@@ -851,9 +975,14 @@ export class SmtpConnection {
     if (context === null) return;
     const raw = this.socket;
     raw.removeListener('data', this.onData);
-    raw.removeListener('timeout', this.onTimeout);
-    raw.removeListener('drain', this.onDrain);
-    raw.setTimeout(0);
+    if (this.drainListening) {
+      this.drainListening = false;
+      raw.removeListener('drain', this.onDrain);
+    }
+    // The command timeout starts afresh for the handshake (as a new socket timeout did), and the
+    // addresses are read from the plain socket while it is still the one we hold.
+    this.lastActivity = performance.now();
+    if (this.state.connection instanceof SocketConnectionInfo) this.state.connection.snapshot();
     // CVE-2011-0411: nothing received before the handshake may be read as a command after it.
     this.input = null;
     this.pos = 0;
@@ -868,13 +997,10 @@ export class SmtpConnection {
       return;
     }
     this.socket = secure;
-    secure.setTimeout(this.config.commandTimeoutMs);
     secure.on('secure', this.onSecure);
     secure.on('data', this.onData);
     secure.on('error', this.onError);
     secure.on('close', this.onClose);
-    secure.on('timeout', this.onTimeout);
-    secure.on('drain', this.onDrain);
   }
 
   private readonly onSecure = (): void => {

@@ -78,6 +78,8 @@ function secureContextFor(tls: { key: string | Buffer; cert: string | Buffer }):
 export class SmtpServer implements ConnectionHost {
   readonly config: EngineConfig;
   readonly logger: SmtpLogger;
+  readonly logsSessions: boolean;
+  readonly limitsPerAddress: boolean;
   readonly observer: SmtpObserver;
   readonly trustedProxies: TrustedProxies | null;
   readonly authFailures: AuthFailureCounter;
@@ -96,6 +98,9 @@ export class SmtpServer implements ConnectionHost {
   ) {
     this.config = resolveOptions(options);
     this.logger = options.logger ?? silentLogger;
+    this.logsSessions = options.logger !== undefined;
+    // With maxConnectionsPerAddress >= maxConnections no address can reach its limit: nothing to count.
+    this.limitsPerAddress = this.config.maxConnectionsPerAddress < this.config.maxConnections;
     this.observer = options.observer ?? silentObserver;
     this.trustedProxies = options.proxyProtocol ? new TrustedProxies(options.proxyProtocol.trusted) : null;
     this.authFailures = new AuthFailureCounter(this.config.maxAuthFailuresPerAddressPerMinute);
@@ -158,21 +163,27 @@ export class SmtpServer implements ConnectionHost {
   }
 
   private accept(socket: Socket): void {
-    socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug?.({ code: err.code, err: err.message }, 'smtp socket error'));
     if (this.closing !== null) {
+      socket.on('error', this.onRefusedSocketError);
       socket.destroy();
       return;
     }
     if (this.connections.size >= this.config.maxConnections) {
+      socket.on('error', this.onRefusedSocketError);
       this.logger.warn({ remoteAddress: socket.remoteAddress, limit: this.config.maxConnections }, 'smtp connection refused: too many connections');
       this.observer.limitHit('maxConnections');
       socket.end(TOO_MANY_CONNECTIONS);
       setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
       return;
     }
+    // The connection listens for its socket's errors itself (logged with its session id).
     const connection = new SmtpConnection(this, socket);
     this.connections.add(connection);
   }
+
+  private readonly onRefusedSocketError = (err: NodeJS.ErrnoException): void => {
+    this.logger.debug?.({ code: err.code, err: err.message }, 'smtp socket error');
+  };
 
   admitAddress(address: string): boolean {
     const n = this.perAddress.get(address) ?? 0;
