@@ -70,6 +70,17 @@ const TOO_MANY_CONNECTIONS = formatReply(smtpReply(421, '4.7.0', 'Too many conne
 /** A refused connection gets this long to read the 421 before it is destroyed. */
 const REFUSAL_LINGER_MS = 2000;
 
+/**
+ * Sets TCP_NODELAY on a listening socket; true when accepted sockets inherit it (Linux copies the listener's
+ * TCP options to each accepted socket), false where the caller must set it per socket.
+ */
+function setListenerNoDelay(server: Server): boolean {
+  if (process.platform !== 'linux') return false;
+  const handle = (server as unknown as { _handle?: { setNoDelay?: (on: boolean) => number } | null })._handle;
+  if (handle === null || handle === undefined || typeof handle.setNoDelay !== 'function') return false;
+  return handle.setNoDelay(true) === 0;
+}
+
 function secureContextFor(tls: { key: string | Buffer; cert: string | Buffer }): SecureContext {
   // TLS 1.2 minimum (SPEC §1).
   return createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
@@ -118,13 +129,20 @@ export class SmtpServer implements ConnectionHost {
   /** Binds one more port; rejects with the listen error (EADDRINUSE, EACCES). */
   listen(port: number, host?: string): Promise<AddressInfo> {
     if (this.closing !== null) return Promise.reject(new Error('SmtpServer.listen: server is closed'));
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Replies are small and must not wait for Nagle: TCP_NODELAY on every accepted socket. On Linux it is set
+    // once on the listening socket, which accepted sockets inherit (one setsockopt per listener, not per client).
+    let inheritsNoDelay = false;
+    const server = createServer((socket) => {
+      if (!inheritsNoDelay) socket.setNoDelay(true);
+      this.accept(socket);
+    });
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         server.removeListener('listening', onListening);
         reject(err);
       };
       const onListening = (): void => {
+        inheritsNoDelay = setListenerNoDelay(server);
         server.removeListener('error', onError);
         server.on('error', (err) => this.logger.error({ err }, 'smtp listener error'));
         this.listeners.push(server);
