@@ -49,6 +49,18 @@ function ownField(o: unknown, attr: string): unknown {
   return undefined;
 }
 
+function isPlainData(o: unknown): boolean {
+  if (o === null || typeof o !== 'object') return false;
+  const proto = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null;
+}
+
+/** ownField for a loop variable in a frame slot: the plain-object check was made when the loop stored it. */
+function frameField(st: RenderState, slot: number, attr: string): unknown {
+  const o = st.frame[slot];
+  return st.framePlain[slot] === true && hasOwn.call(o, attr) ? (o as Record<string, unknown>)[attr] : undefined;
+}
+
 /** Is there a break/continue in these statements or in any statement body below them? */
 function hasLoopControl(body: Stmt[]): boolean {
   for (const s of body) {
@@ -133,8 +145,14 @@ function runStep(p: Step, st: RenderState, sc: Scope): void {
   if (kind === STEP_VALUE) v = p.value!(st, sc);
   else {
     // STEP_FRAME_FIELD / STEP_FIELD: `base.attr`.
-    const o = kind === STEP_FRAME_FIELD ? st.frame[p.slot] : lookupName(st, sc, p.base);
-    v = ownField(o, p.attr);
+    let o: unknown;
+    if (kind === STEP_FRAME_FIELD) {
+      o = st.frame[p.slot];
+      v = frameField(st, p.slot, p.attr);
+    } else {
+      o = lookupName(st, sc, p.base);
+      v = ownField(o, p.attr);
+    }
     if (v === undefined) {
       st.pos = p.attrNode;
       v = getAttribute(st, o, p.attr);
@@ -436,7 +454,9 @@ class Compiler {
       if (loop !== null) vars.set('loop', loop);
       // A macro called from the body may run this same loop again (recursion): slots are restored on the way out.
       const frame = st.frame;
+      const framePlain = st.framePlain;
       const savedItem = itemSlot >= 0 ? frame[itemSlot] : undefined;
+      const savedPlain = itemSlot >= 0 ? framePlain[itemSlot] === true : false;
       const savedLoop = loopSlot >= 0 ? frame[loopSlot] : undefined;
       if (loopSlot >= 0) frame[loopSlot] = loop;
       for (let i = 0; i < items.length; i++) {
@@ -448,7 +468,10 @@ class Compiler {
         }
         if (simpleName !== null) vars.set(simpleName, items[i]);
         else assign(st, inner, items[i]);
-        if (itemSlot >= 0) frame[itemSlot] = items[i];
+        if (itemSlot >= 0) {
+          frame[itemSlot] = items[i];
+          framePlain[itemSlot] = isPlainData(items[i]);
+        }
         if (loop !== null) loop.index0 = i;
         body(st, inner);
         if (st.control !== 0) {
@@ -457,7 +480,10 @@ class Compiler {
           if (stop) break;
         }
       }
-      if (itemSlot >= 0) frame[itemSlot] = savedItem;
+      if (itemSlot >= 0) {
+        frame[itemSlot] = savedItem;
+        framePlain[itemSlot] = savedPlain;
+      }
       if (loopSlot >= 0) frame[loopSlot] = savedLoop;
     };
   }
@@ -639,9 +665,9 @@ class Compiler {
       const bound = this.bindings.get(base);
       if (bound !== undefined) {
         return (st) => {
-          const o = st.frame[bound];
-          const v = ownField(o, attr);
+          const v = frameField(st, bound, attr);
           if (v !== undefined) return v;
+          const o = st.frame[bound];
           st.pos = e;
           return getAttribute(st, o, attr);
         };

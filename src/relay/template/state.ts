@@ -26,6 +26,8 @@ export class RenderState {
   readonly rootCache: unknown[] = [];
   /** Current values of loop variables by compile-time slot (see Compiler.bindings); each loop restores its slots when done. */
   readonly frame: unknown[] = [];
+  /** Whether frame[slot] is a plain data object (set with it), so field reads skip the prototype check. */
+  readonly framePlain: boolean[] = [];
   /** The node being evaluated, for the line and column of an error (set just before each operation that can fail). */
   pos: { line: number; column: number } = { line: 1, column: 1 };
   readonly deadline: number;
