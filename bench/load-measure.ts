@@ -15,7 +15,7 @@ export interface LoadMeasurement {
 export async function measureServerLoad(script: URL, options: unknown, load: Omit<LoadOptions, 'port'>): Promise<LoadMeasurement> {
   const child = await startServerChild(script, options);
   try {
-    const warmupCount = Math.max(50, Math.floor(load.count / 10));
+    const warmupCount = Math.max(100, Math.floor(load.count / 10));
     await runLoad({ ...load, count: warmupCount, port: child.port, timeLimitMs: 120_000 });
     const before = await child.stats();
     const clientBefore = process.cpuUsage();

@@ -1,8 +1,8 @@
 // Server load: the same SMTP load against our engine and against the `smtp-server` package, both
 // discarding messages in a child process of their own, so each server's CPU time is its own.
 import type { BenchContext, BenchRow, BenchSuite } from '../harness.js';
-import { runLoad, type LoadOptions, type LoadResult } from '../loadgen.js';
-import { cpuMicrosBetween, startServerChild } from '../servers/child.js';
+import { errorSummary, measureServerLoad, type LoadMeasurement } from '../load-measure.js';
+import type { LoadOptions } from '../loadgen.js';
 import type { DiscardServerOptions } from '../servers/child-messages.js';
 import { createTestCertificate, type TestCertificate } from '../servers/tls-cert.js';
 
@@ -57,40 +57,11 @@ function scenarios(quick: boolean): Scenario[] {
   ];
 }
 
-interface Measurement {
-  result: LoadResult;
-  cpuMicrosPerMessage: number;
-  /** The load generator's own CPU per message: when it nears a core, the client limits msgs/s. */
-  clientCpuMicrosPerMessage: number;
-  rssMB: number;
-}
+type Measurement = LoadMeasurement;
 
 /** Starts `server` in a child, warms it up, then measures one load run and the server's CPU over it. */
-async function measure(server: ServerUnderTest, scenario: Scenario, options: DiscardServerOptions): Promise<Measurement> {
-  const child = await startServerChild(server.script, options);
-  try {
-    const warmupCount = Math.max(100, Math.floor((scenario.load.count ?? 0) / 10));
-    await runLoad({ ...scenario.load, port: child.port, count: warmupCount, timeLimitMs: 60_000 });
-    const before = await child.stats();
-    const clientBefore = process.cpuUsage();
-    const result = await runLoad({ ...scenario.load, port: child.port, timeLimitMs: 300_000 });
-    const client = process.cpuUsage(clientBefore);
-    const after = await child.stats();
-    const accepted = Math.max(1, result.messages);
-    return {
-      result,
-      cpuMicrosPerMessage: cpuMicrosBetween(before, after) / accepted,
-      clientCpuMicrosPerMessage: (client.user + client.system) / accepted,
-      rssMB: after.memory.rss / (1024 * 1024),
-    };
-  } finally {
-    await child.stop();
-  }
-}
-
-function errorSummary(r: LoadResult): string {
-  const entries = Object.entries(r.errors);
-  return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k}=${n}`).join(' ');
+function measure(server: ServerUnderTest, scenario: Scenario, options: DiscardServerOptions): Promise<Measurement> {
+  return measureServerLoad(server.script, options, scenario.load);
 }
 
 function rowsFor(scenario: Scenario, ours: Measurement, peer: Measurement, floor: Measurement | null): BenchRow[] {
