@@ -1,6 +1,7 @@
 // Drives N concurrent sessions through `count` messages, like Postfix's smtp-source, and never hangs:
 // a run-wide time limit abandons whatever is still in flight.
 import { performance } from 'node:perf_hooks';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoadConnection, UnexpectedReplyError } from './load-connection.js';
 import { LoadStats } from './load-stats.js';
@@ -26,6 +27,8 @@ class LoadRun {
 
   constructor(readonly o: ResolvedLoadOptions) {
     this.stats = new LoadStats(o.count);
+    // Every waiting session listens on the one stop signal: as many listeners as sessions, by design.
+    setMaxListeners(o.sessions + 10, this.stopSignal.signal);
   }
 
   /** The next message index, or -1 when all are claimed or the time limit passed. */
