@@ -1,7 +1,7 @@
 // The IPC messages between a benchmark and a server running in its own child process.
 
 /** Parent -> child. */
-export type ServerChildCommand = { cmd: 'stats' } | { cmd: 'stop' };
+export type ServerChildCommand = { cmd: 'stats'; id?: number } | { cmd: 'stop' };
 
 /** The child's own resource use; cpu in microseconds as returned by process.cpuUsage(). */
 export interface ServerChildStats {
@@ -12,7 +12,7 @@ export interface ServerChildStats {
 /** Child -> parent. */
 export type ServerChildMessage =
   | { port: number }
-  | { stats: ServerChildStats }
+  | { stats: ServerChildStats; id?: number }
   | { stopped: true }
   | { error: string };
 

@@ -70,11 +70,14 @@ export async function startServerChild<O>(script: string | URL, options: O, opts
     child.kill('SIGKILL');
     throw err;
   }
+  // Each stats request carries an id, so overlapping requests (e.g. a memory sampler) never swap answers.
+  let lastStatsId = 0;
   return {
     port,
     async stats() {
-      const stats = nextMessage(child, (m) => ('stats' in m ? m.stats : undefined), 10_000, 'stats');
-      child.send({ cmd: 'stats' });
+      const id = ++lastStatsId;
+      const stats = nextMessage(child, (m) => ('stats' in m && (m.id === id || m.id === undefined) ? m.stats : undefined), 10_000, 'stats');
+      child.send({ cmd: 'stats', id });
       return stats;
     },
     async stop(timeoutMs = 5_000) {

@@ -21,7 +21,7 @@ export function serveInChild<O>(start: (options: O) => Promise<ListeningServer>)
     (server) => {
       process.on('message', (message: ServerChildCommand) => {
         if (message.cmd === 'stats') {
-          send({ stats: { cpu: process.cpuUsage(), memory: process.memoryUsage() } });
+          send({ stats: { cpu: process.cpuUsage(), memory: process.memoryUsage() }, id: message.id });
         } else if (message.cmd === 'stop') {
           // exit() rather than waiting for the event loop: a server may keep timers or loggers alive.
           server.close().finally(() => send({ stopped: true }, () => process.exit(0)));

@@ -22,6 +22,17 @@ test('a server child reports its port, its CPU time growing under load, and stop
   await assert.rejects(runLoad({ port: child.port, sessions: 1, count: 1 }).then((r) => (r.messages === 0 ? Promise.reject(new Error('refused')) : r)));
 });
 
+test('overlapping stats requests each get their own answer', async () => {
+  const child = await startServerChild(SMTP_SERVER_DISCARD, {});
+  try {
+    const all = await Promise.all([child.stats(), child.stats(), child.stats()]);
+    assert.equal(all.length, 3);
+    assert.ok(all[0]!.cpu.user <= all[2]!.cpu.user, 'answers come back in request order');
+  } finally {
+    await child.stop();
+  }
+});
+
 test('a server child that fails to start rejects with its error', async () => {
   const engine = new URL('../../bench/servers/smtp-server-discard.js', import.meta.url);
   await assert.rejects(startServerChild(engine, { tls: { keyPath: '/nonexistent/key.pem', certPath: '/nonexistent/cert.pem' } }), /server child failed/);
