@@ -33,6 +33,17 @@ export function table(rows: readonly RatedRow[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** The figures behind each row (latency percentiles, RSS, errors), one line per row that has any. */
+export function details(rows: readonly RatedRow[]): string {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (!r.extra || Object.keys(r.extra).length === 0) continue;
+    const parts = Object.entries(r.extra).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`);
+    out.push(`- ${r.suite}: ${r.name}: ${parts.join(', ')}`);
+  }
+  return out.length === 0 ? '' : `\n${out.join('\n')}\n`;
+}
+
 /** Floors are ratios to the same-run peer, never absolute times: machine noise moves both sides. */
 function checkFloors(rows: readonly RatedRow[]): string[] {
   const floors = JSON.parse(readFileSync(join(repo, 'bench', 'floors.json'), 'utf8')) as Record<string, number>;
@@ -70,6 +81,7 @@ async function main(): Promise<void> {
   const m = results.machine;
   process.stdout.write(`${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}, commit ${results.commit}${quick ? ' (quick)' : ''}\n\n`);
   process.stdout.write(table(rated));
+  process.stdout.write(details(rated));
   process.stdout.write(`\nresults: ${out}\n`);
   if (ci) {
     const failures = checkFloors(rated);
