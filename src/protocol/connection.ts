@@ -73,7 +73,7 @@ export interface ConnectionHost {
   readonly config: EngineConfig;
   readonly backend: Backend;
   readonly logger: SmtpLogger;
-  /** A logger was given: the session line is built (and the peer address read while the socket is open). */
+  /** A logger was given: the session line is built (with no logger there is no one to build it for). */
   readonly logsSessions: boolean;
   /** maxConnectionsPerAddress can be reached (it is below maxConnections): admitAddress/releaseAddress count. */
   readonly limitsPerAddress: boolean;
@@ -97,61 +97,6 @@ interface MutableState {
 
 function isThenable<T>(value: unknown): value is PromiseLike<T> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/**
- * The ConnectionInfo of a direct (not proxied) connection, read from the socket on first use and kept:
- * getpeername/getsockname are system calls that many sessions never need. The engine reads the peer
- * address at once when it needs it (PROXY check, per-address limit, session log line); the backend's
- * reads happen while the socket is open, where they give what an eager read would have given.
- */
-class SocketConnectionInfo implements ConnectionInfo {
-  private remote: string | undefined;
-  private remotePortValue: number | undefined;
-  private local: string | undefined;
-  private localPortValue: number | undefined;
-  readonly proxied = false;
-
-  constructor(
-    readonly id: string,
-    private readonly socket: Socket,
-  ) {}
-
-  get remoteAddress(): string {
-    return (this.remote ??= normalizeAddress(this.socket.remoteAddress ?? ''));
-  }
-
-  get remotePort(): number {
-    return (this.remotePortValue ??= this.socket.remotePort ?? 0);
-  }
-
-  get localAddress(): string {
-    return (this.local ??= normalizeAddress(this.socket.localAddress ?? ''));
-  }
-
-  get localPort(): number {
-    return (this.localPortValue ??= this.socket.localPort ?? 0);
-  }
-
-  /** Reads every field now (before STARTTLS wraps the socket). */
-  snapshot(): void {
-    void this.remoteAddress;
-    void this.remotePort;
-    void this.localAddress;
-    void this.localPort;
-  }
-
-  /** A plain object with the same values (JSON, spreading and structuredClone see no getters). */
-  toJSON(): ConnectionInfo {
-    return {
-      id: this.id,
-      remoteAddress: this.remoteAddress,
-      remotePort: this.remotePort,
-      localAddress: this.localAddress,
-      localPort: this.localPort,
-      proxied: false,
-    };
-  }
 }
 
 export class SmtpConnection {
@@ -234,7 +179,15 @@ export class SmtpConnection {
     host.observer.sessionOpened();
     this.socket = socket;
     this.reader = new DataReader(this.onBody);
-    const connection = new SocketConnectionInfo(this.id, socket);
+    // Read at once: a backend may look at these after the socket is gone (e.g. in Session.close()).
+    const connection: ConnectionInfo = {
+      id: this.id,
+      remoteAddress: normalizeAddress(socket.remoteAddress ?? ''),
+      remotePort: socket.remotePort ?? 0,
+      localAddress: normalizeAddress(socket.localAddress ?? ''),
+      localPort: socket.localPort ?? 0,
+      proxied: false,
+    };
     this.state = {
       connection,
       heloName: null,
@@ -249,8 +202,6 @@ export class SmtpConnection {
     this.lastActivity = now;
     this.armTimer(Math.min(this.config.commandTimeoutMs, this.config.sessionDeadlineMs));
     const trusted = host.trustedProxies;
-    // The session log line needs the peer address after the socket is gone: read it while it is here.
-    if (host.logsSessions) void connection.remotePort;
     if (trusted !== null && trusted.has(connection.remoteAddress)) {
       this.mode = InputMode.ProxyHeader;
     } else {
@@ -447,7 +398,7 @@ export class SmtpConnection {
       this.violation(R.tlsOnPlain, 'tls-on-plain-port');
       return true;
     }
-    if (buf.length - start >= 5 && buf.compare(PROXY_V2_SIGNATURE, 0, 5, start, start + 5) === 0) {
+    if (buf.length - start >= 5 && buf[start] === PROXY_V2_SIGNATURE[0] && buf.compare(PROXY_V2_SIGNATURE, 0, 5, start, start + 5) === 0) {
       this.violation(R.proxyRefused, 'proxy-header-refused');
       return true;
     }
@@ -780,15 +731,7 @@ export class SmtpConnection {
     }
     this.pos += header.length;
     if (header.sourceAddress !== null) {
-      const direct = this.state.connection;
-      this.state.connection = {
-        id: direct.id,
-        remoteAddress: normalizeAddress(header.sourceAddress),
-        remotePort: header.sourcePort,
-        localAddress: direct.localAddress,
-        localPort: direct.localPort,
-        proxied: true,
-      };
+      this.state.connection = { ...this.state.connection, remoteAddress: normalizeAddress(header.sourceAddress), remotePort: header.sourcePort, proxied: true };
     }
     this.mode = InputMode.BeforeGreeting;
     this.begin();
@@ -979,10 +922,8 @@ export class SmtpConnection {
       this.drainListening = false;
       raw.removeListener('drain', this.onDrain);
     }
-    // The command timeout starts afresh for the handshake (as a new socket timeout did), and the
-    // addresses are read from the plain socket while it is still the one we hold.
+    // The command timeout starts afresh for the handshake (as a new socket timeout did).
     this.lastActivity = performance.now();
-    if (this.state.connection instanceof SocketConnectionInfo) this.state.connection.snapshot();
     // CVE-2011-0411: nothing received before the handshake may be read as a command after it.
     this.input = null;
     this.pos = 0;
