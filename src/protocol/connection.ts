@@ -88,6 +88,12 @@ export interface ConnectionHost {
   nextSessionId(): string;
 }
 
+/** The address and port a listener bound to one address accepts on (normalized as ConnectionInfo has them). */
+export interface LocalEnd {
+  readonly address: string;
+  readonly port: number;
+}
+
 interface MutableState {
   connection: ConnectionInfo;
   heloName: string | null;
@@ -173,6 +179,8 @@ export class SmtpConnection {
   constructor(
     private readonly host: ConnectionHost,
     socket: Socket,
+    /** Known from the listener when it is bound to one address; null: ask the socket (getsockname). */
+    localEnd: LocalEnd | null = null,
   ) {
     this.id = host.nextSessionId();
     this.config = host.config;
@@ -184,8 +192,8 @@ export class SmtpConnection {
       id: this.id,
       remoteAddress: normalizeAddress(socket.remoteAddress ?? ''),
       remotePort: socket.remotePort ?? 0,
-      localAddress: normalizeAddress(socket.localAddress ?? ''),
-      localPort: socket.localPort ?? 0,
+      localAddress: localEnd !== null ? localEnd.address : normalizeAddress(socket.localAddress ?? ''),
+      localPort: localEnd !== null ? localEnd.port : (socket.localPort ?? 0),
       proxied: false,
     };
     this.state = {

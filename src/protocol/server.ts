@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import type { Backend } from './backend.js';
 import { silentObserver, type SmtpObserver } from './observer.js';
 import { AuthFailureCounter } from './auth-failures.js';
-import { SmtpConnection, type ConnectionHost } from './connection.js';
+import { SmtpConnection, type ConnectionHost, type LocalEnd } from './connection.js';
 import { resolveOptions, type EngineConfig } from './options.js';
-import { TrustedProxies } from './proxy.js';
+import { normalizeAddress, TrustedProxies } from './proxy.js';
 import { formatReply, smtpReply } from './reply.js';
 
 export interface SmtpLogger {
@@ -132,9 +132,12 @@ export class SmtpServer implements ConnectionHost {
     // Replies are small and must not wait for Nagle: TCP_NODELAY on every accepted socket. On Linux it is set
     // once on the listening socket, which accepted sockets inherit (one setsockopt per listener, not per client).
     let inheritsNoDelay = false;
+    // A listener bound to one address accepts only on that address and port: the local end of each connection
+    // is known without a getsockname per socket (a wildcard listener leaves it to the socket).
+    let localEnd: LocalEnd | null = null;
     const server = createServer((socket) => {
       if (!inheritsNoDelay) socket.setNoDelay(true);
-      this.accept(socket);
+      this.accept(socket, localEnd);
     });
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -143,6 +146,8 @@ export class SmtpServer implements ConnectionHost {
       };
       const onListening = (): void => {
         inheritsNoDelay = setListenerNoDelay(server);
+        const bound = server.address() as AddressInfo;
+        if (bound.address !== '0.0.0.0' && bound.address !== '::') localEnd = { address: normalizeAddress(bound.address), port: bound.port };
         server.removeListener('error', onError);
         server.on('error', (err) => this.logger.error({ err }, 'smtp listener error'));
         this.listeners.push(server);
@@ -180,7 +185,7 @@ export class SmtpServer implements ConnectionHost {
     return this.closing;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, localEnd: LocalEnd | null): void {
     if (this.closing !== null) {
       socket.on('error', this.onRefusedSocketError);
       socket.destroy();
@@ -195,7 +200,7 @@ export class SmtpServer implements ConnectionHost {
       return;
     }
     // The connection listens for its socket's errors itself (logged with its session id).
-    const connection = new SmtpConnection(this, socket);
+    const connection = new SmtpConnection(this, socket, localEnd);
     this.connections.add(connection);
   }
 

@@ -93,6 +93,21 @@ test('without a logger the backend still sees the real addresses and ports, also
   assert.deepEqual(JSON.parse(JSON.stringify(info)), expected);
 });
 
+test('a wildcard listener reports the local address of each connection as the socket has it', async () => {
+  const backend = new RecordingBackend();
+  const server = new SmtpServer(backend, { hostname: 'mx.test' });
+  const { port } = await server.listen(0);
+  const c = await RawClient.connect(port);
+  await c.reply();
+  assert.equal(code(await c.send('QUIT')), '221 2.0.0');
+  await c.waitClosed();
+  await server.close(200);
+  const info = backend.connections[0]!;
+  assert.equal(info.localAddress, '127.0.0.1');
+  assert.equal(info.localPort, port);
+  assert.equal(info.remoteAddress, '127.0.0.1');
+});
+
 test('a per-address limit below maxConnections still refuses the extra connection', async () => {
   const h = await startServer({ maxConnections: 5, maxConnectionsPerAddress: 1 });
   const a = await RawClient.connect(h.port);
