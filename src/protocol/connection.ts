@@ -560,13 +560,16 @@ export class SmtpConnection {
     this.socket.end();
     this.socket.resume();
     this.closedAt = performance.now();
-    this.rearm(this.closedAt);
+    // The timer never sleeps longer than LINGER_MS, so it wakes by the linger's end without a re-arm here;
+    // only a hang-up made by the timer itself (expire) finds none armed.
+    if (this.timer === null) this.armTimer(LINGER_MS);
   }
 
   // ---- timeouts ---------------------------------------------------------------------------------------
 
+  /** At most LINGER_MS ahead: a hang-up then needs no re-arm (an idle session wakes every LINGER_MS, cheaply). */
   private armTimer(ms: number): void {
-    const timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(ms)));
+    const timer = setTimeout(this.onTimer, Math.min(LINGER_MS, Math.max(1, Math.ceil(ms))));
     timer.unref();
     this.timer = timer;
   }
@@ -576,11 +579,6 @@ export class SmtpConnection {
     const idle = this.lastActivity + this.config.commandTimeoutMs;
     if (this.mode === InputMode.Closed) return Math.min(idle, this.closedAt + LINGER_MS);
     return Math.min(idle, this.openedAt + this.config.sessionDeadlineMs);
-  }
-
-  private rearm(now: number): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.armTimer(this.nextDue() - now);
   }
 
   private readonly onTimer = (): void => {
