@@ -144,7 +144,8 @@ export class SmtpConnection {
   private messageStartedAt = 0;
   private messageBytesIn = 0;
   private readonly reader: DataReader;
-  private readonly lineCheck = new LineEndingCheck();
+  /** Made by the first BDAT: most sessions never need it. */
+  private lineCheck: LineEndingCheck | null = null;
   private bdatRemaining = 0;
   private bdatChunkSize = 0;
   private bdatLast = false;
@@ -174,7 +175,8 @@ export class SmtpConnection {
   private closedAt = 0;
   /** Bytes queued for writing when the timer last fired: a write in progress suppresses the timeout. */
   private lastPendingWrite = 0;
-  private drainListening = false;
+  /** The 'drain' listener, made and attached the first time a write is held back. */
+  private drainListener: (() => void) | null = null;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -513,9 +515,9 @@ export class SmtpConnection {
         this.lastActivity = performance.now();
         if (!this.socket.write(data)) {
           this.outputBlocked = true;
-          if (!this.drainListening) {
-            this.drainListening = true;
-            this.socket.on('drain', this.onDrain);
+          if (this.drainListener === null) {
+            this.drainListener = () => this.onDrain();
+            this.socket.on('drain', this.drainListener);
           }
           this.updateFlow();
         }
@@ -525,10 +527,10 @@ export class SmtpConnection {
     else if (this.upgradePending) this.upgradeToTls();
   }
 
-  private readonly onDrain = (): void => {
+  private onDrain(): void {
     this.outputBlocked = false;
     this.updateFlow();
-  };
+  }
 
   /** Reads only when nothing is pending: a paused socket bounds what a pipelining client can make us buffer. */
   private updateFlow(): void {
@@ -877,7 +879,7 @@ export class SmtpConnection {
     const take = Math.min(this.bdatRemaining, buf.length - start);
     const end = start + take;
     if (this.bdatDiscardReply === null && this.sink !== null) {
-      if (!this.lineCheck.check(buf, start, end)) {
+      if (!(this.lineCheck ??= new LineEndingCheck()).check(buf, start, end)) {
         this.pos = buf.length;
         this.violation(R.bareLineEnding, 'bare-line-ending');
         return;
@@ -908,7 +910,7 @@ export class SmtpConnection {
       return reply;
     }
     if (!this.bdatLast) return smtpReply(250, '2.0.0', `${this.bdatChunkSize} octets received`);
-    if (!this.lineCheck.complete) {
+    if (this.lineCheck !== null && !this.lineCheck.complete) {
       this.violation(R.bareLineEnding, 'bare-line-ending');
       return null;
     }
@@ -924,9 +926,9 @@ export class SmtpConnection {
     if (context === null) return;
     const raw = this.socket;
     raw.removeListener('data', this.onData);
-    if (this.drainListening) {
-      this.drainListening = false;
-      raw.removeListener('drain', this.onDrain);
+    if (this.drainListener !== null) {
+      raw.removeListener('drain', this.drainListener);
+      this.drainListener = null;
     }
     // The command timeout starts afresh for the handshake (as a new socket timeout did).
     this.lastActivity = performance.now();
@@ -944,13 +946,13 @@ export class SmtpConnection {
       return;
     }
     this.socket = secure;
-    secure.on('secure', this.onSecure);
+    secure.on('secure', () => this.onSecure());
     secure.on('data', this.onData);
     secure.on('error', this.onError);
     secure.on('close', this.onClose);
   }
 
-  private readonly onSecure = (): void => {
+  private onSecure(): void {
     const secure = this.socket as TLSSocket;
     this.state.tls = { protocol: secure.getProtocol() ?? 'unknown', cipher: secure.getCipher()?.name ?? 'unknown' };
     this.host.observer.tlsHandshake(this.state.tls.protocol);
@@ -962,7 +964,7 @@ export class SmtpConnection {
     this.resetSession();
     this.mode = InputMode.Command;
     this.process();
-  };
+  }
 
   // ---- command handlers (called through the table in commands.ts) --------------------------------------
 
@@ -1204,7 +1206,7 @@ export class SmtpConnection {
   private bdatStarted(sink: DataSink): Outcome {
     this.usingBdat = true;
     this.startMessage(sink);
-    this.lineCheck.reset();
+    (this.lineCheck ??= new LineEndingCheck()).reset();
     return this.bdatReceive(null);
   }
 
