@@ -11,11 +11,15 @@ export interface LoadMeasurement {
   peakRssMB: number;
 }
 
-/** Starts `script` in a child with `options`, warms it up with a tenth of the load, then measures the load. */
+/**
+ * Starts `script` in a child with `options`, warms it up with half the load (at least 500 messages), then measures
+ * the load. The warm-up lets V8 compile each server's hot paths before the measured window, so the figures are
+ * steady-state costs of a long-running server, the same for every server measured; a tenth was too short.
+ */
 export async function measureServerLoad(script: URL, options: unknown, load: Omit<LoadOptions, 'port'>): Promise<LoadMeasurement> {
   const child = await startServerChild(script, options);
   try {
-    const warmupCount = Math.max(100, Math.floor(load.count / 10));
+    const warmupCount = Math.max(500, Math.floor(load.count / 2));
     await runLoad({ ...load, count: warmupCount, port: child.port, timeLimitMs: 120_000 });
     const before = await child.stats();
     const clientBefore = process.cpuUsage();
