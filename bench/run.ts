@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   const dir = join(here, 'suites');
   const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
   const rows: BenchRow[] = [];
+  const failed: string[] = [];
   for (const file of files) {
     const suite = (await import(join(dir, file))).default as BenchSuite;
     if (only.length > 0 && !only.some((o) => suite.name.includes(o))) continue;
@@ -70,8 +71,14 @@ async function main(): Promise<void> {
     }
     progress(`suite ${suite.name}`);
     const t0 = Date.now();
-    rows.push(...(await suite.run({ quick, progress })));
-    progress(`suite ${suite.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    try {
+      rows.push(...(await suite.run({ quick, progress })));
+      progress(`suite ${suite.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      // One broken suite must not hide the others' figures; the run still fails at the end.
+      failed.push(`${suite.name}: ${err instanceof Error ? err.message : String(err)}`);
+      progress(`suite ${suite.name} FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
   }
   const rated = rows.map(rate);
   const results: BenchResults = { date: new Date().toISOString(), commit: gitCommit(), quick, machine: machineFacts(), rows: rated };
@@ -83,6 +90,10 @@ async function main(): Promise<void> {
   process.stdout.write(table(rated));
   process.stdout.write(details(rated));
   process.stdout.write(`\nresults: ${out}\n`);
+  if (failed.length > 0) {
+    process.stdout.write(`\n${failed.length} suite(s) failed:\n${failed.map((f) => `  ${f}`).join('\n')}\n`);
+    process.exitCode = 1;
+  }
   if (ci) {
     const failures = checkFloors(rated);
     if (failures.length > 0) {
