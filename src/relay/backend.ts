@@ -173,6 +173,7 @@ class RelayDataSink implements DataSink {
         dropped: droppedParts,
         ms: Date.now() - this.started,
         outcome: 'queued',
+        reply: `250 2.0.0 Ok: queued as ${id}`,
       },
       'message',
     );
