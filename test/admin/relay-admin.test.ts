@@ -1,39 +1,17 @@
 // The admin API over a real relay's event log and suppression list: a message sent with nodemailer,
 // delivered to one recipient and hard-bounced by a real upstream (smtp-server) for the other.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { AdminServer } from '../../src/relay/admin/admin-server.js';
 import { TagStats } from '../../src/relay/admin/stats.js';
 import type { StoredEvent } from '../../src/relay/events.js';
-import { removeDir, sendWithNodemailer, startTestRelay, type TestRelay } from '../relay/relay-harness.js';
+import { removeDir, sendWithNodemailer, startTestRelay, startUpstream, type TestRelay, type TestUpstream } from '../relay/relay-harness.js';
 import { TOKEN } from './fixture.js';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-/** Accepts every recipient but those starting with "bounce" (550 5.1.1). */
-async function startUpstream(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    authOptional: true,
-    hideSTARTTLS: true,
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('bounce')) cb(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }));
-      else cb();
-    },
-    onData(stream, _session, cb) {
-      stream.resume();
-      stream.on('end', () => cb());
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 describe('admin API over a real relay', () => {
-  let upstream: { port: number; close(): Promise<void> };
+  let upstream: TestUpstream;
   let t: TestRelay;
   let admin: AdminServer;
   let base: string;

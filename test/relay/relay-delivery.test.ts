@@ -1,42 +1,7 @@
 // The relay delivering through an `smtp` route to a real upstream (smtp-server), with events and suppression.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { removeDir, sendWithNodemailer, startTestRelay, type TestRelay } from './relay-harness.js';
-
-interface Upstream {
-  port: number;
-  received: { to: string[]; mail: ParsedMail }[];
-  close(): Promise<void>;
-}
-
-/** An upstream that accepts everything except RCPT addresses starting with "bounce". */
-async function startUpstream(): Promise<Upstream> {
-  const received: Upstream['received'] = [];
-  const server = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    authOptional: true,
-    hideSTARTTLS: true,
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('bounce')) cb(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }));
-      else cb();
-    },
-    onData(stream, session, cb) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          cb();
-        },
-        cb,
-      );
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.server.address() as AddressInfo).port, received, close: () => new Promise((r) => server.close(() => r())) };
-}
+import { removeDir, sendWithNodemailer, startTestRelay, startUpstream, type TestRelay, type TestUpstream } from './relay-harness.js';
 
 async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -49,7 +14,7 @@ async function until<T>(what: string, f: () => T | undefined | Promise<T | undef
 }
 
 describe('relay delivery through an smtp route', () => {
-  let up: Upstream;
+  let up: TestUpstream;
   let t: TestRelay;
   before(async () => {
     up = await startUpstream();

@@ -3,7 +3,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { AddressInfo } from 'node:net';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { hashApiKey } from '../../src/relay/api-key.js';
 import { validateConfig, type RelayConfig } from '../../src/relay/config.js';
@@ -133,4 +135,37 @@ export async function sendWithNodemailer(
   } finally {
     transport.close();
   }
+}
+
+export interface TestUpstream {
+  port: number;
+  /** Every message received, with its envelope recipients. */
+  received: { to: string[]; mail: ParsedMail }[];
+  close(): Promise<void>;
+}
+
+/** A real upstream (smtp-server) that accepts every recipient except those starting with "bounce" (550 5.1.1). */
+export async function startUpstream(): Promise<TestUpstream> {
+  const received: TestUpstream['received'] = [];
+  const server = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    hideSTARTTLS: true,
+    onRcptTo(address, _session, cb) {
+      if (address.address.startsWith('bounce')) cb(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }));
+      else cb();
+    },
+    onData(stream, session, cb) {
+      simpleParser(stream).then(
+        (mail) => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
+          cb();
+        },
+        cb,
+      );
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.server.address() as AddressInfo).port, received, close: () => new Promise((r) => server.close(() => r())) };
 }
