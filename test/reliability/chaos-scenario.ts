@@ -96,8 +96,10 @@ export async function runChaosScenario(o: ChaosOptions): Promise<ChaosFigures> {
         const entry = pending.get(id);
         for (let r = 0; r < o.rcptCount; r++) {
           const state = entry?.recipients[r];
-          if (delivered.has(`${id}.${r}@relay.test`) || state?.status === 'delivered') d++;
-          else if (state?.status === 'failed' || (!state && failedSet.has(`${id}/${r}`))) f++;
+          // The relay's own outcome first: a flap can lose the upstream's 250, and the retry may then be refused
+          // with a 5xx, so the upstream holds a copy of a recipient the relay (rightly) records as failed.
+          if (state?.status === 'failed' || (!state && failedSet.has(`${id}/${r}`))) f++;
+          else if (delivered.has(`${id}.${r}@relay.test`) || state?.status === 'delivered') d++;
           else if (state?.status === 'pending') {
             q++;
             // "A future retry": scheduled (nextAttemptAt set) or never tried yet / being tried right now.
