@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { DEFAULTS as ENGINE_DEFAULTS } from '../protocol/options.js';
+import { DEFAULT_LIMITS as DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from './template/options.js';
 
 // ---------------------------------------------------------------- types
 
@@ -27,15 +29,8 @@ export interface TlsConfig {
   key: string | null;
 }
 
-/** The template sandbox limits; the same names and defaults as TemplateLimits of src/relay/template/options.ts. */
-export interface TemplateLimitsConfig {
-  maxOutputBytes: number;
-  maxLoopIterations: number;
-  maxRangeSize: number;
-  maxStringRepeat: number;
-  maxNestingDepth: number;
-  maxRenderMs: number;
-}
+/** The template sandbox limits: the engine's own type, so names and defaults cannot drift apart. */
+export type TemplateLimitsConfig = TemplateLimits;
 
 export interface LimitsConfig {
   maxMessageSize: number;
@@ -177,22 +172,10 @@ export class ConfigError extends Error {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+// The SMTP limits default to the engine's own defaults and the template limits to the template engine's: one
+// source each, so the relay and `SmtpServer` used alone behave the same.
 export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
-  maxMessageSize: 30 * MiB,
-  maxLineLength: 2048,
-  maxRecipients: 100,
-  maxConnections: 1000,
-  maxConnectionsPerAddress: 50,
-  maxBadCommands: 10,
-  maxAuthFailures: 3,
-  maxAuthFailuresPerAddressPerMinute: 10,
-  authFailureDelayMs: 1000,
-  commandTimeoutMs: 300_000,
-  minDataRateBytesPerSec: 1024,
-  dataRateGraceMs: 10_000,
-  sessionDeadlineMs: 30 * 60_000,
-  greetingDelayMs: 0,
-  shutdownGraceMs: 10_000,
+  ...ENGINE_DEFAULTS,
   maxHeaderBytes: 64 * KiB,
   maxHeaders: 500,
   maxDepth: 20,
@@ -200,14 +183,7 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
   maxHtmlBytes: 2 * MiB,
   maxVariablesBytes: 64 * KiB,
   maxTagsPerAccount: 400,
-  template: Object.freeze({
-    maxOutputBytes: 1 * MiB,
-    maxLoopIterations: 100_000,
-    maxRangeSize: 10_000,
-    maxStringRepeat: 1 * MiB,
-    maxNestingDepth: 64,
-    maxRenderMs: 1000,
-  }),
+  template: Object.freeze({ ...DEFAULT_TEMPLATE_LIMITS }),
 });
 
 export const DEFAULT_QUEUE: Readonly<QueueConfig> = Object.freeze({
