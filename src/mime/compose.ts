@@ -15,7 +15,8 @@ export interface ComposeInput {
   to: ComposeMailbox;
   replyTo?: ComposeMailbox | null;
   subject: string;
-  html: string;
+  /** The HTML, or the result of encodeHtml() when several messages share one body. */
+  html: string | EncodedHtml;
   /** Without angle brackets; default `<random>@<hostname>`. */
   messageId?: string;
   date?: Date;
@@ -52,6 +53,24 @@ function checkAddress(field: string, address: string): void {
   if (address.length > 900) throw new ComposeError(field, 'address longer than 900 characters');
 }
 
+/** An HTML body encoded once, for composing many messages that share it (one per recipient). */
+export interface EncodedHtml {
+  readonly encoding: 'base64' | 'quoted-printable';
+  readonly data: Buffer;
+  /** "=" when quoted-printable text does not end in a line break: a soft break, so the final CRLF adds nothing. */
+  readonly tail: '' | '=';
+  readonly nonEmpty: boolean;
+}
+
+/** Canonical CRLF line breaks (RFC 2046 §4.1.1), then quoted-printable or base64, whichever is smaller. */
+export function encodeHtml(html: string): EncodedHtml {
+  const canonical = html.includes('\n') ? html.replace(CANONICAL_LINE_BREAK, '\r\n') : html;
+  const body = Buffer.from(canonical, 'utf8');
+  const { encoding, data } = encodeHtmlBody(body);
+  const endsInBreak = body.length >= 2 && body[body.length - 2] === 0x0d && body[body.length - 1] === 0x0a;
+  return { encoding, data, tail: encoding === 'base64' || endsInBreak ? '' : '=', nonEmpty: body.length > 0 };
+}
+
 export function composeMessage(input: ComposeInput): Buffer {
   checkAddress('from', input.from.address);
   checkAddress('to', input.to.address);
@@ -60,13 +79,10 @@ export function composeMessage(input: ComposeInput): Buffer {
   const messageId = input.messageId ?? `${randomUUID()}@${host}`;
   if (/[\s<>]/.test(messageId)) throw new ComposeError('messageId', 'contains whitespace or angle brackets');
 
-  // Text in canonical form has CRLF line breaks (RFC 2046 §4.1.1), whichever transfer encoding follows.
-  const canonical = input.html.includes('\n') ? input.html.replace(CANONICAL_LINE_BREAK, '\r\n') : input.html;
-  const body = Buffer.from(canonical, 'utf8');
-  const { encoding, data: encoded } = encodeHtmlBody(body);
-  const useBase64 = encoding === 'base64';
-  // Quoted-printable not ending in a line break ends with a soft one, so the final CRLF adds nothing to the text.
-  const tail = useBase64 || (body.length >= 2 && body[body.length - 2] === 0x0d && body[body.length - 1] === 0x0a) ? '' : '=';
+  const b = typeof input.html === 'string' ? encodeHtml(input.html) : input.html;
+  const useBase64 = b.encoding === 'base64';
+  const encoded = b.data;
+  const tail = b.tail;
 
   let head =
     'From: ' + mailboxValue('From', input.from.name, input.from.address) + '\r\n' +
@@ -81,7 +97,7 @@ export function composeMessage(input: ComposeInput): Buffer {
     'Content-Transfer-Encoding: ' + (useBase64 ? 'base64' : 'quoted-printable') + '\r\n\r\n';
   const headBytes = Buffer.byteLength(head, 'utf8');
   const ending = tail === '' ? 2 : 3;
-  const endsWithCrlf = !useBase64 && tail === '' && body.length > 0;
+  const endsWithCrlf = !useBase64 && tail === '' && b.nonEmpty;
   const out = Buffer.allocUnsafe(headBytes + encoded.length + (endsWithCrlf ? 0 : ending));
   out.write(head, 0, 'utf8');
   encoded.copy(out, headBytes);

@@ -1,7 +1,7 @@
 // The accept path after DATA: parsed message + envelope + account -> one composed message per recipient.
 // Every refusal is an SmtpError with the reply of SPEC §3; nothing here touches the network or the disk.
 import { hostname as osHostname } from 'node:os';
-import { composeMessage, parseAddressList, type Mailbox, type ParsedMessage } from '../mime/index.js';
+import { composeMessage, encodeHtml, parseAddressList, type Mailbox, type ParsedMessage } from '../mime/index.js';
 import { SmtpError } from '../protocol/reply.js';
 import type { AccountConfig, RelayConfig, TemplateConfig } from './config.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
@@ -81,13 +81,17 @@ export class MessageAcceptor {
       html = this.render('html', key, html, variables, { autoescape: true, name: templateId ?? 'html body', limits });
     }
 
+    // Every recipient's message has the same body: encode it once, compose only the headers per recipient.
+    const body = encodeHtml(html);
     const recipients: SpoolRecipient[] = [];
     for (let i = 0; i < input.recipients.length; i++) {
       const address = input.recipients[i]!;
       // The To header carries display names only, paired with RCPT addresses in order (SPEC §3).
       const name = h.to[i]?.name ?? null;
-      const body = composeMessage({ from, to: { name, address }, replyTo, subject, html, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}` });
-      recipients.push({ recipient: address, body });
+      recipients.push({
+        recipient: address,
+        body: composeMessage({ from, to: { name, address }, replyTo, subject, html: body, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}` }),
+      });
     }
     return { account, route, tag, template: templateId, subject, from, recipients };
   }

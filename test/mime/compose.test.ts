@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
 import PostalMime from 'postal-mime';
-import { composeMessage, ComposeError, parseMessageSync, type ComposeInput } from '../../src/mime/index.js';
+import { composeMessage, ComposeError, encodeHtml, parseMessageSync, type ComposeInput } from '../../src/mime/index.js';
 import { encodedWords } from '../../src/mime/header-encoding.js';
 import { lf } from './corpus-files.js';
 
@@ -138,4 +138,12 @@ test('folds a long non-ASCII subject into encoded words on lines of at most 78 c
   } while (head[k]!.startsWith(' '));
   assert.ok(k - at > 2, 'folded over several lines');
   assert.equal(parseMessageSync(msg).headers.subject, subject);
+});
+
+test('a body encoded once with encodeHtml composes the same bytes as the HTML string itself', () => {
+  const date = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+  for (const html of ['<p>é “quotes” €</p>', 'line one\nline two\n', '', '<p>' + 'x'.repeat(3000) + '</p>\r\n', '\u{1F600}'.repeat(200)]) {
+    const base = { from: { address: 'a@example.com' }, to: { name: 'Bo', address: 'b@example.net' }, subject: 's', messageId: 'id@h', date };
+    assert.deepEqual(composeMessage({ ...base, html: encodeHtml(html) }), composeMessage({ ...base, html }));
+  }
 });
