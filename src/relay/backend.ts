@@ -2,13 +2,14 @@
 import type { Logger } from 'pino';
 import type { Backend, ConnectionInfo, DataSink, MailParams, Session, SessionState } from '../protocol/backend.js';
 import { SmtpError, type SmtpReply } from '../protocol/reply.js';
-import { MessageParser, isMimeLimitError, type MimeLimits, type ParsedMessage } from '../mime/index.js';
+import { ComposeError, MessageParser, isMimeLimitError, type MimeLimits, type ParsedMessage } from '../mime/index.js';
 import type { AccountConfig, RelayConfig } from './config.js';
 import type { ApiKeyIndex } from './api-key.js';
 import type { AcceptedMessage, MessageAcceptor } from './accept.js';
 import type { AccountLimits } from './account-limits.js';
 import { createSpoolId, type Spool, type SpoolEntry } from './spool.js';
 import { recordAccepted, recordRejected, type EventSink } from './events.js';
+import { printable } from './policy.js';
 import type { RelayMetrics } from './admin/relay-metrics.js';
 
 /** Everything a configuration reload replaces at once; sessions read the current one at each step. */
@@ -206,5 +207,7 @@ function toReplyError(e: unknown): SmtpError {
       ? new SmtpError(554, '5.6.0', `Message structure refused: ${e.message}`)
       : new SmtpError(552, '5.3.4', `Message too big: ${e.message}`);
   }
+  // An address the composer cannot write (e.g. a quoted local part with a space): permanent, never a retry loop.
+  if (e instanceof ComposeError) return new SmtpError(554, '5.6.0', printable(`Cannot compose the outbound message: ${e.message}`, 400));
   throw e;
 }

@@ -267,3 +267,21 @@ describe('relay variables', () => {
     assert.ok(m!.html);
   });
 });
+
+describe('relay addresses it cannot compose', () => {
+  let t: TestRelay;
+  before(async () => {
+    t = await startTestRelay();
+  });
+  after(async () => {
+    await t.stop();
+    await removeDir(t.dir);
+  });
+
+  test('a From address with a quoted space gets a permanent 554 5.6.0 naming the field, not a temporary 451', async () => {
+    const raw = 'From: "a b"@example.com\r\nTo: x@example.net\r\nSubject: s\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n';
+    const r = await sendWithNodemailer(t.port, { raw, envelope: { from: 'ok@example.com', to: ['x@example.net'] } });
+    assert.equal(r.code, 554, r.response);
+    assert.match(r.response, /5\.6\.0 .*from/i);
+  });
+});
