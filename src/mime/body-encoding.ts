@@ -17,25 +17,19 @@ export function base64Length(n: number): number {
   return chars + Math.max(0, Math.ceil(chars / 76) - 1) * CRLF_LENGTH;
 }
 
-/** Upper bound of the quoted-printable size, from the count of bytes that need escaping (one cheap pass). */
-export function quotedPrintableEstimate(bytes: Buffer): number {
-  let escaped = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (LITERAL[c] === 0 && c !== 0x20 && c !== 0x0d && c !== 0x0a) escaped++;
-  }
-  const chars = bytes.length + 2 * escaped;
-  return chars + Math.ceil(chars / (QP_LINE - 2)) * 3;
-}
-
 /**
  * Quoted-printable: CRLF in the text is a hard line break; a lone CR or LF is escaped so it reads back exactly;
  * whitespace before a line break is escaped (rule 3); lines stay within 76 characters with "=" soft breaks.
  */
-export function quotedPrintable(bytes: Buffer): Buffer {
+export function quotedPrintable(bytes: Buffer): Buffer;
+/** As above, but gives up (null) as soon as the output would pass `limit` bytes. */
+export function quotedPrintable(bytes: Buffer, limit: number): Buffer | null;
+export function quotedPrintable(bytes: Buffer, limit = Infinity): Buffer | null {
   const n = bytes.length;
-  // Worst case: every byte escaped, plus a soft break per 25 escapes.
-  const out = Buffer.allocUnsafe(3 * n + Math.ceil((3 * n) / (QP_LINE - 2)) * 3 + 3);
+  // Worst case: every byte escaped, plus a soft break per 25 escapes. With a limit, the check at every escape and
+  // line break (hard or soft) leaves at most one line of growth unchecked, so limit + one line is enough.
+  const worst = 3 * n + Math.ceil((3 * n) / (QP_LINE - 2)) * 3 + 3;
+  const out = Buffer.allocUnsafe(Math.min(worst, limit + QP_LINE + 16));
   let o = 0;
   let line = 0;
   let i = 0;
@@ -47,6 +41,7 @@ export function quotedPrintable(bytes: Buffer): Buffer {
         out[o++] = 0x0d;
         out[o++] = 0x0a;
         line = 0;
+        if (o > limit) return null;
       }
       out[o++] = c;
       line++;
@@ -58,6 +53,7 @@ export function quotedPrintable(bytes: Buffer): Buffer {
       out[o++] = 0x0a;
       line = 0;
       i += 2;
+      if (o > limit) return null;
       continue;
     }
     let escape = true;
@@ -71,16 +67,18 @@ export function quotedPrintable(bytes: Buffer): Buffer {
       out[o++] = 0x0d;
       out[o++] = 0x0a;
       line = 0;
+      if (o > limit) return null;
     }
     if (escape) {
       out[o++] = 0x3d;
       out[o++] = HEX_UPPER[c >> 4]!;
       out[o++] = HEX_UPPER[c & 15]!;
+      if (o > limit) return null;
     } else out[o++] = c;
     line += w;
     i++;
   }
-  return out.subarray(0, o);
+  return o > limit ? null : out.subarray(0, o);
 }
 
 /** Base64 in lines of 76 characters, CRLF between lines (RFC 2045 §6.8). */
@@ -99,11 +97,12 @@ export function base64Lines(bytes: Buffer): Buffer {
   return out;
 }
 
-/** The smaller of the two encodings; quoted-printable is built only when it may win. */
+/**
+ * The smaller of the two encodings, in one pass for the usual mostly-ASCII HTML: quoted-printable is built
+ * and abandoned as soon as it outgrows the base64 size.
+ */
 export function encodeHtmlBody(bytes: Buffer): { encoding: 'base64' | 'quoted-printable'; data: Buffer } {
-  const b64 = base64Length(bytes.length);
-  if (quotedPrintableEstimate(bytes) * 0.9 > b64) return { encoding: 'base64', data: base64Lines(bytes) };
-  const qp = quotedPrintable(bytes);
-  if (qp.length > b64) return { encoding: 'base64', data: base64Lines(bytes) };
+  const qp = quotedPrintable(bytes, base64Length(bytes.length));
+  if (qp === null) return { encoding: 'base64', data: base64Lines(bytes) };
   return { encoding: 'quoted-printable', data: qp };
 }

@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import PostalMime from 'postal-mime';
 import { composeMessage, ComposeError, encodeHtml, parseMessageSync, type ComposeInput } from '../../src/mime/index.js';
 import { encodedWords } from '../../src/mime/header-encoding.js';
+import { base64Length, quotedPrintable } from '../../src/mime/body-encoding.js';
 import { lf } from './corpus-files.js';
 
 const base: ComposeInput = {
@@ -50,6 +51,22 @@ test('quotes display names with specials and encodes non-ASCII ones', () => {
 test('chooses base64 when it is smaller than quoted-printable', () => {
   assert.match(composeMessage({ ...base, html: 'ж'.repeat(400) }).toString(), /Content-Transfer-Encoding: base64/);
   assert.match(composeMessage({ ...base, html: '<p>' + 'plain '.repeat(100) + '</p>' }).toString(), /Content-Transfer-Encoding: quoted-printable/);
+});
+
+test('quoted-printable with a size limit gives up (null) exactly when the full encoding is larger, whatever the byte mix', () => {
+  // Escapes first, then long runs of line breaks and spaces: growth the encoder checks at every line, not every byte.
+  const piece = fc.oneof(fc.constant(Buffer.from('\r\n')), fc.constant(Buffer.from(' ')), fc.constant(Buffer.from('=')), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)));
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 200 }), fc.option(fc.nat(4000), { nil: undefined }), (pieces, given) => {
+      const bytes = Buffer.concat(pieces);
+      const limit = given ?? base64Length(bytes.length);
+      const full = quotedPrintable(bytes);
+      const limited = quotedPrintable(bytes, limit);
+      if (full.length > limit) assert.equal(limited, null);
+      else assert.deepEqual(limited, full);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test('splits encoded words at 75 characters on character boundaries, never inside a UTF-8 sequence', () => {
