@@ -43,6 +43,19 @@ export function rfc5322Date(d: Date): string {
   return d.toUTCString().replace('GMT', '+0000');
 }
 
+// The Date header of the current second, formatted once per second rather than once per message.
+let dateSecond = -1;
+let dateText = '';
+function currentDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = rfc5322Date(new Date(second * 1000));
+  }
+  return dateText;
+}
+
 function checkAddress(field: string, address: string): void {
   for (let i = 0; i < address.length; i++) {
     const c = address.charCodeAt(i);
@@ -90,7 +103,7 @@ export function composeMessage(input: ComposeInput): Buffer {
   if (input.replyTo) head += 'Reply-To: ' + mailboxValue('Reply-To', input.replyTo.name, input.replyTo.address) + '\r\n';
   head +=
     'Subject: ' + unstructuredValue('Subject', input.subject) + '\r\n' +
-    'Date: ' + rfc5322Date(input.date ?? new Date()) + '\r\n' +
+    'Date: ' + (input.date ? rfc5322Date(input.date) : currentDate()) + '\r\n' +
     'Message-ID: <' + messageId + '>\r\n' +
     'MIME-Version: 1.0\r\n' +
     'Content-Type: text/html; charset=utf-8\r\n' +
