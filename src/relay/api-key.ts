@@ -1,5 +1,5 @@
 // API keys: the secret a client presents as its SMTP password. Only SHA-256 hashes are configured or kept.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccountConfig } from './config.js';
 
 const KEY_PREFIX = 'txr_';
@@ -16,7 +16,8 @@ export function hashApiKey(key: string): string {
 }
 
 function digestOf(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  // The one-shot hash() makes no Hash object: about a third cheaper, and this runs for every message.
+  return hash('sha256', key, 'buffer');
 }
 
 interface IndexedKey {
