@@ -92,7 +92,8 @@ const FILE_PATTERN = /^events-(\d{8})\.jsonl$/;
 const fileName = (seq: number): string => `events-${String(seq).padStart(8, '0')}.jsonl`;
 
 export class EventLog implements EventSink {
-  private buffer: Buffer[] = [];
+  /** JSON lines not yet written, each ending in "\n"; joined and encoded once per write. */
+  private buffer: string[] = [];
   private bufferedBytes = 0;
   private dropped = 0;
   private writeErrors = 0;
@@ -136,14 +137,18 @@ export class EventLog implements EventSink {
   /** Buffers one event; false when it was dropped (buffer full, or the log closed). */
   append(event: RelayEvent): boolean {
     if (this.closed) return false;
-    const { time, ...rest } = event;
-    const line = Buffer.from(stringify({ ...rest, time: new Date(time ?? Date.now()).toISOString() }) + '\n', 'utf8');
-    if (this.bufferedBytes + line.length > this.maxBufferBytes) {
+    // One shallow copy with the time as text; absent (undefined) fields are left out by the stringifier.
+    const record: Record<string, unknown> = {};
+    for (const k in event) record[k] = event[k as keyof RelayEvent];
+    record.time = new Date(event.time ?? Date.now()).toISOString();
+    const line = stringify(record) + '\n';
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (this.bufferedBytes + bytes > this.maxBufferBytes) {
       this.dropped++;
       return false;
     }
     this.buffer.push(line);
-    this.bufferedBytes += line.length;
+    this.bufferedBytes += bytes;
     if (!this.scheduled) {
       this.scheduled = true;
       setTimeout(() => {
@@ -248,7 +253,7 @@ export class EventLog implements EventSink {
     try {
       if (bytes > 0) {
         if (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes) await this.rotate();
-        const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
+        const data = Buffer.from(batch.length === 1 ? batch[0]! : batch.join(''), 'utf8');
         await this.file!.write(data, 0, data.length, null);
         this.fileBytes += data.length;
       }

@@ -75,25 +75,31 @@ abstract class Metric<S> {
 
   protected abstract fresh(): S;
 
-  /** The state of a label set; a new set past the bound shares the overflow series. */
+  /**
+   * The state of a label set; a new set past the bound shares the overflow series. Called for every message
+   * (several times): the key is built without temporary arrays, and the values array only for a new series.
+   */
   protected stateOf(labels: Labels): S {
-    const values = this.labelNames.map((l) => {
-      const v = labels[l];
-      if (typeof v !== 'string') throw new MetricSampleError(this.name, `label ${JSON.stringify(l)} is missing`);
-      return v;
-    });
-    if (Object.keys(labels).length !== this.labelNames.length) throw new MetricSampleError(this.name, `labels must be exactly [${this.labelNames.join(', ')}]`);
-    let key = values.join('\u0000');
+    const names = this.labelNames;
+    let key = '';
+    for (let i = 0; i < names.length; i++) {
+      const v = labels[names[i]!];
+      if (typeof v !== 'string') throw new MetricSampleError(this.name, `label ${JSON.stringify(names[i])} is missing`);
+      key = i === 0 ? v : key + '\u0000' + v;
+    }
+    let given = 0;
+    for (const l in labels) if (Object.hasOwn(labels, l)) given++;
+    if (given !== names.length) throw new MetricSampleError(this.name, `labels must be exactly [${names.join(', ')}]`);
     let s = this.series.get(key);
     if (s) return s.state;
     if (this.series.size >= this.maxSeries) {
-      const overflow = this.labelNames.map(() => OVERFLOW_LABEL_VALUE);
+      const overflow = names.map(() => OVERFLOW_LABEL_VALUE);
       key = overflow.join('\u0000');
       s = this.series.get(key);
       if (s) return s.state;
       s = { values: overflow, state: this.fresh() };
     } else {
-      s = { values, state: this.fresh() };
+      s = { values: names.map((l) => labels[l]!), state: this.fresh() };
     }
     this.series.set(key, s);
     return s.state;
