@@ -6,6 +6,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { hostname as osHostname } from 'node:os';
+import { isAscii } from 'node:buffer';
 import { parsePath, PathSyntaxError } from './parse.js';
 import { ReplyReader, isPositive, type ClientReply } from './client-reply.js';
 import { dataChunks } from './client-dot-stuff.js';
@@ -107,6 +108,11 @@ interface ReplyWaiter {
   stage: string;
 }
 
+interface CheckedAddress {
+  address: string;
+  nonAscii: boolean;
+}
+
 /** Body bytes handed to the socket at once. */
 const BLOCK_BYTES = 64 * 1024;
 
@@ -149,6 +155,7 @@ export class SmtpClient {
   private drainWaiter: { resolve(): void; reject(err: Error): void } | null = null;
   private failure: SmtpClientError | null = null;
   private busy = false;
+  private lastSender: { input: string; checked: CheckedAddress } | null = null;
   private markClosed!: () => void;
 
   private constructor(options: SmtpClientOptions) {
@@ -331,16 +338,17 @@ export class SmtpClient {
   async send(envelope: Envelope, body: Buffer): Promise<TransactionResult> {
     if (this.failure) throw this.failure;
     if (this.busy) throw new SmtpProtocolError('a transaction is already running on this connection');
-    const mail = this.mailCommand(envelope, body);
-    const rcpts = envelope.to.map((to) => `RCPT TO:<${checkAddress(to, false).address}>\r\n`);
-    if (rcpts.length === 0) throw new InvalidAddressError('', 'a transaction needs at least one recipient');
+    const from = this.checkSender(envelope.from);
+    const to = envelope.to.map((address) => checkAddress(address, false));
+    const mail = this.mailCommand(envelope, from, to, body);
+    if (to.length === 0) throw new InvalidAddressError('', 'a transaction needs at least one recipient');
 
     this.busy = true;
     this.bodyWritten = false;
     const reset = this.transactions > 0;
     this.transactions++;
     try {
-      const result = await this.transaction(envelope, body, mail, rcpts, reset);
+      const result = await this.transaction(envelope, body, mail, to, reset);
       this.busy = false;
       return result;
     } catch (err) {
@@ -351,10 +359,9 @@ export class SmtpClient {
     }
   }
 
-  private mailCommand(envelope: Envelope, body: Buffer): string {
-    const from = checkAddress(envelope.from, true);
+  private mailCommand(envelope: Envelope, from: CheckedAddress, to: readonly CheckedAddress[], body: Buffer): string {
     let utf8 = from.nonAscii ? envelope.from : null;
-    for (const to of envelope.to) if (utf8 === null && checkAddress(to, false).nonAscii) utf8 = to;
+    for (let i = 0; i < to.length && utf8 === null; i++) if (to[i]!.nonAscii) utf8 = envelope.to[i]!;
     let params = '';
     const size = this.extensions.get('SIZE');
     if (size !== undefined) {
@@ -363,7 +370,7 @@ export class SmtpClient {
       if (max > 0 && body.length > max) throw new MessageTooLargeError(this.host, body.length, max);
       params += ` SIZE=${body.length}`;
     }
-    if (this.extensions.has('8BITMIME') && hasEightBit(body)) params += ' BODY=8BITMIME';
+    if (this.extensions.has('8BITMIME') && !isAscii(body)) params += ' BODY=8BITMIME';
     if (utf8 !== null) {
       if (!this.extensions.has('SMTPUTF8')) throw new Smtputf8NotOfferedError(this.host, utf8);
       params += ' SMTPUTF8';
@@ -371,7 +378,16 @@ export class SmtpClient {
     return `MAIL FROM:<${from.address}>${params}\r\n`;
   }
 
-  private async transaction(envelope: Envelope, body: Buffer, mail: string, rcpts: string[], reset: boolean): Promise<TransactionResult> {
+  /** A route sends every message from the same address: its check is kept for the next transaction. */
+  private checkSender(address: string): CheckedAddress {
+    const last = this.lastSender;
+    if (last !== null && last.input === address) return last.checked;
+    const checked = checkAddress(address, true);
+    this.lastSender = { input: address, checked };
+    return checked;
+  }
+
+  private async transaction(envelope: Envelope, body: Buffer, mail: string, to: readonly CheckedAddress[], reset: boolean): Promise<TransactionResult> {
     const pipelined = this.extensions.has('PIPELINING');
     const t = this.timeouts;
     // After a 421 the server closes: every reply still due is that 421 (RFC 5321 §3.8).
@@ -391,7 +407,11 @@ export class SmtpClient {
       return { recipients: decided.map((d, i) => d ?? { address: envelope.to[i]!, accepted: false, reply: closing!, stage: 'RCPT' }), pipelined };
     };
 
-    if (pipelined) this.write((reset ? 'RSET\r\n' : '') + mail + rcpts.join('') + 'DATA\r\n');
+    if (pipelined) {
+      let commands = reset ? `RSET\r\n${mail}` : mail;
+      for (const r of to) commands += `RCPT TO:<${r.address}>\r\n`;
+      this.write(`${commands}DATA\r\n`);
+    }
     if (reset) {
       if (!pipelined) this.write('RSET\r\n');
       const r = await read('RSET reply', t.commandMs);
@@ -404,8 +424,8 @@ export class SmtpClient {
       if (!pipelined) return finish();
     }
     const accepted: number[] = [];
-    for (let i = 0; i < rcpts.length; i++) {
-      if (!pipelined) this.write(rcpts[i]!);
+    for (let i = 0; i < envelope.to.length; i++) {
+      if (!pipelined) this.write(`RCPT TO:<${to[i]!.address}>\r\n`);
       const r = await read('RCPT reply', t.rcptMs);
       if (decided[i]) continue;
       if (isPositive(r)) accepted.push(i);
@@ -425,9 +445,19 @@ export class SmtpClient {
       return finish();
     }
     this.bodyWritten = true;
-    for (const chunk of dataChunks(body)) {
-      // Blocks of BLOCK_BYTES, so the data block timeout measures progress, not the whole body (§4.5.3.2.5).
-      for (let at = 0; at < chunk.length; at += BLOCK_BYTES) await this.writeBlock(chunk.subarray(at, at + BLOCK_BYTES));
+    const chunks = dataChunks(body);
+    if (body.length <= BLOCK_BYTES) {
+      // A small body and its terminating dot in one writev (one syscall), each written as it is.
+      if (this.failure) throw this.failure;
+      this.socket.cork();
+      for (const chunk of chunks) this.socket.write(chunk);
+      this.socket.uncork();
+      if (this.socket.writableNeedDrain) await this.drained();
+    } else {
+      for (const chunk of chunks) {
+        // Blocks of BLOCK_BYTES, so the data block timeout measures progress, not the whole body (§4.5.3.2.5).
+        for (let at = 0; at < chunk.length; at += BLOCK_BYTES) await this.writeBlock(chunk.subarray(at, at + BLOCK_BYTES));
+      }
     }
     const final = await read('end of data reply', t.dataEndMs);
     for (const i of accepted) decide(i, final, 'end of data', isPositive(final));
@@ -528,6 +558,12 @@ export class SmtpClient {
   private writeBlock(chunk: Buffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.socket.write(chunk)) return Promise.resolve();
+    return this.drained();
+  }
+
+  /** Resolves when the socket has drained, within the data block timeout. */
+  private drained(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.drainWaiter = null;
@@ -567,7 +603,7 @@ export class SmtpClient {
 }
 
 /** Checks an envelope address with the server's own path parser, so nothing but a mailbox reaches a command line. */
-function checkAddress(address: string, isSender: boolean): { address: string; nonAscii: boolean } {
+function checkAddress(address: string, isSender: boolean): CheckedAddress {
   if (isSender && address === '') return { address: '', nonAscii: false };
   const path = `<${address}>`;
   const parsed = parsePath(path, 0, isSender, !isSender);
@@ -576,7 +612,3 @@ function checkAddress(address: string, isSender: boolean): { address: string; no
   return { address: parsed.address, nonAscii: parsed.nonAscii };
 }
 
-function hasEightBit(body: Buffer): boolean {
-  for (let i = 0; i < body.length; i++) if (body[i]! >= 0x80) return true;
-  return false;
-}
