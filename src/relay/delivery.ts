@@ -301,30 +301,40 @@ export class DeliveryScheduler {
     const { spool, logger, queue } = this.o;
     const r = entry.recipients[i]!;
     const attempt = r.attempts + 1;
-    const base = { id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, ms, attempt };
     if (out.status === 'deferred' && this.now() - entry.createdAt >= queue.maxAgeMs) {
       const reply = `queue age exceeded; last reply: ${out.reply ?? 'none'}`;
       await spool.complete(entry.id, i, { status: 'failed', reply });
       this.event(entry, i, 'failed', reply, attempt, ms);
-      logger.info({ ...base, outcome: 'failed', reply: 'queue age exceeded' }, 'delivery');
+      this.logOutcome(entry, i, ms, attempt, { outcome: 'failed', reply: 'queue age exceeded' });
     } else if (out.status === 'deferred') {
       // The last retry happens at the queue age limit rather than up to retryMaxMs after it.
       const next = Math.max(this.now() + 1, Math.min(this.now() + this.backoff(r.attempts), entry.createdAt + queue.maxAgeMs));
       await spool.defer(entry.id, i, next, out.reply);
       this.event(entry, i, 'deferred', out.reply, attempt, ms);
-      logger.info({ ...base, outcome: 'deferred', reply: out.reply, nextAttemptAt: new Date(next).toISOString() }, 'delivery');
+      this.logOutcome(entry, i, ms, attempt, { outcome: 'deferred', reply: out.reply, nextAttemptAt: new Date(next).toISOString() });
     } else {
       await spool.complete(entry.id, i, out.reply === undefined ? { status: out.status } : { status: out.status, reply: out.reply });
       this.event(entry, i, out.status, out.reply, attempt, ms);
-      logger.info({ ...base, outcome: out.status, reply: out.reply }, 'delivery');
+      this.logOutcome(entry, i, ms, attempt, { outcome: out.status, reply: out.reply });
       if (isHardBounce(out) && this.o.suppression) {
         try {
           await this.o.suppression.add(entry.account, r.recipient, out.reply ?? 'hard bounce', this.now());
         } catch (err) {
-          logger.error({ ...base, err: (err as Error).message }, 'cannot add a hard bounce to the suppression list');
+          logger.error(
+            { id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, ms, attempt, err: (err as Error).message },
+            'cannot add a hard bounce to the suppression list',
+          );
         }
       }
     }
+  }
+
+  /** The log line of an outcome, built only when info is logged: thousands a second of unused objects show in profiles. */
+  private logOutcome(entry: SpoolEntry, i: number, ms: number, attempt: number, outcome: { outcome: string; reply: string | undefined; nextAttemptAt?: string }): void {
+    const { logger } = this.o;
+    if (!logger.isLevelEnabled('info')) return;
+    const recipient = entry.recipients[i]!.recipient;
+    logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient, ms, attempt, ...outcome }, 'delivery');
   }
 
   private event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number): void {
