@@ -75,9 +75,17 @@ export interface EncodedHtml {
   readonly nonEmpty: boolean;
 }
 
+/** Whether some LF in `s` is not preceded by CR (HTML from SMTP is usually all CRLF already: no rewrite then). */
+function hasBareLineFeed(s: string): boolean {
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) {
+    if (i === 0 || s.charCodeAt(i - 1) !== 0x0d) return true;
+  }
+  return false;
+}
+
 /** Canonical CRLF line breaks (RFC 2046 §4.1.1), then quoted-printable or base64, whichever is smaller. */
 export function encodeHtml(html: string): EncodedHtml {
-  const canonical = html.includes('\n') ? html.replace(CANONICAL_LINE_BREAK, '\r\n') : html;
+  const canonical = hasBareLineFeed(html) ? html.replace(CANONICAL_LINE_BREAK, '\r\n') : html;
   const body = Buffer.from(canonical, 'utf8');
   const { encoding, data } = encodeHtmlBody(body);
   const endsInBreak = body.length >= 2 && body[body.length - 2] === 0x0d && body[body.length - 1] === 0x0a;

@@ -57,6 +57,15 @@ export class HeaderBlock {
     this.buf = Buffer.allocUnsafe(512);
   }
 
+  /** Empties the block for the next entity's headers, keeping its buffer (one allocation per message, not per part). */
+  reset(): void {
+    this.len = 0;
+    this.count = 0;
+    this.fields.length = 0;
+    this.last = null;
+    this.lastWasField = false;
+  }
+
   get byteLength(): number {
     return this.len;
   }

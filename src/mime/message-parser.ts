@@ -245,7 +245,9 @@ export class MessageParser {
           : ROOT_ELIGIBILITY
         : childEligibility(parent, this.entityIndex, normaliseContentId(h.get('content-id')), disposition);
 
-    this.header = new HeaderBlock(this.limits);
+    const bare = h.byteLength === 0;
+    // Every value needed from this block is a string by now: the block is emptied for the next entity.
+    h.reset();
     this.lineStart = 0;
 
     const boundary = ct?.params.get('boundary');
@@ -283,7 +285,7 @@ export class MessageParser {
     } else if (eligibility.eligible && type === 'text/plain' && this.text === null && !this.htmlFinal) {
       kept = this.text = new KeptBody(leafIndex, ct?.params.get('charset') ?? null, eligibility.provisionalOf, this.limits.maxHtmlBytes);
     }
-    this.leaf = { record, bare: h.byteLength === 0, decoder: kept === null ? null : transferDecoderFor(cte), kept };
+    this.leaf = { record, bare, decoder: kept === null ? null : transferDecoderFor(cte), kept };
   }
 
   private keptHeaders(h: HeaderBlock): KeptHeaders {
