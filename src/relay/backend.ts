@@ -162,22 +162,25 @@ class RelayDataSink implements DataSink {
     const droppedParts = dropped.map((d) => ({ type: d.type, filename: d.filename, size: d.size }));
     recordAccepted(this.deps.events, entry, `250 2.0.0 Ok: queued as ${id}`, Date.now(), droppedParts);
     this.deps.metrics.messageAccepted(account.id, tag, this.bytes, accepted.recipients.length);
-    logger.info(
-      {
-        session: this.connection.id,
-        id,
-        account: account.id,
-        tag,
-        route: route.name,
-        recipients: this.recipients.length,
-        size: this.bytes,
-        dropped: droppedParts,
-        ms: Date.now() - this.started,
-        outcome: 'queued',
-        reply: `250 2.0.0 Ok: queued as ${id}`,
-      },
-      'message',
-    );
+    // The log object is built only when it is written (the message line is per message, on the hot path).
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        {
+          session: this.connection.id,
+          id,
+          account: account.id,
+          tag,
+          route: route.name,
+          recipients: this.recipients.length,
+          size: this.bytes,
+          dropped: droppedParts,
+          ms: Date.now() - this.started,
+          outcome: 'queued',
+          reply: `250 2.0.0 Ok: queued as ${id}`,
+        },
+        'message',
+      );
+    }
     this.deps.onQueued(entry);
     return { code: 250, enhanced: '2.0.0', text: `Ok: queued as ${id}` };
   }
