@@ -32,14 +32,18 @@ function dotLines(body: Buffer): number[] | null {
 export function dataChunks(body: Buffer): Buffer[] {
   if (body.length === 0) return [TERMINATOR];
   const dots = dotLines(body);
-  if (dots === null) return [stuff(body), TERMINATOR];
+  if (dots === null) return [stuff(body)];
   const endsWithCrlf = body.length >= 2 && body[body.length - 2] === CR && body[body.length - 1] === LF;
-  return [dots.length === 0 ? body : insertDots(body, dots), endsWithCrlf ? TERMINATOR : CRLF_TERMINATOR];
+  const terminator = endsWithCrlf ? TERMINATOR : CRLF_TERMINATOR;
+  return dots.length === 0 ? [body, terminator] : [insertDots(body, dots, terminator)];
 }
 
-/** One copy of `body` with a "." before each offset in `dots` (ascending), copied a line run at a time. */
-function insertDots(body: Buffer, dots: number[]): Buffer {
-  const out = Buffer.allocUnsafe(body.length + dots.length);
+/**
+ * One copy of `body` with a "." before each offset in `dots` (ascending), copied a line run at a time, and the
+ * terminator after it: the copy is made anyway, so the socket gets one buffer.
+ */
+function insertDots(body: Buffer, dots: number[], terminator: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(body.length + dots.length + terminator.length);
   let from = 0;
   let o = 0;
   for (const at of dots) {
@@ -47,14 +51,15 @@ function insertDots(body: Buffer, dots: number[]): Buffer {
     out[o++] = DOT;
     from = at;
   }
-  body.copy(out, o, from);
+  o += body.copy(out, o, from);
+  terminator.copy(out, o);
   return out;
 }
 
 /** Slow path (bare CR or LF): rewrites line endings and doubles leading dots, byte by byte. */
 function stuff(body: Buffer): Buffer {
-  // Worst case: every byte a bare LF (2 bytes) or a leading dot (2 bytes), plus a final CRLF.
-  const out = Buffer.allocUnsafe(body.length * 2 + 2);
+  // Worst case: every byte a bare LF (2 bytes) or a leading dot (2 bytes), plus a final CRLF and the terminator.
+  const out = Buffer.allocUnsafe(body.length * 2 + 2 + TERMINATOR.length);
   let o = 0;
   let lineStart = true;
   for (let i = 0; i < body.length; i++) {
@@ -74,5 +79,6 @@ function stuff(body: Buffer): Buffer {
     out[o++] = CR;
     out[o++] = LF;
   }
+  o += TERMINATOR.copy(out, o);
   return out.subarray(0, o);
 }

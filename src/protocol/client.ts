@@ -447,11 +447,15 @@ export class SmtpClient {
     this.bodyWritten = true;
     const chunks = dataChunks(body);
     if (body.length <= BLOCK_BYTES) {
-      // A small body and its terminating dot in one writev (one syscall), each written as it is.
+      // A small body and its terminating dot in one syscall: one buffer when stuffing copied the body, else a writev.
       if (this.failure) throw this.failure;
-      this.socket.cork();
-      for (const chunk of chunks) this.socket.write(chunk);
-      this.socket.uncork();
+      if (chunks.length === 1) {
+        this.socket.write(chunks[0]!);
+      } else {
+        this.socket.cork();
+        for (const chunk of chunks) this.socket.write(chunk);
+        this.socket.uncork();
+      }
       if (this.socket.writableNeedDrain) await this.drained();
     } else {
       for (const chunk of chunks) {
