@@ -131,7 +131,12 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     await unlock();
     throw err;
   });
-  const spool = await Spool.open(join(config.dataDir, 'spool'), { maxPendingBytes: config.queue.maxPendingBytes, maxPendingMessages: config.queue.maxPendingMessages });
+  const spool = await Spool.open(join(config.dataDir, 'spool'), {
+    maxPendingBytes: config.queue.maxPendingBytes,
+    maxPendingMessages: config.queue.maxPendingMessages,
+    // A held queue is never read while running: no point keeping new messages in memory for delivery.
+    ...(config.queue.hold ? { readCacheBytes: 0 } : {}),
+  });
   logger.info({ ...spool.recovery, pending: spool.stats().messages }, 'spool opened');
   const tags = new TagRegistry(join(config.dataDir, 'tags'));
   const limits = new AccountLimits();

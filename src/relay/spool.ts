@@ -108,6 +108,12 @@ export interface SpoolOptions {
    * about to be delivered anyway.
    */
   compactAfterMs?: number;
+  /**
+   * Bytes of bodies of newly spooled messages kept in memory until their first read, so the first delivery
+   * attempt does not read back what was just written; default 16 MiB, 0 turns it off (a relay that holds its
+   * queue never reads). Past the bound, messages are simply not kept: read() goes to the file as always.
+   */
+  readCacheBytes?: number;
 }
 
 /** What open() found on disk. */
@@ -297,8 +303,11 @@ interface Segment {
   liveBytes: number;
   stateFh: FileHandle | null;
   stateSize: number;
-  /** Serialises state appends and the segment's removal. */
+  /** Serialises state writes and the segment's removal. */
   chain: Promise<void>;
+  /** State records appended while a state write is in flight: the next write takes them all. */
+  stateQueue: QueuedState[];
+  stateDraining: boolean;
   removed: boolean;
   compacting: boolean;
   /** When appends to it stopped (ms since epoch); 0 for segments found at open. */
@@ -312,6 +321,17 @@ interface Held {
   /** Payload position and length in the segment file. */
   offset: number;
   length: number;
+  /** The message as enqueued, until its first read (see SpoolOptions.readCacheBytes). */
+  cached: SpoolMessage | null;
+  cachedBytes: number;
+}
+
+/** A state record waiting for its segment's next state write. */
+interface QueuedState {
+  id: string;
+  buf: Buffer;
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
 /** A record waiting for the next batch; `written` runs once it is durable, `failed` if the batch failed. */
@@ -340,6 +360,8 @@ export class Spool {
   private readonly maxMessages: number;
   private readonly segmentBytes: number;
   private readonly compactAfterMs: number;
+  private readonly readCacheBytes: number;
+  private cachedBytes = 0;
   private readonly held = new Map<string, Held>();
   private readonly segments = new Map<number, Segment>();
   private active: Segment | null = null;
@@ -363,6 +385,7 @@ export class Spool {
     this.maxMessages = options.maxPendingMessages ?? 100_000;
     this.segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024;
     this.compactAfterMs = options.compactAfterMs ?? 60_000;
+    this.readCacheBytes = options.readCacheBytes ?? 16 * 1024 * 1024;
     this.lastSeq = lastSeq;
     this.recovery = recovery;
   }
@@ -443,7 +466,7 @@ export class Spool {
     const { records, validLength } = scanRecords(buf, SEGMENT_MAGIC);
     const seg: Segment = {
       seq, path, statePath: this.statePathOf(seq), fh, size: validLength, live: 0, liveBytes: 0,
-      stateFh: null, stateSize: 0, chain: Promise.resolve(), removed: false, compacting: false, retiredAt: 0,
+      stateFh: null, stateSize: 0, chain: Promise.resolve(), stateQueue: [], stateDraining: false, removed: false, compacting: false, retiredAt: 0,
     };
     if (validLength < buf.length) {
       this.recovery.tornBytes += buf.length - validLength;
@@ -466,7 +489,7 @@ export class Spool {
             nextAttemptAt: r.at ?? 0, reply: r.reply ?? null,
           })),
         },
-        uid: meta.uid, segment: seg, offset, length: payload.length,
+        uid: meta.uid, segment: seg, offset, length: payload.length, cached: null, cachedBytes: 0,
       });
     }
     return { seg, records: held };
@@ -544,7 +567,14 @@ export class Spool {
             meta: msg.meta ?? null,
             recipients: msg.recipients.map((r) => ({ recipient: r.recipient, size: r.body.length, status: 'pending' as RecipientStatus, attempts: 0, nextAttemptAt: 0, reply: null })),
           };
-          this.held.set(entry.id, { entry, uid, segment: seg, offset, length: record.length - FRAME_BYTES });
+          const held: Held = { entry, uid, segment: seg, offset, length: record.length - FRAME_BYTES, cached: null, cachedBytes: 0 };
+          const bodyBytes = record.length - FRAME_BYTES;
+          if (this.cachedBytes + bodyBytes <= this.readCacheBytes) {
+            held.cached = { ...msg, recipients: msg.recipients.map((r) => ({ recipient: r.recipient, body: r.body })) };
+            held.cachedBytes = bodyBytes;
+            this.cachedBytes += bodyBytes;
+          }
+          this.held.set(entry.id, held);
           seg.live++;
           seg.liveBytes += record.length;
           release();
@@ -639,7 +669,7 @@ export class Spool {
     }
     const seg: Segment = {
       seq, path, statePath: this.statePathOf(seq), fh, size: SEGMENT_MAGIC.length, live: 0, liveBytes: 0,
-      stateFh: null, stateSize: 0, chain: Promise.resolve(), removed: false, compacting: false, retiredAt: 0,
+      stateFh: null, stateSize: 0, chain: Promise.resolve(), stateQueue: [], stateDraining: false, removed: false, compacting: false, retiredAt: 0,
     };
     this.segments.set(seq, seg);
     this.diskBytes += seg.size;
@@ -761,6 +791,12 @@ export class Spool {
   async read(id: string): Promise<SpoolMessage> {
     const h = this.held.get(id);
     if (!h) throw new SpoolUnknownMessageError(id);
+    const cached = h.cached;
+    if (cached !== null) {
+      // First read of a message enqueued by this process: the bytes it wrote, not a read back from the file.
+      this.uncache(h);
+      return cached;
+    }
     let payload: Buffer;
     for (;;) {
       const seg = h.segment;
@@ -786,6 +822,13 @@ export class Spool {
     return msg;
   }
 
+  private uncache(h: Held): void {
+    if (h.cached === null) return;
+    h.cached = null;
+    this.cachedBytes -= h.cachedBytes;
+    h.cachedBytes = 0;
+  }
+
   /** Records a final outcome for one recipient; the message leaves the spool when no recipient is pending. */
   async complete(id: string, recipientIndex: number, outcome: DeliveryOutcome): Promise<void> {
     const { h, r } = this.recipientOf(id, recipientIndex);
@@ -799,6 +842,7 @@ export class Spool {
       // completions of the last recipients release the message once.
       if (this.held.get(id) === h && !pendingIn(h)) {
         this.held.delete(id);
+        this.uncache(h);
         const seg = h.segment;
         seg.live--;
         seg.liveBytes -= h.length + FRAME_BYTES;
@@ -828,35 +872,54 @@ export class Spool {
   }
 
   /**
-   * Appends one state record. Not fsynced (see the file comment). On a write error the in-memory state still
-   * holds; the rejection only reports that a crash could cost a duplicate delivery.
+   * Appends one state record. Not fsynced (see the file comment). Records that arrive while a state write of the
+   * same segment is in flight go out together in the next write (one thread-pool round trip for many
+   * recipients, not one each). On a write error the in-memory state still holds; the rejection only reports
+   * that a crash could cost a duplicate delivery.
    */
   private appendState(seg: Segment, rec: StateRecord): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (seg.removed) return;
-      if (!seg.stateFh) {
-        seg.stateFh = await this.fs.open(seg.statePath, 'a+', 0o600);
-        const { size } = await seg.stateFh.stat();
-        this.diskBytes += size - seg.stateSize;
-        seg.stateSize = size;
+    const buf = frame(Buffer.from(stringify(rec), 'utf8'));
+    return new Promise<void>((resolve, reject) => {
+      seg.stateQueue.push({ id: rec.id, buf, resolve, reject });
+      if (seg.stateDraining) return;
+      seg.stateDraining = true;
+      seg.chain = seg.chain.then(() => this.drainState(seg));
+    });
+  }
+
+  /** Writes the segment's queued state records, batch after batch, until none is left. Never rejects. */
+  private async drainState(seg: Segment): Promise<void> {
+    while (seg.stateQueue.length > 0) {
+      const batch = seg.stateQueue;
+      seg.stateQueue = [];
+      try {
+        if (!seg.removed) await this.writeStates(seg, batch);
+        for (const q of batch) q.resolve();
+      } catch (err) {
+        for (const q of batch) q.reject(new SpoolWriteError(`state of ${q.id}: ${errText(err)}`, err));
       }
-      if (seg.stateSize === 0) {
-        const { bytesWritten } = await seg.stateFh.write(STATE_MAGIC, 0, STATE_MAGIC.length, null);
-        seg.stateSize += bytesWritten;
-        this.diskBytes += bytesWritten;
-        if (bytesWritten !== STATE_MAGIC.length) throw new Error('short write of the state header');
-      }
-      const buf = frame(Buffer.from(stringify(rec), 'utf8'));
-      const { bytesWritten } = await seg.stateFh.write(buf, 0, buf.length, null);
+    }
+    seg.stateDraining = false;
+  }
+
+  private async writeStates(seg: Segment, batch: readonly QueuedState[]): Promise<void> {
+    if (!seg.stateFh) {
+      seg.stateFh = await this.fs.open(seg.statePath, 'a+', 0o600);
+      const { size } = await seg.stateFh.stat();
+      this.diskBytes += size - seg.stateSize;
+      seg.stateSize = size;
+    }
+    if (seg.stateSize === 0) {
+      const { bytesWritten } = await seg.stateFh.write(STATE_MAGIC, 0, STATE_MAGIC.length, null);
       seg.stateSize += bytesWritten;
       this.diskBytes += bytesWritten;
-      if (bytesWritten !== buf.length) throw new Error('short write of a state record');
-    };
-    const p = seg.chain.then(run);
-    seg.chain = p.catch(() => undefined);
-    return p.catch((err: unknown) => {
-      throw new SpoolWriteError(`state of ${rec.id}: ${errText(err)}`, err);
-    });
+      if (bytesWritten !== STATE_MAGIC.length) throw new Error('short write of the state header');
+    }
+    const data = batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((q) => q.buf));
+    const { bytesWritten } = await seg.stateFh.write(data, 0, data.length, null);
+    seg.stateSize += bytesWritten;
+    this.diskBytes += bytesWritten;
+    if (bytesWritten !== data.length) throw new Error('short write of state records');
   }
 
   // ------------------------------------------------------------ lifecycle

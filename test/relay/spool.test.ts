@@ -155,6 +155,75 @@ test('complete removes a message once every recipient is delivered or failed, al
   await third.close();
 });
 
+test('the first read of a message enqueued by this process comes from memory; later reads, and readCacheBytes 0, read the file', async () => {
+  // Proof of where a read comes from: the bodies on disk are overwritten (same length) after the enqueue.
+  async function scribble(dir: string, id: string): Promise<void> {
+    const [seg] = await segmentFiles(dir);
+    const path = join(dir, seg!);
+    const bytes = await readFile(path);
+    const at = bytes.indexOf(`Subject: ${id} 0`);
+    assert.ok(at > 0);
+    bytes.write('Subject: XXXX', at, 'latin1');
+    await writeFile(path, bytes);
+  }
+  const dir = await tempDir();
+  const spool = await Spool.open(dir);
+  const msg = message('cached', 2);
+  await spool.enqueue(msg);
+  await scribble(dir, 'cached');
+  const first = await spool.read('cached');
+  assert.deepEqual(first.recipients.map((r) => r.body.toString()), msg.recipients.map((r) => r.body.toString()), 'first read: the bytes enqueued');
+  const second = await spool.read('cached');
+  assert.match(second.recipients[0]!.body.toString(), /^Subject: XXXX/, 'second read: the file');
+  await spool.close();
+
+  const dir2 = await tempDir();
+  const uncached = await Spool.open(dir2, { readCacheBytes: 0 });
+  await uncached.enqueue(message('plain', 1));
+  await scribble(dir2, 'plain');
+  assert.match((await uncached.read('plain')).recipients[0]!.body.toString(), /^Subject: XXXX/, 'readCacheBytes 0: the file');
+  await uncached.close();
+
+  const dir3 = await tempDir();
+  const small = await Spool.open(dir3, { readCacheBytes: 500 });
+  await small.enqueue(message('big', 2, 400));
+  await scribble(dir3, 'big');
+  assert.match((await small.read('big')).recipients[0]!.body.toString(), /^Subject: XXXX/, 'a message past the bound is not kept');
+  await small.close();
+});
+
+test('state records arriving while a state write is in flight share the next write, and all survive a restart', async () => {
+  const dir = await tempDir();
+  let stateWrites = 0;
+  const counting: SpoolFs = {
+    ...(fsp as unknown as SpoolFs),
+    async open(path, flags, mode) {
+      const fh = await fsp.open(path, flags, mode);
+      if (!path.endsWith('.state')) return fh;
+      return new Proxy(fh, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop) as unknown;
+          if (prop === 'write') stateWrites++;
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    },
+  };
+  const spool = await Spool.open(dir, { fs: counting });
+  const n = 200;
+  await spool.enqueue(message('many', n, 10));
+  await Promise.all(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? spool.complete('many', i, { status: 'delivered', reply: `250 ok ${i}` }) : spool.defer('many', i, 1_800_000_000_000 + i, `451 later ${i}`))));
+  assert.ok(stateWrites >= 2 && stateWrites <= 10, `${n} state records in ${stateWrites} writes (header included)`);
+  await spool.close();
+  const again = await Spool.open(dir);
+  const rs = again.get('many')!.recipients;
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) assert.equal(rs[i]!.status, 'delivered', `recipient ${i}`);
+    else assert.deepEqual([rs[i]!.status, rs[i]!.attempts, rs[i]!.nextAttemptAt, rs[i]!.reply], ['pending', 1, 1_800_000_000_000 + i, `451 later ${i}`], `recipient ${i}`);
+  }
+  await again.close();
+});
+
 test('a segment whose messages were all finished before a crash is reclaimed at open', async () => {
   const dir = await tempDir();
   const spool = await Spool.open(dir);
