@@ -19,7 +19,8 @@ export function base64Length(n: number): number {
 
 /**
  * Quoted-printable: CRLF in the text is a hard line break; a lone CR or LF is escaped so it reads back exactly;
- * whitespace before a line break is escaped (rule 3); lines stay within 76 characters with "=" soft breaks.
+ * whitespace before a line break is escaped (rule 3); lines stay within 76 characters with "=" soft breaks; no
+ * line starts with ".".
  */
 export function quotedPrintable(bytes: Buffer): Buffer;
 /** As above, but gives up (null) as soon as the output would pass `limit` bytes. */
@@ -35,7 +36,9 @@ export function quotedPrintable(bytes: Buffer, limit = Infinity): Buffer | null 
   let i = 0;
   while (i < n) {
     const c = bytes[i]!;
-    if (LITERAL[c] === 1) {
+    // A "." that would start a line is written "=2E": the body then never needs SMTP dot-stuffing (RFC 5321
+    // §4.5.2), so delivery can send it as it is.
+    if (LITERAL[c] === 1 && (c !== 0x2e || (line !== 0 && line !== QP_LINE))) {
       if (line === QP_LINE) {
         out[o++] = 0x3d;
         out[o++] = 0x0d;

@@ -53,14 +53,15 @@ test('chooses base64 when it is smaller than quoted-printable', () => {
   assert.match(composeMessage({ ...base, html: '<p>' + 'plain '.repeat(100) + '</p>' }).toString(), /Content-Transfer-Encoding: quoted-printable/);
 });
 
-test('quoted-printable with a size limit gives up (null) exactly when the full encoding is larger, whatever the byte mix', () => {
+test('quoted-printable starts no line with ".", and with a size limit gives up (null) exactly when the full encoding is larger', () => {
   // Escapes first, then long runs of line breaks and spaces: growth the encoder checks at every line, not every byte.
-  const piece = fc.oneof(fc.constant(Buffer.from('\r\n')), fc.constant(Buffer.from(' ')), fc.constant(Buffer.from('=')), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)));
+  const piece = fc.oneof(fc.constant(Buffer.from('\r\n')), fc.constant(Buffer.from(' ')), fc.constant(Buffer.from('=')), fc.constant(Buffer.from('.')), fc.constant(Buffer.from('x'.repeat(37))), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)));
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 200 }), fc.option(fc.nat(4000), { nil: undefined }), (pieces, given) => {
       const bytes = Buffer.concat(pieces);
       const limit = given ?? base64Length(bytes.length);
       const full = quotedPrintable(bytes);
+      assert.ok(!/(^|\r\n)\./.test(full.toString('latin1')), 'no line starts with "." (no dot-stuffing needed)');
       const limited = quotedPrintable(bytes, limit);
       if (full.length > limit) assert.equal(limited, null);
       else assert.deepEqual(limited, full);
