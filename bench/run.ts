@@ -1,6 +1,7 @@
 // `npm run bench`: every suite in bench/suites, one table, ours beside the peer measured in the same run.
 // --quick: smaller loads. --ci: quick, plus the floors of bench/floors.json (exit 1 when a ratio falls below).
 // Results go to bench/results/<date>-<commit>.json (fast-json-stable-stringify) for `npm run bench:compare`.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,39 @@ function checkFloors(rows: readonly RatedRow[]): string[] {
   return failures;
 }
 
+/** Busy and total CPU time of the machine (Linux /proc/stat), or null elsewhere. */
+function cpuTimes(): { idle: number; total: number } | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3]! + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Before each suite: flush dirty pages (`sync`) and wait until the machine is quiet (at least 90% idle over
+ * half a second, for at most 20 s). Suites that write and delete a lot (spool, relay) leave the kernel
+ * writing back and discarding for seconds; measured then, the next suite's figures were up to a third lower.
+ */
+async function settle(): Promise<void> {
+  const t0 = Date.now();
+  try {
+    execFileSync('sync', { stdio: 'ignore' });
+  } catch {
+    // Not everywhere; the idle wait below still applies.
+  }
+  for (let i = 0; i < 40; i++) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = cpuTimes();
+    if (!a || !b || b.total === a.total) return;
+    if ((b.idle - a.idle) / (b.total - a.total) >= 0.9) break;
+  }
+  const waited = (Date.now() - t0) / 1000;
+  if (waited > 1.5) progress(`settled for ${waited.toFixed(1)} s (sync, then waited for an idle machine)`);
+}
+
 async function main(): Promise<void> {
   const dir = join(here, 'suites');
   const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
@@ -69,6 +103,7 @@ async function main(): Promise<void> {
       progress(`suite ${suite.name}: skipped in --ci (${suite.ciSkip})`);
       continue;
     }
+    await settle();
     progress(`suite ${suite.name}`);
     const t0 = Date.now();
     try {
