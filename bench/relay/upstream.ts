@@ -3,10 +3,10 @@
 // Both print a running message counter (`mesg=N`), so what is delivered is counted by the upstream, not the relay.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, SMTP_SINK } from '../servers/smtp-sink.js';
 
-const SINK = '/usr/sbin/smtp-sink';
 const CHILD = new URL('./upstream-child.js', import.meta.url);
 
 export interface Upstream {
@@ -16,17 +16,6 @@ export interface Upstream {
   /** Messages the upstream has received (ended with "." and answered) since it started. */
   received(): number;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once the server at `port` sends its greeting; the probe sends no message. */
@@ -44,12 +33,12 @@ async function greets(port: number): Promise<boolean> {
 /** Starts smtp-sink (when installed) or the smtp-server child on a free port and waits until it greets. */
 export async function startUpstream(): Promise<Upstream> {
   const port = await freePort();
-  const sink = existsSync(SINK);
+  const sink = existsSync(SMTP_SINK);
   let child: ChildProcess;
   if (sink) {
     // -c: the running counter on stdout; -u: smtp-sink refuses to run as root without dropping privileges.
     const args = ['-c', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '1024'];
-    child = spawn(SINK, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(SMTP_SINK, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   } else {
     child = spawn(process.execPath, [fileURLToPath(CHILD), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   }
@@ -75,7 +64,7 @@ export async function startUpstream(): Promise<Upstream> {
   }
   if (child.exitCode !== null || !(await greets(port))) {
     child.kill('SIGKILL');
-    throw new Error(`upstream ${sink ? SINK : 'smtp-server child'} did not start on port ${port}`);
+    throw new Error(`upstream ${sink ? SMTP_SINK : 'smtp-server child'} did not start on port ${port}`);
   }
   return {
     name: sink ? 'Postfix smtp-sink' : 'smtp-server (discard)',

@@ -2,25 +2,13 @@
 // smtp-sink is a C discard server, measured with the same load and the same CPU accounting as our engine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { BenchContext, BenchRow, BenchSuite } from '../harness.js';
 import { errorSummary, measureServerLoad } from '../load-measure.js';
 import { runLoad, type LoadOptions } from '../loadgen.js';
+import { freePort, SMTP_SINK } from '../servers/smtp-sink.js';
 
-const SINK = '/usr/sbin/smtp-sink';
 const ENGINE = new URL('../servers/engine-discard.js', import.meta.url);
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** utime + stime of a process in microseconds, from /proc/<pid>/stat. */
 function cpuMicros(pid: number): number {
@@ -31,7 +19,7 @@ function cpuMicros(pid: number): number {
 
 async function startSink(): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(SINK, ['-u', 'nobody', `127.0.0.1:${port}`, '1024'], { stdio: 'ignore' });
+  const child = spawn(SMTP_SINK, ['-u', 'nobody', `127.0.0.1:${port}`, '1024'], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     try {
       await runLoad({ port, count: 1, sessions: 1, timeLimitMs: 2000 });
@@ -58,8 +46,8 @@ async function measureSink(load: Omit<LoadOptions, 'port'>): Promise<{ msgsPerSe
 }
 
 async function run(ctx: BenchContext): Promise<BenchRow[]> {
-  if (!existsSync(SINK)) {
-    ctx.progress(`postfix: ${SINK} not installed (Debian package postfix), suite skipped`);
+  if (!existsSync(SMTP_SINK)) {
+    ctx.progress(`postfix: ${SMTP_SINK} not installed (Debian package postfix), suite skipped`);
     return [];
   }
   const s = ctx.quick ? 10 : 1;
