@@ -109,7 +109,7 @@ export interface SpoolOptions {
    */
   compactAfterMs?: number;
   /**
-   * Bytes of bodies of newly spooled messages kept in memory until their first read, so the first delivery
+   * Bytes of newly spooled messages (their records' size) kept in memory until their first read, so the first delivery
    * attempt does not read back what was just written; default 16 MiB, 0 turns it off (a relay that holds its
    * queue never reads). Past the bound, messages are simply not kept: read() goes to the file as always.
    */
@@ -568,11 +568,10 @@ export class Spool {
             recipients: msg.recipients.map((r) => ({ recipient: r.recipient, size: r.body.length, status: 'pending' as RecipientStatus, attempts: 0, nextAttemptAt: 0, reply: null })),
           };
           const held: Held = { entry, uid, segment: seg, offset, length: record.length - FRAME_BYTES, cached: null, cachedBytes: 0 };
-          const bodyBytes = record.length - FRAME_BYTES;
-          if (this.cachedBytes + bodyBytes <= this.readCacheBytes) {
+          if (this.cachedBytes + held.length <= this.readCacheBytes) {
             held.cached = { ...msg, recipients: msg.recipients.map((r) => ({ recipient: r.recipient, body: r.body })) };
-            held.cachedBytes = bodyBytes;
-            this.cachedBytes += bodyBytes;
+            held.cachedBytes = held.length;
+            this.cachedBytes += held.length;
           }
           this.held.set(entry.id, held);
           seg.live++;
