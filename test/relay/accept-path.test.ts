@@ -1,29 +1,23 @@
 // SPEC §3 end to end: real relay, real SMTP clients (nodemailer), outbound .eml read back with mailparser.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEY_A, KEY_B, removeDir, waitForSubject, sendWithNodemailer, startTestRelay, type TestRelay } from './relay-harness.js';
+import { KEY_A, KEY_B, relayPerSuite, waitForSubject, sendWithNodemailer, type TestRelay } from './relay-harness.js';
 
 const html = '<html><body><p>Hello {{ name }}</p></body></html>';
 
 describe('relay accept path (SPEC §3)', () => {
   let t: TestRelay;
-  before(async () => {
-    t = await startTestRelay((json) => {
-      const a = json.accounts[0]!;
-      a['routes'] = {
-        main: { type: 'file', path: `${json['dataDir']}/out-main` },
-        second: { type: 'file', path: `${json['dataDir']}/out-second` },
-      };
-      a['defaultRoute'] = 'main';
-      a['templates'] = {
-        welcome: { html: '<h1>Welcome {{ user.name }}</h1>', subject: 'Welcome, {{ user.name }}', tag: 'onboarding' },
-        broken: { html: '<p>{% if %}</p>' },
-      };
-    });
-  });
-  after(async () => {
-    await t.stop();
-    await removeDir(t.dir);
+  relayPerSuite((r) => (t = r), (json) => {
+    const a = json.accounts[0]!;
+    a['routes'] = {
+      main: { type: 'file', path: `${json['dataDir']}/out-main` },
+      second: { type: 'file', path: `${json['dataDir']}/out-second` },
+    };
+    a['defaultRoute'] = 'main';
+    a['templates'] = {
+      welcome: { html: '<h1>Welcome {{ user.name }}</h1>', subject: 'Welcome, {{ user.name }}', tag: 'onboarding' },
+      broken: { html: '<p>{% if %}</p>' },
+    };
   });
 
   test('queues a message authenticated by AUTH and replies 250 2.0.0 Ok: queued as <id>', async () => {
@@ -183,19 +177,13 @@ describe('relay accept path (SPEC §3)', () => {
 
 describe('relay account rules', () => {
   let t: TestRelay;
-  before(async () => {
-    t = await startTestRelay((json) => {
-      const a = json.accounts[0]!;
-      a['senderDomains'] = ['example.com'];
-      a['rate'] = { perDay: 3 };
-      json['limits'] = { maxTagsPerAccount: 2 };
-      const b = json.accounts[1]!;
-      b['routes'] = { one: { type: 'file', path: `${json['dataDir']}/b1` }, two: { type: 'file', path: `${json['dataDir']}/b2` } };
-    });
-  });
-  after(async () => {
-    await t.stop();
-    await removeDir(t.dir);
+  relayPerSuite((r) => (t = r), (json) => {
+    const a = json.accounts[0]!;
+    a['senderDomains'] = ['example.com'];
+    a['rate'] = { perDay: 3 };
+    json['limits'] = { maxTagsPerAccount: 2 };
+    const b = json.accounts[1]!;
+    b['routes'] = { one: { type: 'file', path: `${json['dataDir']}/b1` }, two: { type: 'file', path: `${json['dataDir']}/b2` } };
   });
 
   test('a From address outside the sender domains is refused with 550 5.7.1', async () => {
@@ -232,13 +220,7 @@ describe('relay account rules', () => {
 
 describe('relay variables', () => {
   let t: TestRelay;
-  before(async () => {
-    t = await startTestRelay();
-  });
-  after(async () => {
-    await t.stop();
-    await removeDir(t.dir);
-  });
+  relayPerSuite((r) => (t = r));
 
   test('a JSON float like 10.0 prints as Jinja2 prints it, and integers stay integers', async () => {
     const r = await sendWithNodemailer(t.port, {
@@ -270,13 +252,7 @@ describe('relay variables', () => {
 
 describe('relay addresses it cannot compose', () => {
   let t: TestRelay;
-  before(async () => {
-    t = await startTestRelay();
-  });
-  after(async () => {
-    await t.stop();
-    await removeDir(t.dir);
-  });
+  relayPerSuite((r) => (t = r));
 
   test('a From address with a quoted space gets a permanent 554 5.6.0 naming the field, not a temporary 451', async () => {
     const raw = 'From: "a b"@example.com\r\nTo: x@example.net\r\nSubject: s\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { KEY_A, removeDir, startTestRelay, waitForSubject, type TestRelay } from './relay-harness.js';
+import { KEY_A, relayPerSuite, removeDir, startTestRelay, waitForSubject, type TestRelay } from './relay-harness.js';
 
 /** Runs a client process without blocking the event loop (the relay under test runs in this process). */
 function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -23,15 +23,9 @@ function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status:
 
 describe('relay with real clients', () => {
   let t: TestRelay;
-  before(async () => {
-    // AUTH only after STARTTLS, as in production.
-    t = await startTestRelay((json) => {
-      (json['listeners'] as Record<string, unknown>[])[0]!['authBeforeTls'] = false;
-    });
-  });
-  after(async () => {
-    await t.stop();
-    await removeDir(t.dir);
+  // AUTH only after STARTTLS, as in production.
+  relayPerSuite((r) => (t = r), (json) => {
+    (json['listeners'] as Record<string, unknown>[])[0]!['authBeforeTls'] = false;
   });
 
   test('swaks over STARTTLS with AUTH PLAIN gets 250 and the HTML arrives', async () => {

@@ -1,4 +1,5 @@
 // Starts a real relay (startRelay) on an ephemeral port with a temp data folder, and reads back its outbox.
+import { after, before } from 'node:test';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,23 @@ export async function startTestRelay(patch?: ConfigPatch, existingDir?: string):
     outbox: (name) => join(dir, name),
     stop: () => relay.stop(),
   };
+}
+
+/**
+ * For a describe block: starts a relay before its tests (handing it to `use`) and stops it and removes its folder
+ * after them.
+ */
+export function relayPerSuite(use: (relay: TestRelay) => void, patch?: ConfigPatch): void {
+  let t: TestRelay | null = null;
+  before(async () => {
+    t = await startTestRelay(patch);
+    use(t);
+  });
+  after(async () => {
+    if (t === null) return;
+    await t.stop();
+    await removeDir(t.dir);
+  });
 }
 
 export async function removeDir(dir: string): Promise<void> {
