@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Backend, ConnectionInfo, DataSink, Session, SessionState, TlsInfo } from './backend.js';
 import { COMMANDS, HTTP_VERBS, isProtocolError, type CommandSpec, type Outcome } from './commands.js';
-import { DATA_BARE_LINE_ENDING, DATA_INCOMPLETE, DataReader, LineEndingCheck } from './data-reader.js';
+import { DATA_BARE_CR, DATA_BARE_LF, DATA_INCOMPLETE, DataReader, LineEndingCheck } from './data-reader.js';
 import { AUTH_LINE_LENGTH, type EngineConfig } from './options.js';
 import {
   decodeAuthResponse,
@@ -188,7 +188,7 @@ export class SmtpConnection {
     this.config = host.config;
     host.observer.sessionOpened();
     this.socket = socket;
-    this.reader = new DataReader(this.onBody);
+    this.reader = new DataReader(this.onBody, this.config.lineEndings);
     // Read at once: a backend may look at these after the socket is gone (e.g. in Session.close()).
     const connection: ConnectionInfo = {
       id: this.id,
@@ -780,9 +780,9 @@ export class SmtpConnection {
   private processData(buf: Buffer): void {
     const start = this.pos;
     const result = this.reader.feed(buf, start);
-    if (result === DATA_BARE_LINE_ENDING) {
+    if (result === DATA_BARE_CR || result === DATA_BARE_LF) {
       this.pos = buf.length;
-      this.violation(R.bareLineEnding, 'bare-line-ending');
+      this.violation(this.bareLineEndingReply(), 'bare-line-ending');
       return;
     }
     if (result === DATA_INCOMPLETE) {
@@ -795,6 +795,11 @@ export class SmtpConnection {
     this.pos = result;
     this.mode = InputMode.Command;
     this.settle(this.endMessage(), null);
+  }
+
+  /** In normalize mode only a bare CR is refused; strict mode refuses a bare CR or LF (SPEC §2). */
+  private bareLineEndingReply(): SmtpReply {
+    return this.config.lineEndings === 'normalize' ? R.bareCr : R.bareLineEnding;
   }
 
   private checkDataRate(): void {
@@ -879,9 +884,9 @@ export class SmtpConnection {
     const take = Math.min(this.bdatRemaining, buf.length - start);
     const end = start + take;
     if (this.bdatDiscardReply === null && this.sink !== null) {
-      if (!(this.lineCheck ??= new LineEndingCheck()).check(buf, start, end)) {
+      if (!(this.lineCheck ??= new LineEndingCheck(this.config.lineEndings)).check(buf, start, end)) {
         this.pos = buf.length;
-        this.violation(R.bareLineEnding, 'bare-line-ending');
+        this.violation(this.bareLineEndingReply(), 'bare-line-ending');
         return;
       }
       this.onBody(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
@@ -911,7 +916,7 @@ export class SmtpConnection {
     }
     if (!this.bdatLast) return smtpReply(250, '2.0.0', `${this.bdatChunkSize} octets received`);
     if (this.lineCheck !== null && !this.lineCheck.complete) {
-      this.violation(R.bareLineEnding, 'bare-line-ending');
+      this.violation(this.bareLineEndingReply(), 'bare-line-ending');
       return null;
     }
     return this.endMessage();
@@ -1206,7 +1211,7 @@ export class SmtpConnection {
   private bdatStarted(sink: DataSink): Outcome {
     this.usingBdat = true;
     this.startMessage(sink);
-    (this.lineCheck ??= new LineEndingCheck()).reset();
+    (this.lineCheck ??= new LineEndingCheck(this.config.lineEndings)).reset();
     return this.bdatReceive(null);
   }
 

@@ -5,7 +5,7 @@ export { SmtpError, isSmtpError } from './reply.js';
 export type { SmtpReply } from './reply.js';
 export type { Backend, Session, DataSink, MailParams, ConnectionInfo, SessionState, TlsInfo } from './backend.js';
 export { formatReply, smtpReply } from './reply.js';
-export { DataReader, LineEndingCheck, DATA_INCOMPLETE, DATA_BARE_LINE_ENDING } from './data-reader.js';
+export { DataReader, LineEndingCheck, DATA_INCOMPLETE, DATA_BARE_CR, DATA_BARE_LF, type LineEndings } from './data-reader.js';
 export {
   parseCommandLine,
   parseMailArgument,

@@ -1,5 +1,6 @@
 // Engine settings with their defaults (SPEC §2), checked once at construction with errors naming the field.
 import { hostname as osHostname } from 'node:os';
+import type { LineEndings } from './data-reader.js';
 import type { SmtpServerOptions } from './server.js';
 
 /** SmtpServerOptions with every default applied. */
@@ -7,6 +8,7 @@ export interface EngineConfig {
   hostname: string;
   authBeforeTls: boolean;
   requireTls: boolean;
+  lineEndings: LineEndings;
   authMechanisms: readonly ('PLAIN' | 'LOGIN')[];
   maxMessageSize: number;
   maxLineLength: number;
@@ -55,6 +57,14 @@ function count(options: SmtpServerOptions, field: keyof typeof DEFAULTS, allowZe
   return value;
 }
 
+function lineEndings(value: unknown): LineEndings {
+  if (value === undefined) return 'normalize';
+  if (value !== 'normalize' && value !== 'strict') {
+    throw new TypeError(`SmtpServerOptions.lineEndings: must be "normalize" or "strict", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 export function resolveOptions(options: SmtpServerOptions): EngineConfig {
   const mechanisms = options.authMechanisms ?? ['PLAIN', 'LOGIN'];
   for (const m of mechanisms) {
@@ -64,6 +74,7 @@ export function resolveOptions(options: SmtpServerOptions): EngineConfig {
     hostname: options.hostname ?? osHostname(),
     authBeforeTls: options.authBeforeTls ?? false,
     requireTls: options.requireTls ?? false,
+    lineEndings: lineEndings(options.lineEndings),
     authMechanisms: mechanisms,
     maxMessageSize: count(options, 'maxMessageSize', false),
     maxLineLength: count(options, 'maxLineLength', false),

@@ -32,6 +32,7 @@ export const R = {
   tooManyRecipients: smtpReply(452, '4.5.3', 'Too many recipients'),
   sizeExceeded: smtpReply(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
   bareLineEnding: smtpReply(521, '5.5.2', 'Bare CR or LF in message data; lines must end with CRLF'),
+  bareCr: smtpReply(521, '5.5.2', 'Bare CR in message data'),
   pipelinedAfterStartTls: smtpReply(554, '5.5.0', 'Commands pipelined after STARTTLS are not allowed'),
   tooManyErrors: smtpReply(421, '4.7.0', 'Too many errors, closing connection'),
   tooManyAuthFailures: smtpReply(421, '4.7.0', 'Too many authentication failures, closing connection'),

@@ -9,6 +9,7 @@ import { SmtpConnection, type ConnectionHost, type LocalEnd } from './connection
 import { resolveOptions, type EngineConfig } from './options.js';
 import { normalizeAddress, TrustedProxies } from './proxy.js';
 import { formatReply, smtpReply } from './reply.js';
+import type { LineEndings } from './data-reader.js';
 
 export interface SmtpLogger {
   info(obj: object, msg?: string): void;
@@ -26,6 +27,11 @@ export interface SmtpServerOptions {
   authBeforeTls?: boolean;
   /** Default false: when true, MAIL/RCPT/DATA/BDAT/AUTH before STARTTLS get 530 5.7.0. */
   requireTls?: boolean;
+  /**
+   * Default "normalize": a bare LF in DATA/BDAT ends a line as CRLF would (only CRLF.CRLF ends DATA); a bare CR
+   * is refused with 521 5.5.2. "strict": a bare CR or LF is refused with 521 5.5.2.
+   */
+  lineEndings?: LineEndings;
   /** Default both; AUTH is advertised only when the backend session implements auth(). */
   authMechanisms?: ('PLAIN' | 'LOGIN')[];
   /** Default 30 MiB (advertised as SIZE). */

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { DEFAULTS as ENGINE_DEFAULTS } from '../protocol/options.js';
+import type { LineEndings } from '../protocol/index.js';
 import { DEFAULT_LIMITS as DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from './template/options.js';
 
 // ---------------------------------------------------------------- types
@@ -21,6 +22,8 @@ export interface ListenerConfig {
   authBeforeTls: boolean;
   /** Accept the PROXY protocol (v1/v2) from these addresses or CIDR ranges only; null = PROXY not accepted. */
   proxyProtocol: { trusted: string[] } | null;
+  /** Bare LF in DATA/BDAT: "normalize" (default, Postfix 3.9) ends a line; "strict" refuses it (SPEC §2). */
+  lineEndings: LineEndings;
 }
 
 export interface TlsConfig {
@@ -401,7 +404,7 @@ function readListeners(r: FieldReader): ListenerConfig[] {
   const out: ListenerConfig[] = [];
   const indexOf: number[] = []; // position in the file of each listener in `out`
   raw.forEach((item: unknown, i) => {
-    const lr = FieldReader.of(r.issues, pathOf(r.at('listeners'), i), item, ['port', 'host', 'authBeforeTls', 'proxyProtocol']);
+    const lr = FieldReader.of(r.issues, pathOf(r.at('listeners'), i), item, ['port', 'host', 'authBeforeTls', 'proxyProtocol', 'lineEndings']);
     if (!lr) return;
     const port = lr.int('port', 0, 65535);
     const host = lr.string('host', '0.0.0.0');
@@ -416,7 +419,8 @@ function readListeners(r: FieldReader): ListenerConfig[] {
       if (trusted === null) pr.fail('trusted', 'is required (the addresses allowed to send a PROXY header)');
       proxyProtocol = { trusted: trusted ?? [] };
     }
-    out.push({ port, host, authBeforeTls: lr.bool('authBeforeTls', false), proxyProtocol });
+    const lineEndings = lr.oneOf('lineEndings', ['normalize', 'strict'] as const, 'normalize');
+    out.push({ port, host, authBeforeTls: lr.bool('authBeforeTls', false), proxyProtocol, lineEndings });
     indexOf.push(i);
   });
   return out;
@@ -427,7 +431,7 @@ function isWildcard(host: string): boolean {
 }
 
 export function defaultListener(port: number): ListenerConfig {
-  return { port, host: '0.0.0.0', authBeforeTls: false, proxyProtocol: null };
+  return { port, host: '0.0.0.0', authBeforeTls: false, proxyProtocol: null, lineEndings: 'normalize' };
 }
 
 function readTls(r: FieldReader, baseDir: string): TlsConfig {

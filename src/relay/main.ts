@@ -74,6 +74,7 @@ function serverOptions(config: RelayConfig, listener: ListenerConfig, tls: { key
     hostname: config.hostname,
     tls,
     authBeforeTls: listener.authBeforeTls,
+    lineEndings: listener.lineEndings,
     maxMessageSize: l.maxMessageSize,
     maxLineLength: l.maxLineLength,
     maxRecipients: l.maxRecipients,

@@ -43,8 +43,8 @@ test('consumes the bytes of a BDAT refused for bad sequence and answers 503 5.5.
   await h.stop();
 });
 
-test('refuses bare LF in BDAT content with 521 5.5.2 and keeps nothing', async () => {
-  const h = await startServer();
+test('refuses bare LF in BDAT content with 521 5.5.2 and keeps nothing (strict line endings)', async () => {
+  const h = await startServer({ lineEndings: 'strict' });
   const c = await RawClient.connect(h.port);
   await openTransaction(c);
   c.write('BDAT 7 LAST\r\nab\ncd\r\n');
@@ -53,6 +53,22 @@ test('refuses bare LF in BDAT content with 521 5.5.2 and keeps nothing', async (
   await h.stop();
   assert.equal(h.backend.messages.length, 0);
   assert.ok(h.backend.calls.includes('abort'));
+});
+
+test('accepts bare LF in BDAT content by default (normalize) and refuses a bare CR with 521 5.5.2', async () => {
+  const h = await startServer();
+  const c = await RawClient.connect(h.port);
+  await openTransaction(c);
+  c.write('BDAT 7 LAST\r\nab\ncd\r\n');
+  assert.equal(code(await c.reply()), '250 2.0.0');
+  assert.equal(h.backend.messages[0]?.body.toString(), 'ab\ncd\r\n');
+  await c.send('MAIL FROM:<alice@example.com>');
+  await c.send('RCPT TO:<bob@example.com>');
+  c.write('BDAT 7 LAST\r\nab\rcd\r\n');
+  assert.equal(await c.reply(), '521 5.5.2 Bare CR in message data\r\n');
+  await c.waitClosed();
+  await h.stop();
+  assert.equal(h.backend.messages.length, 1);
 });
 
 test('refuses a BDAT message over the size limit with 552 5.3.4 and ends the transaction', async () => {

@@ -14,7 +14,7 @@ import {
   parsePath,
   parseRcptArgument,
 } from '../../src/protocol/parse.js';
-import { DATA_BARE_LINE_ENDING, DATA_INCOMPLETE, DataReader } from '../../src/protocol/data-reader.js';
+import { DATA_BARE_CR, DATA_BARE_LF, DATA_INCOMPLETE, DataReader, type LineEndings } from '../../src/protocol/data-reader.js';
 import { parseProxyHeader } from '../../src/protocol/proxy.js';
 import { SmtpError } from '../../src/protocol/reply.js';
 import { MessageParser } from '../../src/mime/message-parser.js';
@@ -90,9 +90,11 @@ function chunk(buf: Buffer, cuts: number[]): Buffer[] {
 
 type DataOutcome = { kind: 'end'; at: number; body: Buffer } | { kind: 'incomplete'; body: Buffer } | { kind: 'bare' };
 
-export function referenceData(input: Buffer): DataOutcome {
+export function referenceData(input: Buffer, lineEndings: LineEndings = 'strict'): DataOutcome {
   const body: Buffer[] = [];
   let p = 0;
+  // Normalize mode: only a "." line that starts after CRLF (or first) and ends in CRLF ends the data.
+  let afterCrlf = true;
   for (;;) {
     let e = p;
     while (e < input.length && input[e] !== 0x0d && input[e] !== 0x0a) e++;
@@ -102,28 +104,35 @@ export function referenceData(input: Buffer): DataOutcome {
       body.push(line[0] === 0x2e ? line.subarray(1) : line);
       return { kind: 'incomplete', body: Buffer.concat(body) };
     }
-    if (input[e] === 0x0a) return { kind: 'bare' };
+    const line = input.subarray(p, e);
+    const lone = line.length === 1 && line[0] === 0x2e;
+    if (input[e] === 0x0a) {
+      if (lineEndings === 'strict') return { kind: 'bare' };
+      body.push(lone ? line : line[0] === 0x2e ? line.subarray(1) : line, Buffer.from([0x0a]));
+      afterCrlf = false;
+      p = e + 1;
+      continue;
+    }
     if (e + 1 === input.length) {
-      const line = input.subarray(p, e);
-      if (line.length === 1 && line[0] === 0x2e) return { kind: 'incomplete', body: Buffer.concat(body) };
+      if (lone) return { kind: 'incomplete', body: Buffer.concat(body) };
       body.push(line[0] === 0x2e ? line.subarray(1) : line, Buffer.from([0x0d]));
       return { kind: 'incomplete', body: Buffer.concat(body) };
     }
     if (input[e + 1] !== 0x0a) return { kind: 'bare' };
-    const line = input.subarray(p, e);
-    if (line.length === 1 && line[0] === 0x2e) return { kind: 'end', at: e + 2, body: Buffer.concat(body) };
-    body.push(line[0] === 0x2e ? line.subarray(1) : line, Buffer.from([0x0d, 0x0a]));
+    if (lone && afterCrlf) return { kind: 'end', at: e + 2, body: Buffer.concat(body) };
+    body.push(lone ? line : line[0] === 0x2e ? line.subarray(1) : line, Buffer.from([0x0d, 0x0a]));
+    afterCrlf = true;
     p = e + 2;
   }
 }
 
-function readerData(input: Buffer, cuts: number[]): DataOutcome {
+function readerData(input: Buffer, cuts: number[], lineEndings: LineEndings = 'strict'): DataOutcome {
   const body: Buffer[] = [];
-  const reader = new DataReader((c) => body.push(Buffer.from(c)));
+  const reader = new DataReader((c) => body.push(Buffer.from(c)), lineEndings);
   let offset = 0;
   for (const piece of chunk(input, cuts)) {
     const r = reader.feed(piece, 0);
-    if (r === DATA_BARE_LINE_ENDING) return { kind: 'bare' };
+    if (r === DATA_BARE_CR || r === DATA_BARE_LF) return { kind: 'bare' };
     if (r >= 0) return { kind: 'end', at: offset + r, body: Buffer.concat(body) };
     assert.equal(r, DATA_INCOMPLETE);
     offset += piece.length;
@@ -244,15 +253,16 @@ export const FUZZ_TARGETS: FuzzTarget[] = [
       ),
   },
   {
-    name: 'DATA reader agrees with a reference model for any chunking (end, bare CR/LF, dot-stuffing)',
+    name: 'DATA reader agrees with a reference model for any chunking, strict and normalize (end, bare CR/LF, dot-stuffing)',
     property: (timing) =>
       fc.property(
-        fc.oneof(protocolBytes(200), fc.array(fc.constantFrom('\r\n', '.', '\r', '\n', 'a', '..', '.\r\n'), { maxLength: 40 }).map((a) => Buffer.from(a.join('')))),
+        fc.oneof(protocolBytes(200), fc.array(fc.constantFrom('\r\n', '.', '\r', '\n', 'a', '..', '.\r\n', '\n.\n'), { maxLength: 40 }).map((a) => Buffer.from(a.join('')))),
         fc.array(fc.nat(), { maxLength: 8 }),
-        (input, cuts) =>
+        fc.constantFrom<LineEndings>('strict', 'normalize'),
+        (input, cuts, lineEndings) =>
           timed(timing, () => {
-            const got = readerData(input, cuts);
-            const want = referenceData(input);
+            const got = readerData(input, cuts, lineEndings);
+            const want = referenceData(input, lineEndings);
             assert.deepEqual(got, want);
           }),
       ),

@@ -13,6 +13,7 @@ import {
   smugglingSuite,
   startTlsInjection,
 } from './hostile-scenarios.js';
+import { startUpstream } from '../relay/relay-harness.js';
 
 test('100 slowloris sessions (commands and DATA, a byte a second) are cut with 421 4.4.2 while a normal client is served', { timeout: 60_000 }, async () => {
   const f = await slowloris(100, 5);
@@ -75,12 +76,29 @@ test('a TLS ClientHello on the plain port is answered 554 5.7.0 and closed', asy
   assert.equal(f.closed, true);
 });
 
-test(`SMTP smuggling (${Object.keys(SMUGGLING_SEQUENCES).join(', ')}): 521 5.5.2 and close, no second message ever delivered`, { timeout: 60_000 }, async () => {
-  const f = await smugglingSuite(1);
+test(`SMTP smuggling on a strict listener (${Object.keys(SMUGGLING_SEQUENCES).join(', ')}): 521 5.5.2 and close, no second message ever delivered`, { timeout: 60_000 }, async () => {
+  const f = await smugglingSuite(1, 'strict');
   console.log(`smuggling: ${f.refused521}/${f.attempts} refused 521 5.5.2; smuggled delivered ${f.smuggledDelivered}; first part delivered ${f.firstDelivered}`);
   assert.equal(f.refused521, f.attempts);
   assert.equal(f.smuggledDelivered, 0);
   assert.equal(f.firstDelivered, 0);
+});
+
+test('SMTP smuggling on a normalize listener: bare-CR sequences get 521, the others stay content of one message, and a real upstream receives exactly one transaction each', { timeout: 60_000 }, async () => {
+  const upstream = await startUpstream();
+  try {
+    const f = await smugglingSuite(1, 'normalize', upstream);
+    console.log(`smuggling (normalize): ${f.refused521} refused 521, ${f.acceptedOnce} accepted once, of ${f.attempts}; upstream got first ${f.firstDelivered}, smuggled ${f.smuggledDelivered}`);
+    const bareCr = Object.values(SMUGGLING_SEQUENCES).filter((seq) => /\r(?!\n)/.test(seq)).length;
+    assert.equal(f.refused521, bareCr);
+    assert.equal(f.acceptedOnce, f.attempts - bareCr);
+    assert.equal(f.smuggledDelivered, 0, 'the smuggled message never reached the upstream as a transaction of its own');
+    assert.equal(f.firstDelivered, f.acceptedOnce, 'each accepted attempt reached the upstream as exactly one message');
+    const bodies = upstream.received.filter((m) => m.mail.subject === 'first').map((m) => String(m.mail.html));
+    assert.ok(bodies.every((h) => h.includes('MAIL FROM:&lt;app@example.com&gt;') || h.includes('MAIL FROM:<app@example.com>')), 'the smuggled commands arrived as body text');
+  } finally {
+    await upstream.close();
+  }
 });
 
 test('STARTTLS injection ("STARTTLS\\r\\nRSET\\r\\n" in one write): the RSET is never answered over TLS', async () => {
