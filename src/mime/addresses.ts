@@ -1,4 +1,5 @@
 // Address lists (RFC 5322 §3.4): mailboxes, name-addr with quoted or encoded display names, comments, groups.
+// An entry with no "@" outside quotes is a display name alone (the relay's To header carries names: SPEC §3).
 import { decodeEncodedWords } from './encoded-words.js';
 import type { Mailbox } from './parsed-message.js';
 
@@ -7,23 +8,31 @@ class MailboxBuilder {
   words: string[] = [];
   angle: string | null = null;
   comment: string | null = null;
+  /** An atom outside quotes held an "@": the words are an addr-spec, not a phrase. */
+  hasAt = false;
 
   reset(): void {
     this.words = [];
     this.angle = null;
     this.comment = null;
+    this.hasAt = false;
   }
 
-  /** A name-addr gets its phrase as name; a bare addr-spec gets its comment, as mail clients show it. */
+  /**
+   * A name-addr gets its phrase as name; a bare addr-spec gets its comment, as mail clients show it; words
+   * without an "@" (and "Name <x>" whose x has none) are a display name alone.
+   */
   finish(out: Mailbox[]): void {
-    if (this.angle !== null) {
-      const address = this.angle.trim();
+    if (this.angle !== null && this.angle.includes('@')) {
       const name = decodeEncodedWords(this.words.join(' ')).trim();
-      if (address !== '' || name !== '') out.push({ name: name === '' ? null : name, address });
-    } else if (this.words.length > 0) {
+      out.push({ name: name === '' ? null : name, address: this.angle });
+    } else if (this.words.length > 0 && this.hasAt && this.angle === null) {
       const address = this.words.join('');
       const name = this.comment === null ? '' : decodeEncodedWords(this.comment).trim();
       out.push({ name: name === '' ? null : name, address });
+    } else if (this.words.length > 0) {
+      const name = decodeEncodedWords(this.words.join(' ')).trim();
+      if (name !== '') out.push({ name, address: null });
     }
     this.reset();
   }
@@ -106,6 +115,7 @@ export function parseAddressList(s: string): Mailbox[] {
         const d = s[i]!;
         if (d === ' ' || d === '\t' || d === '"' || d === '(' || d === '<' || d === ',' || d === ';' || d === '\r' || d === '\n') break;
         if (d === ':' && mb.angle === null) break;
+        if (d === '@') mb.hasAt = true;
         i++;
       }
       addWord(s.slice(start, i));

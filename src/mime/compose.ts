@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { encodeHtmlBody } from './body-encoding.js';
+import { AddressSyntaxError, formatAddress } from './address-spec.js';
 import { mailboxValue, unstructuredValue } from './header-encoding.js';
 
 export interface ComposeMailbox {
@@ -24,7 +25,7 @@ export interface ComposeInput {
   hostname?: string;
 }
 
-/** Thrown for input that cannot make a valid message (an address with a line break or angle bracket). */
+/** Thrown for input that cannot make a valid message (an address with a line break or no domain). */
 export class ComposeError extends Error {
   readonly field: string;
   constructor(field: string, reason: string) {
@@ -56,14 +57,14 @@ function currentDate(): string {
   return dateText;
 }
 
-function checkAddress(field: string, address: string): void {
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c < 0x21 || c === 0x7f || c === 0x3c || c === 0x3e) {
-      throw new ComposeError(field, `address ${JSON.stringify(address)} contains a space, control character or angle bracket`);
-    }
+/** The address as a header writes it (quoted local part where needed), or a ComposeError naming the field. */
+function writableAddress(field: string, address: string): string {
+  try {
+    return formatAddress(address);
+  } catch (e) {
+    if (e instanceof AddressSyntaxError) throw new ComposeError(field, e.message);
+    throw e;
   }
-  if (address.length > 900) throw new ComposeError(field, 'address longer than 900 characters');
 }
 
 /** An HTML body encoded once, for composing many messages that share it (one per recipient). */
@@ -93,9 +94,9 @@ export function encodeHtml(html: string): EncodedHtml {
 }
 
 export function composeMessage(input: ComposeInput): Buffer {
-  checkAddress('from', input.from.address);
-  checkAddress('to', input.to.address);
-  if (input.replyTo) checkAddress('replyTo', input.replyTo.address);
+  const from = writableAddress('from', input.from.address);
+  const to = writableAddress('to', input.to.address);
+  const replyTo = input.replyTo ? writableAddress('replyTo', input.replyTo.address) : null;
   const host = input.hostname ?? (defaultHostname ??= osHostname() || 'localhost');
   const messageId = input.messageId ?? `${randomUUID()}@${host}`;
   if (/[\s<>]/.test(messageId)) throw new ComposeError('messageId', 'contains whitespace or angle brackets');
@@ -106,9 +107,9 @@ export function composeMessage(input: ComposeInput): Buffer {
   const tail = b.tail;
 
   let head =
-    'From: ' + mailboxValue('From', input.from.name, input.from.address) + '\r\n' +
-    'To: ' + mailboxValue('To', input.to.name, input.to.address) + '\r\n';
-  if (input.replyTo) head += 'Reply-To: ' + mailboxValue('Reply-To', input.replyTo.name, input.replyTo.address) + '\r\n';
+    'From: ' + mailboxValue('From', input.from.name, from) + '\r\n' +
+    'To: ' + mailboxValue('To', input.to.name, to) + '\r\n';
+  if (input.replyTo && replyTo !== null) head += 'Reply-To: ' + mailboxValue('Reply-To', input.replyTo.name, replyTo) + '\r\n';
   head +=
     'Subject: ' + unstructuredValue('Subject', input.subject) + '\r\n' +
     'Date: ' + (input.date ? rfc5322Date(input.date) : currentDate()) + '\r\n' +

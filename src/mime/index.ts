@@ -6,5 +6,6 @@ export type { Mailbox, KeptHeaders, DroppedPart, ParsedMessage } from './parsed-
 export { type MimeLimits, type MimeLimitName, DEFAULT_MIME_LIMITS, MimeLimitError, isMimeLimitError } from './limits.js';
 export { composeMessage, encodeHtml, rfc5322Date, ComposeError, type ComposeInput, type ComposeMailbox, type EncodedHtml } from './compose.js';
 export { parseAddressList } from './addresses.js';
+export { formatAddress, sameAddress, unquoteAddress, AddressSyntaxError } from './address-spec.js';
 export { decodeEncodedWords } from './encoded-words.js';
 export { decodeCharset } from './charset.js';

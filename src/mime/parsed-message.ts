@@ -1,16 +1,20 @@
 // What the parser keeps from a message: the shapes the relay and `txrelay inspect` consume.
 
-/** One mailbox of an address header. `name` is the decoded display name, null when the header has none. */
+/**
+ * One entry of an address header. `name` is the decoded display name, null when the entry has none. `address` is
+ * null for an entry without an "@" (a bare phrase, a quoted string or encoded words): a display name only, the
+ * way the relay's To header names recipients (SPEC §3). A quoted local part is kept unquoted ("a b"@x is a b@x).
+ */
 export interface Mailbox {
   name: string | null;
-  address: string;
+  address: string | null;
 }
 
 /** The headers the relay keeps, decoded (RFC 2047, unfolded). A header absent from the message is null. */
 export interface KeptHeaders {
   /** First mailbox of the first From header. */
   from: Mailbox | null;
-  /** Every mailbox of the first To header, in header order, groups flattened; [] when there is no To header. */
+  /** Every entry of the first To header, in header order, groups flattened; [] when there is no To header. */
   to: Mailbox[];
   subject: string | null;
   /** First mailbox of the first Reply-To header. */

@@ -1,13 +1,14 @@
 // The accept path after DATA: parsed message + envelope + account -> one composed message per recipient.
 // Every refusal is an SmtpError with the reply of SPEC §3; nothing here touches the network or the disk.
 import { hostname as osHostname } from 'node:os';
-import { composeMessage, encodeHtml, parseAddressList, type Mailbox, type ParsedMessage } from '../mime/index.js';
+import { composeMessage, encodeHtml, parseAddressList, type ComposeMailbox, type Mailbox, type ParsedMessage } from '../mime/index.js';
 import { SmtpError } from '../protocol/reply.js';
 import type { AccountConfig, RelayConfig, TemplateConfig } from './config.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
 import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from './template/index.js';
 import type { TagRegistry } from './tag-registry.js';
 import type { SpoolRecipient } from './spool.js';
+import { recipientNames } from './recipient-names.js';
 
 /** What one accepted SMTP message becomes before it is spooled. */
 export interface AcceptedMessage {
@@ -16,7 +17,7 @@ export interface AcceptedMessage {
   tag: string;
   template: string | null;
   subject: string;
-  from: Mailbox;
+  from: ComposeMailbox;
   recipients: SpoolRecipient[];
 }
 
@@ -61,10 +62,14 @@ export class MessageAcceptor {
     const tag = stored?.tag ?? normalizeTag(h.tag);
     this.tags.admit(account.id, tag, this.config.limits.maxTagsPerAccount);
 
-    const from = (stored?.from ? firstMailbox(stored.from) : null) ?? h.from;
-    if (from === null || from.address === '') throw new SmtpError(554, '5.6.0', 'The From header is required');
+    const fromEntry = (stored?.from ? firstMailbox(stored.from) : null) ?? h.from;
+    if (fromEntry === null) throw new SmtpError(554, '5.6.0', 'The From header is required');
+    if (fromEntry.address === null || fromEntry.address === '') throw new SmtpError(554, '5.6.0', 'The From header has no address');
+    const from: ComposeMailbox = { name: fromEntry.name, address: fromEntry.address };
     checkSenderDomain(account, from.address);
-    const replyTo = (stored?.replyTo ? firstMailbox(stored.replyTo) : null) ?? h.replyTo;
+    // A Reply-To without an address (a name alone) says nothing to reply to: dropped.
+    const replyToEntry = (stored?.replyTo ? firstMailbox(stored.replyTo) : null) ?? h.replyTo;
+    const replyTo: ComposeMailbox | null = replyToEntry?.address ? { name: replyToEntry.name, address: replyToEntry.address } : null;
 
     let html = stored !== null ? stored.html : parsed.html;
     if (html === null) {
@@ -84,10 +89,10 @@ export class MessageAcceptor {
     // Every recipient's message has the same body: encode it once, compose only the headers per recipient.
     const body = encodeHtml(html);
     const recipients: SpoolRecipient[] = [];
+    const names = recipientNames(h.to, input.recipients);
     for (let i = 0; i < input.recipients.length; i++) {
       const address = input.recipients[i]!;
-      // The To header carries display names only, paired with RCPT addresses in order (SPEC §3).
-      const name = h.to[i]?.name ?? null;
+      const name = names[i]!;
       recipients.push({
         recipient: address,
         body: composeMessage({ from, to: { name, address }, replyTo, subject, html: body, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}` }),

@@ -96,9 +96,30 @@ test('keeps every line within 998 octets and folds headers at 78 where words all
   for (const l of subjectLines) assert.ok(l.length <= 78, l);
 });
 
-test('refuses an address with a line break, space or angle bracket', () => {
-  assert.throws(() => composeMessage({ ...base, to: { address: 'a@x\r\nBcc: evil@x' } }), (e: unknown) => e instanceof ComposeError && e.field === 'to');
-  assert.throws(() => composeMessage({ ...base, from: { address: 'a>b@x' } }), ComposeError);
+test('refuses only what cannot be written at all, naming the field: a line break, no domain, a bad domain', () => {
+  assert.throws(() => composeMessage({ ...base, to: { address: 'a@x\r\nBcc: evil@x' } }), (e: unknown) => e instanceof ComposeError && e.field === 'to' && /control character or line break/.test(e.message));
+  assert.throws(() => composeMessage({ ...base, from: { address: 'nodomain' } }), (e: unknown) => e instanceof ComposeError && e.field === 'from' && /no "@domain"/.test(e.message));
+  assert.throws(() => composeMessage({ ...base, replyTo: { address: 'a@exa mple.com' } }), (e: unknown) => e instanceof ComposeError && e.field === 'replyTo');
+  assert.throws(() => composeMessage({ ...base, to: { address: 'a@<x>' } }), (e: unknown) => e instanceof ComposeError && e.field === 'to');
+});
+
+test('re-quotes a local part that is not a dot-atom (RFC 5322 quoted-string), and mailparser reads the address back', async () => {
+  const cases: [string, string][] = [
+    ['"a b"@example.com', '"a b"@example.com'],
+    ['a b@example.com', '"a b"@example.com'],
+    ['a>b@x.example', '"a>b"@x.example'],
+    ['"quote\\"d"@example.com', '"quote\\"d"@example.com'],
+    ['.dot@example.com', '".dot"@example.com'],
+    ['"plain"@example.com', 'plain@example.com'],
+  ];
+  const { simpleParser } = await import('mailparser');
+  for (const [input, written] of cases) {
+    const raw = composeMessage({ ...base, to: { name: 'Jane', address: input } }).toString();
+    assert.match(raw, new RegExp(`^To: Jane <${written.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}>\r$`, 'm'), input);
+    const mail = await simpleParser(Buffer.from(raw));
+    const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
+    assert.equal(to?.value[0]?.name, 'Jane', input);
+  }
 });
 
 // Readers trim and collapse header whitespace and drop control characters; generated text avoids what they rewrite.

@@ -14,8 +14,9 @@ const DELIBERATE: Record<string, { field: string; reason: string }> = {
   'postal-mime/bounce.eml': { field: 'from', reason: '"addr (Name)": the comment is shown as the display name, as mail clients do' },
 };
 
+// An entry without "@" is a name only for us (SPEC §3); Python's email package calls it an addr-spec with no domain.
 function pairs(list: Mailbox[]): Array<[string, string]> {
-  return list.map((m) => [m.name ?? '', m.address]);
+  return list.map((m) => (m.address === null ? ['', m.name ?? ''] : [m.name ?? '', m.address]));
 }
 function expectedPairs(list: ExpectedAddress[] | null, firstOnly: boolean): Array<[string, string]> {
   const l = list ?? [];

@@ -59,3 +59,11 @@ test('inspect exits 2 with a clear error for an unreadable file', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot read \/nonexistent\/txrelay\/message\.eml: no such file/);
 });
+
+test('inspect shows a name-only To entry as {"name": "Jane Doe", "address": null}, with LF line endings', () => {
+  const r = run(['-'], 'From: shop@example.com\nTo: Jane Doe, "Doe, Bob"\nSubject: s\nContent-Type: text/html\n\n<p>x</p>\n');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { to: unknown; html: string };
+  assert.deepEqual(out.to, [{ name: 'Jane Doe', address: null }, { name: 'Doe, Bob', address: null }]);
+  assert.equal(out.html, '<p>x</p>\n');
+});

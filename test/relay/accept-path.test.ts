@@ -53,10 +53,10 @@ describe('relay accept path (SPEC §3)', () => {
     assert.equal((await waitForSubject(t.outbox('out-other'), 'header wins')).length, 1);
   });
 
-  test('keeps From, To names paired with RCPT order, Subject and Reply-To; drops every other header', async () => {
+  test('keeps From, To names matched to RCPT by address, Subject and Reply-To; drops every other header', async () => {
     const r = await sendWithNodemailer(t.port, {
       from: '"Shop Ünïcode" <shop@example.com>',
-      to: ['"First Name" <ignored1@example.org>', '"Second Name" <ignored2@example.org>'],
+      to: ['"Second Name" <pair2@EXAMPLE.NET>', '"First Name" <pair1@example.net>'],
       envelope: { from: 'bounce@example.com', to: ['pair1@example.net', 'pair2@example.net'] },
       replyTo: 'Support <support@example.com>',
       subject: 'Kept headers ✓',
@@ -250,14 +250,95 @@ describe('relay variables', () => {
   });
 });
 
-describe('relay addresses it cannot compose', () => {
+describe('relay addresses', () => {
   let t: TestRelay;
   relayPerSuite((r) => (t = r));
 
-  test('a From address with a quoted space gets a permanent 554 5.6.0 naming the field, not a temporary 451', async () => {
-    const raw = 'From: "a b"@example.com\r\nTo: x@example.net\r\nSubject: s\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n';
+  test('a From address with a quoted space is re-quoted on output ("a b"@example.com), not refused', async () => {
+    const raw = 'From: "a b"@example.com\r\nTo: x@example.net\r\nSubject: quoted from\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n';
+    const r = await sendWithNodemailer(t.port, { raw, envelope: { from: 'ok@example.com', to: ['x@example.net'] } });
+    assert.equal(r.code, 250, r.response);
+    const [mail] = await waitForSubject(t.outbox('out-main'), 'quoted from');
+    assert.match(String(mail!.headerLines.find((h) => h.key === 'from')?.line), /^From: <"a b"@example\.com>$/);
+  });
+
+  test('a RCPT with a quoted local part is written quoted in To', async () => {
+    const raw = 'From: shop@example.com\r\nTo: Jane Q\r\nSubject: quoted rcpt\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n';
+    const r = await sendWithNodemailer(t.port, { raw, envelope: { from: 'ok@example.com', to: ['"jane q"@example.net'] } });
+    assert.equal(r.code, 250, r.response);
+    const [mail] = await waitForSubject(t.outbox('out-main'), 'quoted rcpt');
+    assert.match(String(mail!.headerLines.find((h) => h.key === 'to')?.line), /^To: Jane Q <"jane q"@example\.net>$/);
+  });
+
+  test('a From header without a domain gets a permanent 554 5.6.0 naming the field, not a temporary 451', async () => {
+    const raw = 'From: nobody@\r\nTo: x@example.net\r\nSubject: s\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n';
     const r = await sendWithNodemailer(t.port, { raw, envelope: { from: 'ok@example.com', to: ['x@example.net'] } });
     assert.equal(r.code, 554, r.response);
     assert.match(r.response, /5\.6\.0 .*from/i);
+  });
+
+  test('a From header with a name and no address is refused with 554 5.6.0', async () => {
+    const raw = 'From: Shop Team\r\nTo: x@example.net\r\nSubject: s\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n';
+    const r = await sendWithNodemailer(t.port, { raw, envelope: { from: 'ok@example.com', to: ['x@example.net'] } });
+    assert.equal(r.code, 554, r.response);
+    assert.match(r.response, /5\.6\.0 The From header has no address/);
+  });
+});
+
+describe('relay To names (SPEC §3: names from To, addresses from RCPT)', () => {
+  let t: TestRelay;
+  relayPerSuite((r) => (t = r));
+
+  /** Sends `to` as the To header with these RCPTs; returns each recipient's outbound To line. */
+  async function toLines(subject: string, to: string, rcpts: string[]): Promise<Map<string, string>> {
+    const raw = `From: shop@example.com\r\nTo: ${to}\r\nSubject: ${subject}\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n`;
+    const r = await sendWithNodemailer(t.port, { raw, envelope: { from: 'shop@example.com', to: rcpts } });
+    assert.equal(r.code, 250, r.response);
+    const mails = await waitForSubject(t.outbox('out-main'), subject, rcpts.length);
+    const out = new Map<string, string>();
+    for (const m of mails) {
+      const line = String(m.headerLines.find((h) => h.key === 'to')?.line);
+      const rcpt = (m.to as { value: { address: string }[] }).value[0]!.address;
+      out.set(rcpt, line);
+    }
+    return out;
+  }
+
+  test('To: Jane Doe + RCPT <jane@example.org> leaves as To: Jane Doe <jane@example.org>', async () => {
+    const lines = await toLines('name only', 'Jane Doe', ['jane@example.org']);
+    assert.equal(lines.get('jane@example.org'), 'To: Jane Doe <jane@example.org>');
+  });
+
+  test('several names, a quoted name with a comma and an encoded word pair in order with the RCPTs', async () => {
+    const lines = await toLines('three names', 'Jane Doe, "Doe, Bob", =?utf-8?q?J=C3=BCrgen?=', ['a@example.org', 'b@example.org', 'c@example.org']);
+    assert.equal(lines.get('a@example.org'), 'To: Jane Doe <a@example.org>');
+    assert.equal(lines.get('b@example.org'), 'To: "Doe, Bob" <b@example.org>');
+    assert.match(lines.get('c@example.org')!, /^To: =\?utf-8\?[BQ]\?.*\?= <c@example\.org>$/i);
+    const [mail] = await waitForSubject(t.outbox('out-main'), 'three names', 3).then((ms) => ms.filter((m) => (m.to as { value: { address: string }[] }).value[0]!.address === 'c@example.org'));
+    assert.equal((mail!.to as { value: { name: string }[] }).value[0]!.name, 'Jürgen');
+  });
+
+  test('Name <addr> is matched by address first, never by position: Ann never sees Bob\'s name', async () => {
+    const lines = await toLines('by address', 'Bob Builder <bob@example.org>, Ann Smith <ann@EXAMPLE.org>', ['ann@example.org', 'bob@example.org']);
+    assert.equal(lines.get('ann@example.org'), 'To: Ann Smith <ann@example.org>');
+    assert.equal(lines.get('bob@example.org'), 'To: Bob Builder <bob@example.org>');
+  });
+
+  test('name-only entries pair with the recipients that no address entry named; an unmatched address names nobody', async () => {
+    const lines = await toLines('mixed', 'Stranger <nobody@example.org>, Carol, Bob Builder <bob@example.org>, Dave', ['carol@example.org', 'bob@example.org', 'dave@example.org']);
+    assert.equal(lines.get('carol@example.org'), 'To: Carol <carol@example.org>');
+    assert.equal(lines.get('bob@example.org'), 'To: Bob Builder <bob@example.org>');
+    assert.equal(lines.get('dave@example.org'), 'To: Dave <dave@example.org>');
+  });
+
+  test('more names than RCPTs: extra names are ignored; fewer: the rest get no name; groups and empty entries are skipped', async () => {
+    const extra = await toLines('extra names', 'One, Two, Three', ['one@example.org']);
+    assert.equal(extra.get('one@example.org'), 'To: One <one@example.org>');
+    const fewer = await toLines('fewer names', 'Only One', ['first@example.org', 'second@example.org']);
+    assert.equal(fewer.get('first@example.org'), 'To: Only One <first@example.org>');
+    assert.equal(fewer.get('second@example.org'), 'To: <second@example.org>');
+    const group = await toLines('group', 'Team: Ann, , Bob;, Undisclosed recipients:;', ['ann@example.org', 'bob@example.org']);
+    assert.equal(group.get('ann@example.org'), 'To: Ann <ann@example.org>');
+    assert.equal(group.get('bob@example.org'), 'To: Bob <bob@example.org>');
   });
 });

@@ -85,7 +85,7 @@ import smtplib, ssl, sys
 from email.message import EmailMessage
 m = EmailMessage()
 m['From'] = 'Py App <py@example.com>'
-m['To'] = 'Py Reader <ignored@example.org>'
+m['To'] = 'Py Reader'
 m['Subject'] = 'from smtplib é'
 m.set_content('plain part')
 m.add_alternative('<p>html part é</p>', subtype='html')
