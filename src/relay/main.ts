@@ -10,7 +10,7 @@ import { AccountLimits } from './account-limits.js';
 import { RelayBackend, type RelayRuntime } from './backend.js';
 import { ensureCertificate } from './certificate.js';
 import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config.js';
-import { embeddedDefaultConfig } from './config-default.js';
+import { embeddedDefaultConfig, type EmbeddedDefaultPorts } from './config-default.js';
 import { DeliveryScheduler } from './delivery.js';
 import { EventLog } from './events.js';
 import { AdminServer } from './admin/admin-server.js';
@@ -30,10 +30,18 @@ import { TagRegistry } from './tag-registry.js';
 interface CliOptions {
   configPath: string | null;
   dataDir: string | null;
+  /** `--ports` and `--admin-port`: the embedded default's ports (0 = any free port). */
+  ports: EmbeddedDefaultPorts;
+}
+
+const USAGE = 'usage: txrelay [--config relay.json] [--data DIR] [--ports 2525,8025] [--admin-port 9025]';
+
+function portNumber(text: string): number | null {
+  return /^\d{1,5}$/.test(text) && Number(text) <= 65535 ? Number(text) : null;
 }
 
 function parseArgs(argv: string[]): CliOptions | string {
-  const out: CliOptions = { configPath: null, dataDir: null };
+  const out: CliOptions = { configPath: null, dataDir: null, ports: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = argv[i + 1];
@@ -43,14 +51,28 @@ function parseArgs(argv: string[]): CliOptions | string {
     } else if (a === '--data' && value !== undefined) {
       out.dataDir = value;
       i++;
+    } else if (a === '--ports' && value !== undefined) {
+      const ports = value.split(',').map(portNumber);
+      if (ports.some((p) => p === null)) return `--ports takes port numbers separated by commas, got "${value}"`;
+      out.ports.smtp = ports as number[];
+      i++;
+    } else if (a === '--admin-port' && value !== undefined) {
+      const port = portNumber(value);
+      if (port === null) return `--admin-port takes a port number, got "${value}"`;
+      out.ports.admin = port;
+      i++;
     } else return `unknown or incomplete argument "${a}"`;
+  }
+  // A configuration file names its own listeners and admin port; two sources for one port would be a trap.
+  if (out.configPath !== null && (out.ports.smtp !== undefined || out.ports.admin !== undefined)) {
+    return '--ports and --admin-port apply to the embedded default; with --config set listeners[].port and admin.port';
   }
   return out;
 }
 
 async function readConfiguration(cli: CliOptions): Promise<{ config: RelayConfig; demoKey: string | null; demoKeyCreated: boolean }> {
   if (cli.configPath === null) {
-    const d = await embeddedDefaultConfig(resolve(cli.dataDir ?? 'data'));
+    const d = await embeddedDefaultConfig(resolve(cli.dataDir ?? 'data'), cli.ports);
     return { config: d.config, demoKey: d.demoKey, demoKeyCreated: d.demoKeyCreated };
   }
   const config = await loadConfig(cli.configPath);
@@ -257,7 +279,7 @@ async function startAdmin(config: RelayConfig, logger: Logger, parts: AdminParts
 export async function main(argv: string[]): Promise<number> {
   const cli = parseArgs(argv);
   if (typeof cli === 'string') {
-    process.stderr.write(`txrelay: ${cli}\nusage: txrelay [--config relay.json] [--data DIR]\n`);
+    process.stderr.write(`txrelay: ${cli}\n${USAGE}\n`);
     return 2;
   }
   let loaded;
