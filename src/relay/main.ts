@@ -2,7 +2,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { SmtpServer, type SmtpServerOptions } from '../protocol/server.js';
 import { ApiKeyIndex } from './api-key.js';
 import { MessageAcceptor } from './accept.js';
@@ -24,6 +24,8 @@ import { createRouteSmtp } from './route-smtp.js';
 import type { Route } from './route.js';
 import { Spool } from './spool.js';
 import { lockDataFolder } from './data-lock.js';
+import { createLogger, logFormatOf } from './logger.js';
+import { startBanner } from './start-banner.js';
 import { SuppressionList } from './suppression.js';
 import { TagRegistry } from './tag-registry.js';
 
@@ -276,10 +278,37 @@ async function startAdmin(config: RelayConfig, logger: Logger, parts: AdminParts
   }
 }
 
+/** The start banner's facts, read from the running relay. */
+function bannerOf(relay: RunningRelay, demoKey: string | null): string {
+  const { config } = relay;
+  const demoRoute = demoKey === null ? undefined : config.accounts[0]?.routes['outbox'];
+  return startBanner({
+    listening: relay.addresses,
+    dataDir: config.dataDir,
+    selfSignedCert: config.tls.cert === null ? join(config.dataDir, 'tls', 'cert.pem') : null,
+    demo:
+      demoKey === null || demoRoute?.type !== 'file'
+        ? null
+        : { key: demoKey, keyFile: join(config.dataDir, 'demo-api-key'), outbox: demoRoute.path },
+    admin:
+      relay.admin === null || config.admin === null
+        ? null
+        : {
+            url: `http://${relay.admin.family === 'IPv6' ? `[${relay.admin.address}]` : relay.admin.address}:${relay.admin.port}/`,
+            tokenFrom: config.admin.token === '' ? join(config.dataDir, 'admin-token') : 'admin.token in the configuration',
+          },
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const cli = parseArgs(argv);
   if (typeof cli === 'string') {
     process.stderr.write(`txrelay: ${cli}\n${USAGE}\n`);
+    return 2;
+  }
+  const format = logFormatOf(process.env, process.stdout.isTTY === true);
+  if (format !== 'json' && format !== 'pretty') {
+    process.stderr.write(`txrelay: ${format}\n`);
     return 2;
   }
   let loaded;
@@ -292,7 +321,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const logger = pino({ level: process.env['LOG_LEVEL'] ?? loaded.config.logLevel, base: { pid: process.pid } });
+  const logger = createLogger(process.env['LOG_LEVEL'] ?? loaded.config.logLevel, format);
   if (loaded.demoKey !== null) {
     logger.info(
       { account: 'demo', apiKey: loaded.demoKey, keyFile: join(loaded.config.dataDir, 'demo-api-key'), created: loaded.demoKeyCreated, outbox: join(loaded.config.dataDir, 'outbox') },
@@ -306,6 +335,7 @@ export async function main(argv: string[]): Promise<number> {
     logger.fatal({ err: (err as Error).message }, 'cannot start');
     return 1;
   }
+  if (format === 'pretty') process.stdout.write(bannerOf(relay, loaded.demoKey));
 
   process.on('SIGHUP', () => {
     readConfiguration(cli)
