@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// txrelay command line: `txrelay [--config FILE] [--data DIR]` runs the relay; subcommands below.
+// txrelay command line: `txrelay [--config FILE] [--data DIR] [--ports LIST] [--admin-port N]` runs the relay; subcommands below.
 const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   run: () => import('./relay/main.js'),
   inspect: () => import('./mime/inspect-command.js'),
@@ -14,6 +14,7 @@ async function cli(argv: string[]): Promise<number> {
     process.stdout.write(
       'usage:\n' +
         '  txrelay [--config relay.json] [--data DIR]   run the relay (embedded default without --config)\n' +
+        '          [--ports 2525,8025] [--admin-port N]  the embedded default\'s SMTP and admin ports (0 = any free port)\n' +
         '  txrelay check-config relay.json               validate a configuration (every problem at once)\n' +
         '  txrelay keygen                                print a new API key and the hash for the configuration\n' +
         '  txrelay inspect [FILE|-]                      show what the relay keeps from a message\n' +

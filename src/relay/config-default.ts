@@ -37,15 +37,21 @@ async function demoApiKey(dataDir: string): Promise<{ key: string; created: bool
   return { key, created: true };
 }
 
-export async function embeddedDefaultConfig(dataDir: string): Promise<EmbeddedDefault> {
+/** What `--ports` and `--admin-port` change in the embedded default (e.g. port 0 for a free port, in tests). */
+export interface EmbeddedDefaultPorts {
+  smtp?: readonly number[];
+  admin?: number;
+}
+
+export async function embeddedDefaultConfig(dataDir: string, ports: EmbeddedDefaultPorts = {}): Promise<EmbeddedDefault> {
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const { key, created } = await demoApiKey(dir);
   const json = {
-    listeners: DEFAULT_PORTS.map((port) => ({ port, host: '0.0.0.0', authBeforeTls: false })),
+    listeners: (ports.smtp ?? DEFAULT_PORTS).map((port) => ({ port, host: '0.0.0.0', authBeforeTls: false })),
     dataDir: dir,
     // The admin page and API on loopback only; its token is created in the data folder at first start.
-    admin: { host: '127.0.0.1', port: 9025 },
+    admin: { host: '127.0.0.1', port: ports.admin ?? 9025 },
     accounts: [
       {
         id: 'demo',

@@ -2,7 +2,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { SmtpServer, type SmtpServerOptions } from '../protocol/server.js';
 import { ApiKeyIndex } from './api-key.js';
 import { MessageAcceptor } from './accept.js';
@@ -10,7 +10,7 @@ import { AccountLimits } from './account-limits.js';
 import { RelayBackend, type RelayRuntime } from './backend.js';
 import { ensureCertificate } from './certificate.js';
 import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config.js';
-import { embeddedDefaultConfig } from './config-default.js';
+import { embeddedDefaultConfig, type EmbeddedDefaultPorts } from './config-default.js';
 import { DeliveryScheduler } from './delivery.js';
 import { EventLog } from './events.js';
 import { AdminServer } from './admin/admin-server.js';
@@ -24,16 +24,26 @@ import { createRouteSmtp } from './route-smtp.js';
 import type { Route } from './route.js';
 import { Spool } from './spool.js';
 import { lockDataFolder } from './data-lock.js';
+import { createLogger, logFormatOf } from './logger.js';
+import { startBanner } from './start-banner.js';
 import { SuppressionList } from './suppression.js';
 import { TagRegistry } from './tag-registry.js';
 
 interface CliOptions {
   configPath: string | null;
   dataDir: string | null;
+  /** `--ports` and `--admin-port`: the embedded default's ports (0 = any free port). */
+  ports: EmbeddedDefaultPorts;
+}
+
+const USAGE = 'usage: txrelay [--config relay.json] [--data DIR] [--ports 2525,8025] [--admin-port 9025]';
+
+function portNumber(text: string): number | null {
+  return /^\d{1,5}$/.test(text) && Number(text) <= 65535 ? Number(text) : null;
 }
 
 function parseArgs(argv: string[]): CliOptions | string {
-  const out: CliOptions = { configPath: null, dataDir: null };
+  const out: CliOptions = { configPath: null, dataDir: null, ports: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = argv[i + 1];
@@ -43,14 +53,28 @@ function parseArgs(argv: string[]): CliOptions | string {
     } else if (a === '--data' && value !== undefined) {
       out.dataDir = value;
       i++;
+    } else if (a === '--ports' && value !== undefined) {
+      const ports = value.split(',').map(portNumber);
+      if (ports.some((p) => p === null)) return `--ports takes port numbers separated by commas, got "${value}"`;
+      out.ports.smtp = ports as number[];
+      i++;
+    } else if (a === '--admin-port' && value !== undefined) {
+      const port = portNumber(value);
+      if (port === null) return `--admin-port takes a port number, got "${value}"`;
+      out.ports.admin = port;
+      i++;
     } else return `unknown or incomplete argument "${a}"`;
+  }
+  // A configuration file names its own listeners and admin port; two sources for one port would be a trap.
+  if (out.configPath !== null && (out.ports.smtp !== undefined || out.ports.admin !== undefined)) {
+    return '--ports and --admin-port apply to the embedded default; with --config set listeners[].port and admin.port';
   }
   return out;
 }
 
 async function readConfiguration(cli: CliOptions): Promise<{ config: RelayConfig; demoKey: string | null; demoKeyCreated: boolean }> {
   if (cli.configPath === null) {
-    const d = await embeddedDefaultConfig(resolve(cli.dataDir ?? 'data'));
+    const d = await embeddedDefaultConfig(resolve(cli.dataDir ?? 'data'), cli.ports);
     return { config: d.config, demoKey: d.demoKey, demoKeyCreated: d.demoKeyCreated };
   }
   const config = await loadConfig(cli.configPath);
@@ -255,10 +279,37 @@ async function startAdmin(config: RelayConfig, logger: Logger, parts: AdminParts
   }
 }
 
+/** The start banner's facts, read from the running relay. */
+function bannerOf(relay: RunningRelay, demoKey: string | null): string {
+  const { config } = relay;
+  const demoRoute = demoKey === null ? undefined : config.accounts[0]?.routes['outbox'];
+  return startBanner({
+    listening: relay.addresses,
+    dataDir: config.dataDir,
+    selfSignedCert: config.tls.cert === null ? join(config.dataDir, 'tls', 'cert.pem') : null,
+    demo:
+      demoKey === null || demoRoute?.type !== 'file'
+        ? null
+        : { key: demoKey, keyFile: join(config.dataDir, 'demo-api-key'), outbox: demoRoute.path },
+    admin:
+      relay.admin === null || config.admin === null
+        ? null
+        : {
+            url: `http://${relay.admin.family === 'IPv6' ? `[${relay.admin.address}]` : relay.admin.address}:${relay.admin.port}/`,
+            tokenFrom: config.admin.token === '' ? join(config.dataDir, 'admin-token') : 'admin.token in the configuration',
+          },
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const cli = parseArgs(argv);
   if (typeof cli === 'string') {
-    process.stderr.write(`txrelay: ${cli}\nusage: txrelay [--config relay.json] [--data DIR]\n`);
+    process.stderr.write(`txrelay: ${cli}\n${USAGE}\n`);
+    return 2;
+  }
+  const format = logFormatOf(process.env, process.stdout.isTTY === true);
+  if (format !== 'json' && format !== 'pretty') {
+    process.stderr.write(`txrelay: ${format}\n`);
     return 2;
   }
   let loaded;
@@ -271,7 +322,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const logger = pino({ level: process.env['LOG_LEVEL'] ?? loaded.config.logLevel, base: { pid: process.pid } });
+  const logger = createLogger(process.env['LOG_LEVEL'] ?? loaded.config.logLevel, format);
   if (loaded.demoKey !== null) {
     logger.info(
       { account: 'demo', apiKey: loaded.demoKey, keyFile: join(loaded.config.dataDir, 'demo-api-key'), created: loaded.demoKeyCreated, outbox: join(loaded.config.dataDir, 'outbox') },
@@ -285,6 +336,7 @@ export async function main(argv: string[]): Promise<number> {
     logger.fatal({ err: (err as Error).message }, 'cannot start');
     return 1;
   }
+  if (format === 'pretty') process.stdout.write(bannerOf(relay, loaded.demoKey));
 
   process.on('SIGHUP', () => {
     readConfiguration(cli)
