@@ -1,5 +1,5 @@
 // RFC 2047 encoded words in header text: =?charset?B|Q?text?=, any charset, adjacent words joined.
-import { decodeCharset } from './charset.js';
+import { decodeCharset, normaliseCharset } from './charset.js';
 
 const HEX: Int8Array = (() => {
   const t = new Int8Array(256).fill(-1);
@@ -33,6 +33,7 @@ function decodeQ(text: string): Buffer {
 interface EncodedWord {
   start: number;
   end: number;
+  /** Normalised label (lower case, RFC 2231 §5 language suffix dropped), so "UTF-8" and "utf-8*en" join. */
   charset: string;
   bytes: Buffer;
 }
@@ -50,7 +51,7 @@ function readEncodedWord(s: string, start: number): EncodedWord | null {
   if (/[\s"()<>,;:]/.test(charset)) return null;
   const text = s.slice(q1 + 3, close);
   const bytes = enc === 0x62 ? Buffer.from(text, 'base64') : decodeQ(text);
-  return { start, end: close + 2, charset, bytes };
+  return { start, end: close + 2, charset: normaliseCharset(charset), bytes };
 }
 
 function isWhitespaceOnly(s: string, from: number, to: number): boolean {
@@ -63,7 +64,8 @@ function isWhitespaceOnly(s: string, from: number, to: number): boolean {
 
 /**
  * Decodes every encoded word in `s`. Whitespace between adjacent encoded words is dropped (RFC 2047 §6.2),
- * and adjacent words in the same charset are decoded together, so a character split across words survives.
+ * and the bytes of adjacent words in the same charset (B, Q or both) are decoded together, so a character
+ * that a mailer split across two words survives.
  */
 export function decodeEncodedWords(s: string): string {
   let at = s.indexOf('=?');
@@ -90,9 +92,8 @@ export function decodeEncodedWords(s: string): string {
       flushRun();
       out += s.slice(copied, w.start);
     }
-    const charset = w.charset.toLowerCase();
-    if (runBytes.length > 0 && charset !== runCharset) flushRun();
-    runCharset = charset;
+    if (runBytes.length > 0 && w.charset !== runCharset) flushRun();
+    runCharset = w.charset;
     runBytes.push(w.bytes);
     copied = w.end;
     prevEnd = w.end;

@@ -27,6 +27,32 @@ test('decodes a character whose UTF-8 bytes are split across adjacent encoded wo
   assert.equal(decodeEncodedWords('=?UTF-8?B?4g==?= =?UTF-8?B?gqw=?='), '€');
 });
 
+test('joins a UTF-8 character split across a B-encoded and a Q-encoded word', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?B?4oI=?= =?utf-8?Q?=AC?='), '€');
+  assert.equal(decodeEncodedWords('=?utf-8?Q?=E2?=\r\n\t=?utf-8?B?gqw=?= ok'), '€ ok');
+});
+
+test('joins a Shift_JIS character split across two encoded words', () => {
+  // "あ" is 82 A0 in Shift_JIS.
+  assert.equal(decodeEncodedWords('=?shift_jis?B?gg==?= =?shift_jis?B?oA==?='), 'あ');
+  assert.equal(decodeEncodedWords('=?Shift_JIS?Q?=82?= =?shift_jis?Q?=A0?='), 'あ');
+});
+
+test('joins words whose charset labels differ only in case or an RFC 2231 language suffix (RFC 2231 §5)', () => {
+  assert.equal(decodeEncodedWords('=?UTF-8?Q?=E2?= =?utf-8?Q?=82=AC?='), '€');
+  assert.equal(decodeEncodedWords('=?utf-8*en?Q?=E2?= =?UTF-8*EN?B?gqw=?='), '€');
+});
+
+test('decodes adjacent words in different charsets each in its own charset', () => {
+  assert.equal(decodeEncodedWords('=?iso-8859-1?Q?caf=E9?= =?utf-8?Q?_=E2=82=AC?='), 'café €');
+  // The halves of a split character stay broken when the second word names another charset.
+  assert.equal(decodeEncodedWords('=?utf-8?Q?=E2?= =?iso-8859-1?Q?=82=AC?='), '\ufffd‚¬');
+});
+
+test('does not join encoded words separated by text other than whitespace', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?Q?=E2?= - =?utf-8?Q?=82=AC?='), '\ufffd - \ufffd\ufffd');
+});
+
 test('leaves malformed encoded words as written', () => {
   assert.equal(decodeEncodedWords('=?utf-8?X?abc?='), '=?utf-8?X?abc?=');
   assert.equal(decodeEncodedWords('=?utf-8?Q?unterminated'), '=?utf-8?Q?unterminated');
