@@ -56,6 +56,34 @@ test('does not join encoded words separated by text other than whitespace', () =
 test('leaves malformed encoded words as written', () => {
   assert.equal(decodeEncodedWords('=?utf-8?X?abc?='), '=?utf-8?X?abc?=');
   assert.equal(decodeEncodedWords('=?utf-8?Q?unterminated'), '=?utf-8?Q?unterminated');
+  assert.equal(decodeEncodedWords('=?utf-8?B?unterminated'), '=?utf-8?B?unterminated');
+  assert.equal(decodeEncodedWords('=?utf-8??abc?='), '=?utf-8??abc?=');
+});
+
+test('keeps an encoded word whose text holds a "?" as written (RFC 2047 §2), as Python does', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?Q?a?b?= c'), '=?utf-8?Q?a?b?= c');
+  assert.equal(decodeEncodedWords('=?utf-8?Q?a?= =?utf-8?Q?b?b?= =?utf-8?Q?c?='), 'a =?utf-8?Q?b?b?= c');
+});
+
+test('decodes the words around a malformed one and keeps the whitespace next to it', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?Q?a?= =?utf-8?X?b?= =?utf-8?Q?c?='), 'a =?utf-8?X?b?= c');
+  assert.equal(decodeEncodedWords('=?utf-8?Q?a?= =?utf-8?Q?unterminated'), 'a =?utf-8?Q?unterminated');
+});
+
+test('reads bad base64 in a B word as Python does: stray characters skipped, padding ends it, a short group padded', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?B?YW*Jj?='), 'abc');
+  assert.equal(decodeEncodedWords('=?utf-8?B?w6-k?='), 'é'); // "-" is not base64 (Buffer.from would read base64url)
+  assert.equal(decodeEncodedWords('=?utf-8?B?YW=Jj?='), 'abc'); // a lone "=" inside a group is skipped
+  assert.equal(decodeEncodedWords('=?utf-8?B?YQ==YQ==?='), 'a');
+  assert.equal(decodeEncodedWords('=?utf-8?B?YWJjZA?='), 'abcd');
+  assert.equal(decodeEncodedWords('=?utf-8?B?!!!?='), '');
+});
+
+test('keeps the text of a B word that cannot be base64 (one character too many) as written, as Python does', () => {
+  assert.equal(decodeEncodedWords('=?utf-8?B?Y?='), 'Y');
+  assert.equal(decodeEncodedWords('=?utf-8?B?YWJjZ?= x'), 'YWJjZ x');
+  // Still a word: it joins its neighbours, and its text lands between the halves of their character.
+  assert.equal(decodeEncodedWords('=?utf-8?B?4g==?= =?utf-8?B?Y?= =?utf-8?B?gqw=?='), '\ufffdY\ufffd\ufffd');
 });
 
 test('decodes RFC 2231 continuations with charset and language in filenames', () => {
