@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessageSync } from '../../src/mime/index.js';
 import { decodeEncodedWords } from '../../src/mime/encoded-words.js';
-import { parseHeaderValueWithParams } from '../../src/mime/header-params.js';
+import { parseHeaderValueWithParams, withoutComments } from '../../src/mime/header-params.js';
 import { parseAddressList } from '../../src/mime/addresses.js';
 
 const parse = (s: string) => parseMessageSync(Buffer.from(s, 'utf8'));
@@ -101,6 +101,30 @@ test('decodes RFC 2231 continuations with charset and language in filenames', ()
 test('decodes RFC 2047 words in quoted parameter values, as senders write them', () => {
   const ct = parseHeaderValueWithParams('application/pdf; name="=?utf-8?B?w6lsw6h2ZS5wZGY=?="');
   assert.equal(ct.params.get('name'), 'élève.pdf');
+});
+
+test('reads the media type through comments, nested comments and whitespace, in any case (RFC 5322 §3.2.2)', () => {
+  // Each expectation is what Python's header parser (policy.default, msg['content-type'].content_type) reads.
+  for (const raw of ['TEXT/HTML (comment)', 'text/html(c)', '(c) text/html', 'Text / Html', 'text(x)/(y)html', 'text/(x (y) z)html', 'text/html ((nested) comment)', 'text/html (a \\) b)', 'text/html (unclosed']) {
+    assert.equal(parseHeaderValueWithParams(raw).value, 'text/html', raw);
+  }
+  assert.equal(parseHeaderValueWithParams('attachment (x); filename="a.pdf"').value, 'attachment');
+});
+
+test('reads parameter names and values through comments, a ";" inside a comment included', () => {
+  const read = (raw: string) => [...parseHeaderValueWithParams(raw).params];
+  assert.deepEqual(read('text/html; charset=utf-8 (comment)'), [['charset', 'utf-8']]);
+  assert.deepEqual(read('text/html; charset=(c)"utf-8"'), [['charset', 'utf-8']]);
+  assert.deepEqual(read('text/html; charset=(c)utf-8(d)'), [['charset', 'utf-8']]);
+  assert.deepEqual(read('text/html; charset (c) = koi8-r'), [['charset', 'koi8-r']]);
+  assert.deepEqual(read('text/html (a;b) ; charset=koi8-r'), [['charset', 'koi8-r']]);
+  assert.deepEqual(read('text/html; charset="koi8-r" (x); format=flowed'), [['charset', 'koi8-r'], ['format', 'flowed']]);
+});
+
+test('keeps parentheses inside quoted parameter values: they are not comments', () => {
+  assert.equal(parseHeaderValueWithParams('application/pdf; name="report (final).pdf"').params.get('name'), 'report (final).pdf');
+  assert.equal(parseHeaderValueWithParams('attachment (c); filename="a \\"(b)\\" c.pdf"').params.get('filename'), 'a "(b)" c.pdf');
+  assert.equal(withoutComments('a "(b)" c'), 'a "(b)" c');
 });
 
 test('parses quoted, commented, grouped and encoded display names', () => {
