@@ -141,6 +141,7 @@ export function parseHeaderValueWithParams(raw: string): HeaderValueWithParams {
     sections.sort((a, b) => a.index - b.index);
     let charset = 'us-ascii';
     let out = '';
+    let extended = false;
     let pending: Buffer[] = [];
     const flush = (): void => {
       if (pending.length > 0) {
@@ -151,6 +152,7 @@ export function parseHeaderValueWithParams(raw: string): HeaderValueWithParams {
     for (let k = 0; k < sections.length; k++) {
       const sec = sections[k]!;
       if (sec.extended) {
+        extended = true;
         let text = sec.text;
         if (k === 0) {
           // charset'language'value; only the first section carries them (RFC 2231 §4.1).
@@ -168,6 +170,9 @@ export function parseHeaderValueWithParams(raw: string): HeaderValueWithParams {
       }
     }
     flush();
+    // RFC 2047 words in plain continuations are decoded once the sections are joined, as mailparser does,
+    // so a word (or a character) that the sender split across sections decodes whole.
+    if (!extended && out.includes('=?')) out = decodeEncodedWords(out);
     // A full RFC 2231 value wins over a plain one of the same name.
     params.set(base, out);
   }

@@ -98,6 +98,23 @@ test('decodes RFC 2231 continuations with charset and language in filenames', ()
   assert.equal(sorted.params.get('n'), 'ébc');
 });
 
+test('joins a character split across RFC 2231 extended sections before decoding it', () => {
+  // "€" is E2 82 AC; the sections split it after the first byte.
+  const cd = parseHeaderValueWithParams("attachment; filename*0*=utf-8''%E2; filename*1*=%82%AC.pdf");
+  assert.equal(cd.params.get('filename'), '€.pdf');
+});
+
+test('joins RFC 2047 words split across plain RFC 2231 continuations before decoding them', () => {
+  const cd = parseHeaderValueWithParams('attachment; filename*0="=?utf-8?B?4g==?="; filename*1=" =?utf-8?B?gqw=?=.pdf"');
+  assert.equal(cd.params.get('filename'), '€.pdf');
+  const mid = parseHeaderValueWithParams('attachment; filename*0="=?utf-8?Q?caf"; filename*1="=C3=A9?=.pdf"');
+  assert.equal(mid.params.get('filename'), 'café.pdf');
+});
+
+test('joins a character split across adjacent RFC 2047 words in a quoted parameter value', () => {
+  assert.equal(parseHeaderValueWithParams('application/pdf; name="=?utf-8?B?4g==?= =?utf-8?Q?=82=AC?=.pdf"').params.get('name'), '€.pdf');
+});
+
 test('decodes RFC 2047 words in quoted parameter values, as senders write them', () => {
   const ct = parseHeaderValueWithParams('application/pdf; name="=?utf-8?B?w6lsw6h2ZS5wZGY=?="');
   assert.equal(ct.params.get('name'), 'élève.pdf');
