@@ -1,5 +1,5 @@
 // Address lists (RFC 5322 §3.4): mailboxes, name-addr with quoted or encoded display names, comments, groups.
-import { decodeEncodedWords } from './encoded-words.js';
+import { decodeEncodedWords, encodedWordEnd } from './encoded-words.js';
 import type { Mailbox } from './parsed-message.js';
 
 /** Builds one mailbox from the pieces seen since the last separator. */
@@ -102,6 +102,8 @@ export function parseAddressList(s: string): Mailbox[] {
       i++;
     } else {
       const start = i;
+      // An encoded word is one word even when its text holds specials ("Doe,_John"), as Python reads it.
+      if (c === '=' && s[i + 1] === '?') i = Math.max(i, encodedWordEnd(s, i));
       while (i < n) {
         const d = s[i]!;
         if (d === ' ' || d === '\t' || d === '"' || d === '(' || d === '<' || d === ',' || d === ';' || d === '\r' || d === '\n') break;

@@ -114,19 +114,27 @@ interface EncodedWord {
   textEnd: number;
 }
 
+/** The index just past the encoded word starting at `start` ("=?"), or -1 when the text there is not one. */
+export function encodedWordEnd(s: string, start: number): number {
+  const q1 = s.indexOf('?', start + 2);
+  if (q1 < 0 || q1 === start + 2) return -1;
+  if (q1 + 2 >= s.length || s.charCodeAt(q1 + 2) !== 0x3f) return -1;
+  const encoding = s.charCodeAt(q1 + 1) | 0x20;
+  if (encoding !== 0x62 && encoding !== 0x71) return -1; // b or q
+  const close = s.indexOf('?=', q1 + 3);
+  if (close < 0) return -1;
+  // RFC 2047 §2: encoded-text holds no "?"; a word with one is left as written, as Python leaves it.
+  if (s.indexOf('?', q1 + 3) < close) return -1;
+  if (!isCharsetLabel(s, start + 2, q1)) return -1;
+  return close + 2;
+}
+
 /** Parses the encoded word starting at `start` ("=?"), or returns null when the text there is not one. */
 function readEncodedWord(s: string, start: number): EncodedWord | null {
+  const end = encodedWordEnd(s, start);
+  if (end < 0) return null;
   const q1 = s.indexOf('?', start + 2);
-  if (q1 < 0 || q1 === start + 2) return null;
-  if (q1 + 2 >= s.length || s.charCodeAt(q1 + 2) !== 0x3f) return null;
-  const encoding = s.charCodeAt(q1 + 1) | 0x20;
-  if (encoding !== 0x62 && encoding !== 0x71) return null; // b or q
-  const close = s.indexOf('?=', q1 + 3);
-  if (close < 0) return null;
-  // RFC 2047 §2: encoded-text holds no "?"; a word with one is left as written, as Python leaves it.
-  if (s.indexOf('?', q1 + 3) < close) return null;
-  if (!isCharsetLabel(s, start + 2, q1)) return null;
-  return { end: close + 2, charset: normaliseCharset(s.slice(start + 2, q1)), encoding, textStart: q1 + 3, textEnd: close };
+  return { end, charset: normaliseCharset(s.slice(start + 2, q1)), encoding: s.charCodeAt(q1 + 1) | 0x20, textStart: q1 + 3, textEnd: end - 2 };
 }
 
 function isWhitespaceOnly(s: string, from: number, to: number): boolean {

@@ -159,6 +159,26 @@ test('parses quoted, commented, grouped and encoded display names', () => {
   assert.deepEqual(parseAddressList('Undisclosed recipients:;'), []);
 });
 
+test('reads an encoded word in a display name as one word even when its text holds "," "(" ":" ";" "<" or a quote, as Python does', () => {
+  assert.deepEqual(parseAddressList('=?utf-8?Q?M=C3=BCller,_Hans?= <hm@x.test>, b@x.test'), [
+    { name: 'Müller, Hans', address: 'hm@x.test' },
+    { name: null, address: 'b@x.test' },
+  ]);
+  assert.deepEqual(parseAddressList('=?utf-8?Q?John_(Sales)?= <j@x.test>'), [{ name: 'John (Sales)', address: 'j@x.test' }]);
+  assert.deepEqual(parseAddressList('=?utf-8?Q?a:b;c?= <a@x.test>'), [{ name: 'a:b;c', address: 'a@x.test' }]);
+  assert.deepEqual(parseAddressList('=?utf-8?Q?a<b"c?= <a@x.test>'), [{ name: 'a<b"c', address: 'a@x.test' }]);
+});
+
+test('joins a character split across encoded words in display names, quoted, commented or not', () => {
+  // Python's policy.default reads these as "\ufffd \ufffd\ufffd": it decodes each word alone in address headers.
+  assert.deepEqual(parseAddressList('=?utf-8?B?4g==?= =?utf-8?B?gqw=?= <a@x.test>, =?utf-8?Q?Zo=C3=AB?= <z@x.test>'), [
+    { name: '€', address: 'a@x.test' },
+    { name: 'Zoë', address: 'z@x.test' },
+  ]);
+  assert.deepEqual(parseAddressList('"=?utf-8?Q?=E2?=" "=?utf-8?Q?=82=AC?=" <a@x.test>'), [{ name: '€', address: 'a@x.test' }]);
+  assert.deepEqual(parseAddressList('a@x.test (=?utf-8?Q?=E2?= =?utf-8?Q?=82=AC?=)'), [{ name: '€', address: 'a@x.test' }]);
+});
+
 test('keeps the relay headers decoded and unfolded, absent ones null', () => {
   const m = parse(
     'From: =?utf-8?Q?Caf=C3=A9?= <cafe@x.test>\r\nTo: "A" <a@x.test>, B <b@x.test>\r\nSubject: long\r\n  folded =?utf-8?B?w6k=?=\r\n' +
