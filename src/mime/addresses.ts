@@ -1,6 +1,6 @@
 // Address lists (RFC 5322 §3.4): mailboxes, name-addr with quoted or encoded display names, comments, groups.
 // An entry with no "@" outside quotes is a display name alone (the relay's To header carries names: SPEC §3).
-import { decodeEncodedWords } from './encoded-words.js';
+import { decodeEncodedWords, encodedWordEnd } from './encoded-words.js';
 import type { Mailbox } from './parsed-message.js';
 
 /** Builds one mailbox from the pieces seen since the last separator. */
@@ -111,6 +111,8 @@ export function parseAddressList(s: string): Mailbox[] {
       i++;
     } else {
       const start = i;
+      // An encoded word is one word even when its text holds specials ("Doe,_John"), as Python reads it.
+      if (c === '=' && s[i + 1] === '?') i = Math.max(i, encodedWordEnd(s, i));
       while (i < n) {
         const d = s[i]!;
         if (d === ' ' || d === '\t' || d === '"' || d === '(' || d === '<' || d === ',' || d === ';' || d === '\r' || d === '\n') break;

@@ -16,11 +16,44 @@ interface Section {
   text: string;
 }
 
+/**
+ * RFC 5322 §3.2.2: `s` without its comments (nested, with quoted-pairs), each replaced by a space as CFWS
+ * reads; quoted strings are kept whole, and an unclosed comment runs to the end.
+ */
+export function withoutComments(s: string): string {
+  const n = s.length;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) {
+      i++;
+      while (i < n && s.charCodeAt(i) !== 0x22) i += s.charCodeAt(i) === 0x5c ? 2 : 1;
+      i++;
+    } else if (c === 0x28) {
+      out += s.slice(copied, i) + ' ';
+      let depth = 0;
+      do {
+        const d = s.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x28) depth++;
+        else if (d === 0x29) depth--;
+        i++;
+      } while (i < n && depth > 0);
+      copied = i;
+    } else i++;
+  }
+  return copied === 0 ? s : out + s.slice(copied);
+}
+
 /** Splits "a; b=c; d=\"e;f\"" on semicolons outside quoted strings, unquoting values. */
 function splitParams(s: string): { head: string; pairs: Array<[string, string, boolean]> } {
   const pairs: Array<[string, string, boolean]> = [];
   let i = s.indexOf(';');
-  const head = (i < 0 ? s : s.slice(0, i)).trim();
+  let head = (i < 0 ? s : s.slice(0, i)).trim();
+  // RFC 2045 §5.1 allows whitespace (and comments, now spaces) around the "/" of type/subtype.
+  if (head.includes(' ') || head.includes('\t')) head = head.replace(/[ \t]+/g, '');
   if (i < 0) return { head, pairs };
   const n = s.length;
   i++;
@@ -79,7 +112,7 @@ function percentDecode(s: string): Buffer {
 
 /** Parses a Content-Type or Content-Disposition field value. */
 export function parseHeaderValueWithParams(raw: string): HeaderValueWithParams {
-  const { head, pairs } = splitParams(raw);
+  const { head, pairs } = splitParams(raw.includes('(') ? withoutComments(raw) : raw);
   const params = new Map<string, string>();
   const sectioned = new Map<string, Section[]>();
   for (const [name, value, quoted] of pairs) {
@@ -108,6 +141,7 @@ export function parseHeaderValueWithParams(raw: string): HeaderValueWithParams {
     sections.sort((a, b) => a.index - b.index);
     let charset = 'us-ascii';
     let out = '';
+    let extended = false;
     let pending: Buffer[] = [];
     const flush = (): void => {
       if (pending.length > 0) {
@@ -118,6 +152,7 @@ export function parseHeaderValueWithParams(raw: string): HeaderValueWithParams {
     for (let k = 0; k < sections.length; k++) {
       const sec = sections[k]!;
       if (sec.extended) {
+        extended = true;
         let text = sec.text;
         if (k === 0) {
           // charset'language'value; only the first section carries them (RFC 2231 §4.1).
@@ -135,6 +170,9 @@ export function parseHeaderValueWithParams(raw: string): HeaderValueWithParams {
       }
     }
     flush();
+    // RFC 2047 words in plain continuations are decoded once the sections are joined, as mailparser does,
+    // so a word (or a character) that the sender split across sections decodes whole.
+    if (!extended && out.includes('=?')) out = decodeEncodedWords(out);
     // A full RFC 2231 value wins over a plain one of the same name.
     params.set(base, out);
   }

@@ -12,7 +12,7 @@ import {
 } from './body-selection.js';
 import { decodeEncodedWords } from './encoded-words.js';
 import { HeaderBlock, HeaderLineKind } from './header-block.js';
-import { parseHeaderValueWithParams } from './header-params.js';
+import { parseHeaderValueWithParams, withoutComments } from './header-params.js';
 import { KeptBody } from './kept-body.js';
 import { MimeLimitError, resolveLimits, type MimeLimits } from './limits.js';
 import type { DroppedPart, KeptHeaders, ParsedMessage } from './parsed-message.js';
@@ -236,7 +236,7 @@ export class MessageParser {
     const cd = cdRaw === null ? null : parseHeaderValueWithParams(cdRaw);
     const disposition = cd === null || cd.value === '' ? null : cd.value;
     const cteRaw = h.get('content-transfer-encoding');
-    const cte = cteRaw === null ? null : cteRaw.trim().toLowerCase();
+    const cte = cteRaw === null ? null : (cteRaw.includes('(') ? withoutComments(cteRaw) : cteRaw).trim().toLowerCase();
 
     const eligibility: Eligibility =
       parent === null

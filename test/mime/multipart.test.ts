@@ -21,6 +21,24 @@ test('picks the HTML alternative and drops the text/plain one', () => {
   assert.deepEqual(m.dropped, [{ type: 'text/plain', disposition: null, filename: null, size: 5 }]);
 });
 
+test('selects a TEXT/HTML body whose Content-Type, charset and transfer encoding carry comments', () => {
+  const m = parse(
+    'Content-Type: Multipart/Alternative (two parts); (why) boundary="alt" (end)\n\n--alt\nContent-Type: text/plain\n\nplain\n--alt\n' +
+      'Content-Type: TEXT/HTML (comment); charset=(label) KOI8-R (Russian)\nContent-Transfer-Encoding: Base64 (see RFC 2045)\n\n8NLJ18XU\n--alt--\n',
+  );
+  assert.equal(m.html, 'Привет');
+  assert.deepEqual(m.dropped, [{ type: 'text/plain', disposition: null, filename: null, size: 5 }]);
+});
+
+test('never takes a part whose disposition is "attachment (comment)" as the body', () => {
+  const m = parse(
+    'Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/html\nContent-Disposition: ATTACHMENT (really); filename="a.html"\n\n<p>a</p>\n' +
+      '--m\nContent-Type: text/html (the body)\n\n<p>body</p>\n--m--\n',
+  );
+  assert.equal(m.html, '<p>body</p>');
+  assert.deepEqual(m.dropped, [{ type: 'text/html', disposition: 'attachment', filename: 'a.html', size: 8 }]);
+});
+
 test('picks the start part of multipart/related, else its first part', () => {
   const related = (start: string) =>
     parse(
