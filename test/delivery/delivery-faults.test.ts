@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ACCOUNT, RETRY_MIN_MS, smtpRoute, startDeliveryHarness, testRoute, TEST_TIMEOUTS, type DeliveryHarness } from './delivery-harness.js';
 import { freePort, startAiosmtpd } from './upstream-aiosmtpd.js';
 import { startSmtpServerUpstream } from './upstream-smtp-server.js';
-import { createTestCertificate } from './test-certificate.js';
+import { createTestCertificate } from '../../bench/servers/tls-cert.js';
 
 function types(events: { type: string }[]): string[] {
   return events.map((e) => e.type);

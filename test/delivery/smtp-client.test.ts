@@ -17,7 +17,7 @@ import {
 import { startSmtpServerUpstream } from './upstream-smtp-server.js';
 import { freePort, startAiosmtpd } from './upstream-aiosmtpd.js';
 import { startWireRecorder } from './wire-recorder.js';
-import { createTestCertificate } from './test-certificate.js';
+import { createTestCertificate } from '../../bench/servers/tls-cert.js';
 
 const FAST = { connectMs: 2000, greetingMs: 2000, commandMs: 2000, mailMs: 2000, rcptMs: 2000, dataInitMs: 2000, dataBlockMs: 2000, dataEndMs: 2000 };
 
