@@ -80,8 +80,8 @@ export async function runScaleOut(o: { messagesBeforeKill: number; messagesAfter
     let haproxyErr = '';
     let ended: string | null = null; // why haproxy is gone, if it is
     proxy.stderr!.on('data', (c: Buffer) => (haproxyErr += c.toString()));
-    proxy.once('error', (err) => (ended = `did not start: ${err.message}`));
-    proxy.once('close', (code, signal) => (ended = `exited with ${code ?? signal}`)); // after stderr is read to the end
+    proxy.once('error', (err) => (ended ??= `did not start: ${err.message}`));
+    proxy.once('close', (code, signal) => (ended ??= `exited with ${code ?? signal}`)); // after stderr is read to the end
     // Polls for the greeting through HAProxy; a haproxy that exits (bad configuration, port taken) ends the wait at once.
     const up = await waitUntil(async () => {
       if (ended !== null) return true;
