@@ -5,18 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RelayEvent } from '../../src/relay/events.js';
 import { TOKEN, startAdminFixture, type AdminFixture } from './fixture.js';
+import { needTool, requireTool } from '../support/system-tools.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MIN = 60_000;
-
-async function chromiumInstalled(): Promise<boolean> {
-  try {
-    await stat(CHROMIUM);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs an action that reloads a table and waits until the page has rendered it again (no polling, no sleeps). */
 async function afterRender(page: Page, table: '#tags' | '#events', action: () => Promise<unknown>): Promise<void> {
@@ -30,7 +21,7 @@ async function rowCells(page: Page, selector: string): Promise<string[]> {
   return page.locator(selector).locator('td').allTextContents();
 }
 
-describe('dashboard in headless Chromium', { skip: !(await chromiumInstalled()) && `${CHROMIUM} is not installed` }, () => {
+describe('dashboard in headless Chromium', { skip: needTool('chromium'), timeout: 120_000 }, () => {
   let f: AdminFixture;
   let browser: Browser;
   let page: Page;
@@ -53,8 +44,10 @@ describe('dashboard in headless Chromium', { skip: !(await chromiumInstalled()) 
     );
     for (let i = 0; i < 60; i++) events.push({ type: 'accepted', time: at(60 - i / 2), id: `g${i}`, account: 'gamma', tag: 'bulk', route: 'main', recipient: `n${i}@gamma.test` });
     await f.feed(events);
+    // A Chromium that cannot start fails launch() at once with its output; 30 s bounds a start that never ends.
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: requireTool('chromium'),
+      timeout: 30_000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 1100 }, acceptDownloads: true, timezoneId: 'UTC' });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../src/relay/config.js';
+import { needTool, requireTool } from '../support/system-tools.js';
 
 // dist/test/admin/deploy.test.js → the repository's deploy/ folder.
 const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
@@ -26,10 +27,6 @@ function serviceSettings(unit: string): Map<string, string> {
   return out;
 }
 
-function toolAvailable(path: string): boolean {
-  return existsSync(path);
-}
-
 describe('deploy/ examples', () => {
   it('systemd unit: runs as its own user, reloads with SIGHUP, stops with SIGTERM within more than the shutdown grace', () => {
     const unit = read('txrelay.service');
@@ -44,8 +41,8 @@ describe('deploy/ examples', () => {
     assert.match(unit, /^WantedBy=multi-user\.target$/m);
   });
 
-  it('systemd unit passes systemd-analyze verify', { skip: !toolAvailable('/usr/bin/systemd-analyze') && 'systemd-analyze is not installed' }, () => {
-    const r = spawnSync('/usr/bin/systemd-analyze', ['verify', DEPLOY + 'txrelay.service'], { encoding: 'utf8' });
+  it('systemd unit passes systemd-analyze verify', { skip: needTool('systemd-analyze') }, () => {
+    const r = spawnSync(requireTool('systemd-analyze'), ['verify', DEPLOY + 'txrelay.service'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
   });
 
@@ -58,8 +55,8 @@ describe('deploy/ examples', () => {
     assert.equal((backend.match(/^\s*server /gm) ?? []).length, 2);
   });
 
-  it('HAProxy example is a valid configuration', { skip: !toolAvailable('/usr/sbin/haproxy') && 'haproxy is not installed' }, () => {
-    const r = spawnSync('/usr/sbin/haproxy', ['-c', '-f', DEPLOY + 'haproxy.cfg'], { encoding: 'utf8' });
+  it('HAProxy example is a valid configuration', { skip: needTool('haproxy') }, () => {
+    const r = spawnSync(requireTool('haproxy'), ['-c', '-f', DEPLOY + 'haproxy.cfg'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { ACCOUNT, RETRY_MIN_MS, smtpRoute, startDeliveryHarness, testRoute, TEST_TIMEOUTS, type DeliveryHarness } from './delivery-harness.js';
 import { freePort, startAiosmtpd } from './upstream-aiosmtpd.js';
 import { startSmtpServerUpstream } from './upstream-smtp-server.js';
-import { createTestCertificate } from './test-certificate.js';
+import { createTestCertificate } from '../../bench/servers/tls-cert.js';
+import { needTool } from '../support/system-tools.js';
 
 function types(events: { type: string }[]): string[] {
   return events.map((e) => e.type);
@@ -20,7 +21,7 @@ function assertRetryIn(h: DeliveryHarness, id: string, ms: number, attempts: num
   assert.equal(r.nextAttemptAt - h.clock.now(), ms);
 }
 
-test('upstream down at start: deferred with "connection refused", then delivered at the retry once it is back', async () => {
+test('upstream down at start: deferred with "connection refused", then delivered at the retry once it is back', { skip: needTool('aiosmtpd'), timeout: 30_000 }, async () => {
   const port = await freePort();
   const h = await startDeliveryHarness(smtpRoute(port));
   let upstream: Awaited<ReturnType<typeof startAiosmtpd>> | null = null;
@@ -69,7 +70,7 @@ test('upstream slower than the RCPT timeout: deferred with the timeout, delivere
   }
 });
 
-test('421 in the middle of a session defers with that reply; the retry on a new connection delivers', async () => {
+test('421 in the middle of a session defers with that reply; the retry on a new connection delivers', { skip: needTool('aiosmtpd'), timeout: 30_000 }, async () => {
   const upstream = await startAiosmtpd({ 'rcpt:carol@example.com': ['421 4.3.2 Service shutting down', '250 2.1.5 OK'] });
   const h = await startDeliveryHarness(smtpRoute(upstream.port));
   try {

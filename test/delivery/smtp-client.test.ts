@@ -15,9 +15,10 @@ import {
   TlsNotOfferedError,
 } from '../../src/protocol/client-errors.js';
 import { startSmtpServerUpstream } from './upstream-smtp-server.js';
-import { freePort, startAiosmtpd } from './upstream-aiosmtpd.js';
+import { freePort, startAiosmtpd, type AiosmtpdUpstream } from './upstream-aiosmtpd.js';
 import { startWireRecorder } from './wire-recorder.js';
-import { createTestCertificate } from './test-certificate.js';
+import { needTool } from '../support/system-tools.js';
+import { createTestCertificate } from '../../bench/servers/tls-cert.js';
 
 const FAST = { connectMs: 2000, greetingMs: 2000, commandMs: 2000, mailMs: 2000, rcptMs: 2000, dataInitMs: 2000, dataBlockMs: 2000, dataEndMs: 2000 };
 
@@ -50,7 +51,7 @@ test('sends RSET, MAIL, every RCPT and DATA in one write when the server offers 
   }
 });
 
-test('sends one command at a time to a server without PIPELINING (aiosmtpd) and the message arrives', async () => {
+test('sends one command at a time to a server without PIPELINING (aiosmtpd) and the message arrives', { skip: needTool('aiosmtpd'), timeout: 30_000 }, async () => {
   const upstream = await startAiosmtpd();
   const client = await SmtpClient.connect(plain(upstream.port));
   try {
@@ -67,12 +68,13 @@ test('sends one command at a time to a server without PIPELINING (aiosmtpd) and 
   }
 });
 
-test('dot-stuffs body lines that start with "." so they arrive intact (smtp-server and aiosmtpd)', async () => {
+test('dot-stuffs body lines that start with "." so they arrive intact (smtp-server and aiosmtpd)', { skip: needTool('aiosmtpd'), timeout: 30_000 }, async () => {
   const lines = ['.hidden line', '..two dots', '.', 'end. not at start', '.'];
   const body = eml('dots', lines);
   const a = await startSmtpServerUpstream();
-  const b = await startAiosmtpd();
+  let b: AiosmtpdUpstream | null = null;
   try {
+    b = await startAiosmtpd();
     for (const port of [a.port, b.port]) {
       const client = await SmtpClient.connect(plain(port));
       const r = await client.send({ from: 'a@example.com', to: ['b@example.com'] }, body);
@@ -84,7 +86,7 @@ test('dot-stuffs body lines that start with "." so they arrive intact (smtp-serv
     assert.deepEqual(b.messages[0]!.body, body);
   } finally {
     await a.close();
-    await b.close();
+    await b?.close();
   }
 });
 
@@ -113,7 +115,7 @@ test('parses multi-line replies split anywhere across reads, with the enhanced c
   assert.throws(() => new ReplyReader(() => undefined).push(Buffer.from('hello\r\n')), /malformed reply line/);
 });
 
-test('reads a multi-line RCPT refusal from the server as one reply for that recipient (aiosmtpd)', async () => {
+test('reads a multi-line RCPT refusal from the server as one reply for that recipient (aiosmtpd)', { skip: needTool('aiosmtpd'), timeout: 30_000 }, async () => {
   const upstream = await startAiosmtpd({ 'rcpt:bad@example.com': ['550-5.1.1 No such user\r\n550 5.1.1 Try another'] });
   const client = await SmtpClient.connect(plain(upstream.port));
   try {
@@ -240,7 +242,7 @@ test('refuses locally, before MAIL, a message that needs SMTPUTF8 or exceeds SIZ
   }
 });
 
-test('declares SMTPUTF8 in MAIL when an address needs it and the server offers it', async () => {
+test('declares SMTPUTF8 in MAIL when an address needs it and the server offers it', { skip: needTool('aiosmtpd'), timeout: 30_000 }, async () => {
   const upstream = await startAiosmtpd();
   const client = await SmtpClient.connect(plain(upstream.port));
   try {

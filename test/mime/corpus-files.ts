@@ -1,10 +1,9 @@
-// Locates the shared test corpus: shared/ beside the repository (three levels above dist/test/mime/).
+// The MIME part of the test corpus (test/fixtures/corpus/mime): messages and Python's expected.jsonl.
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { CORPUS } from '../support/corpus.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const MIME_CORPUS = join(repoRoot, '..', 'shared', 'corpus', 'mime');
+export const MIME_CORPUS = join(CORPUS, 'mime');
 
 export interface ExpectedAddress {
   display_name: string;

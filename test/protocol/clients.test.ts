@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { run, startServer, testCertificate } from './helpers.js';
+import { needTool, requireTool } from '../support/system-tools.js';
 
 const cert = testCertificate();
 const tls = { key: cert.key, cert: cert.cert };
 
-test('Python smtplib sends over STARTTLS with AUTH PLAIN and a dot-leading line', async () => {
+test('Python smtplib sends over STARTTLS with AUTH PLAIN and a dot-leading line', { skip: needTool('python3'), timeout: 30_000 }, async () => {
   const h = await startServer({ tls }, { password: 'api-key-1' });
   const py = `
 import smtplib, ssl
@@ -17,7 +18,7 @@ s.login('anyone', 'api-key-1')
 s.sendmail('from@example.com', ['to1@example.com', 'to2@example.com'], 'Subject: py\\r\\n\\r\\n.leading dot\\r\\nend\\r\\n')
 s.quit()
 `;
-  const r = await run('python3', ['-c', py]);
+  const r = await run(requireTool('python3'), ['-c', py]);
   assert.equal(r.code, 0, r.stderr);
   await h.stop();
   const m = h.backend.messages[0]!;
@@ -27,7 +28,7 @@ s.quit()
   assert.equal(m.tls, true);
 });
 
-test('Python smtplib sees 535 for a wrong key and SMTPUTF8 addresses go through', async () => {
+test('Python smtplib sees 535 for a wrong key and SMTPUTF8 addresses go through', { skip: needTool('python3'), timeout: 30_000 }, async () => {
   const h = await startServer({ authBeforeTls: true }, { password: 'right' });
   const py = `
 import smtplib
@@ -41,7 +42,7 @@ s.login('u', 'right')
 s.sendmail('jörg@example.com', ['zoë@bücher.example'], 'Subject: utf8\\r\\n\\r\\nhi\\r\\n'.encode(), mail_options=['SMTPUTF8'])
 s.quit()
 `;
-  const r = await run('python3', ['-c', py]);
+  const r = await run(requireTool('python3'), ['-c', py]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /AUTHFAIL 535/);
   await h.stop();
@@ -50,9 +51,9 @@ s.quit()
   assert.equal(h.backend.messages[0]!.params.smtputf8, true);
 });
 
-test('swaks delivers with STARTTLS, AUTH LOGIN and pipelining', async () => {
+test('swaks delivers with STARTTLS, AUTH LOGIN and pipelining', { skip: needTool('swaks'), timeout: 30_000 }, async () => {
   const h = await startServer({ tls }, { password: 'k' });
-  const r = await run('swaks', [
+  const r = await run(requireTool('swaks'), [
     '--server', `127.0.0.1:${h.port}`, '--tls', '--auth', 'LOGIN', '--auth-user', 'u', '--auth-password', 'k',
     '--pipeline', '--from', 'a@example.com', '--to', 'b@example.com', '--body', 'swaks body', '--header', 'Subject: swaks',
   ]);
@@ -62,9 +63,9 @@ test('swaks delivers with STARTTLS, AUTH LOGIN and pipelining', async () => {
   assert.match(h.backend.messages[0]!.body.toString(), /\r\n\r\nswaks body\r\n/);
 });
 
-test('swaks delivers with pipelining on the plaintext port', async () => {
+test('swaks delivers with pipelining on the plaintext port', { skip: needTool('swaks'), timeout: 30_000 }, async () => {
   const h = await startServer();
-  const r = await run('swaks', ['--server', `127.0.0.1:${h.port}`, '--from', 'a@example.com', '--to', 'b@example.com', '--body', 'chunked', '--protocol', 'ESMTP', '--pipeline']);
+  const r = await run(requireTool('swaks'), ['--server', `127.0.0.1:${h.port}`, '--from', 'a@example.com', '--to', 'b@example.com', '--body', 'chunked', '--protocol', 'ESMTP', '--pipeline']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   await h.stop();
   assert.match(h.backend.messages[0]!.body.toString(), /chunked/);

@@ -1,12 +1,10 @@
 // Test helpers: a raw-socket SMTP client for exact bytes, server start/stop, certificates, child-process clients.
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { SmtpServer, type SmtpServerOptions } from '../../src/protocol/server.js';
 import { RecordingBackend, type RecordingBackendOptions } from './test-backend.js';
+import { createTestCertificate } from '../../bench/servers/tls-cert.js';
 
 export interface Harness {
   server: SmtpServer;
@@ -146,13 +144,9 @@ let certCache: { key: Buffer; cert: Buffer } | null = null;
 /** A throwaway self-signed P-256 certificate for localhost, generated once per test file. */
 export function testCertificate(): { key: Buffer; cert: Buffer } {
   if (certCache !== null) return certCache;
-  const dir = mkdtempSync(join(tmpdir(), 'txrelay-protocol-cert-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=localhost', '-keyout', join(dir, 'k'), '-out', join(dir, 'c'),
-  ], { stdio: 'ignore' });
-  certCache = { key: readFileSync(join(dir, 'k')), cert: readFileSync(join(dir, 'c')) };
-  rmSync(dir, { recursive: true, force: true });
+  const made = createTestCertificate();
+  made.remove();
+  certCache = { key: made.key, cert: made.cert };
   return certCache;
 }
 

@@ -51,7 +51,7 @@ test('ApiKeyIndex refuses a malformed hash in an account', () => {
 
 test('txrelay keygen prints a new key and the hash to put in the configuration', () => {
   const url = new URL('../../src/relay/api-key.js', import.meta.url).href;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { keygenMain } from ${JSON.stringify(url)}; process.exitCode = await keygenMain([]);`], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { keygenMain } from ${JSON.stringify(url)}; process.exitCode = await keygenMain([]);`], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   const m = /^key: {2}(txr_[A-Za-z0-9_-]{43})\nhash: (sha256:[0-9a-f]{64})\n$/.exec(r.stdout);
   assert.ok(m, r.stdout);

@@ -234,7 +234,7 @@ test('the embedded default has three ports, a demo account with a file route, an
 test('txrelay check-config prints ok for a valid file, and every issue with exit code 1 for a bad one', async () => {
   const url = new URL('../../src/relay/config.js', import.meta.url).href;
   const run = (file: string) =>
-    spawnSync(process.execPath, ['--input-type=module', '-e', `import { checkConfigMain } from ${JSON.stringify(url)}; process.exitCode = await checkConfigMain([${JSON.stringify(file)}]);`], { encoding: 'utf8' });
+    spawnSync(process.execPath, ['--input-type=module', '-e', `import { checkConfigMain } from ${JSON.stringify(url)}; process.exitCode = await checkConfigMain([${JSON.stringify(file)}]);`], { encoding: 'utf8', timeout: 30_000 });
   const good = run(fileURLToPath(new URL('../../../examples/relay.json', import.meta.url)));
   assert.deepEqual([good.status, good.stdout], [0, 'ok\n']);
   const dir = await tempDir();

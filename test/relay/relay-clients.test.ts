@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { KEY_A, relayPerSuite, removeDir, startTestRelay, waitForSubject, type TestRelay } from './relay-harness.js';
+import { needTool, requireTool } from '../support/system-tools.js';
 
 /** Runs a client process without blocking the event loop (the relay under test runs in this process). */
 function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -14,6 +15,7 @@ function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status:
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => (stderr += `${cmd}: ${err.message}\n`));
     child.on('close', (status) => {
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
@@ -28,9 +30,9 @@ describe('relay with real clients', () => {
     (json['listeners'] as Record<string, unknown>[])[0]!['authBeforeTls'] = false;
   });
 
-  test('swaks over STARTTLS with AUTH PLAIN gets 250 and the HTML arrives', async () => {
+  test('swaks over STARTTLS with AUTH PLAIN gets 250 and the HTML arrives', { skip: needTool('swaks'), timeout: 30_000 }, async () => {
     const r = await run(
-      'swaks',
+      requireTool('swaks'),
       [
         '--server', `127.0.0.1:${t.port}`, '--tls', '--auth', 'PLAIN', '--auth-user', 'app', '--auth-password', KEY_A,
         '--from', 'app@example.com', '--to', 'swaks@example.net',
@@ -66,9 +68,9 @@ describe('relay with real clients', () => {
     assert.match(transcript, /\r\n538 5\.7\.11 /);
   });
 
-  test('swaks with an X-Auth-APIKey header and no AUTH is accepted', async () => {
+  test('swaks with an X-Auth-APIKey header and no AUTH is accepted', { skip: needTool('swaks'), timeout: 30_000 }, async () => {
     const r = await run(
-      'swaks',
+      requireTool('swaks'),
       [
         '--server', `127.0.0.1:${t.port}`, '--from', 'app@example.com', '--to', 'hdr@example.net',
         '--header', `X-Auth-APIKey: ${KEY_A}`, '--header', 'Subject: swaks header key', '--header', 'Content-Type: text/html',
@@ -79,7 +81,7 @@ describe('relay with real clients', () => {
     await waitForSubject(t.outbox('out-main'), 'swaks header key');
   });
 
-  test("Python's smtplib with starttls() and login() sends a multipart message; only the HTML arrives", async () => {
+  test("Python's smtplib with starttls() and login() sends a multipart message; only the HTML arrives", { skip: needTool('python3'), timeout: 30_000 }, async () => {
     const script = `
 import smtplib, ssl, sys
 from email.message import EmailMessage
@@ -97,7 +99,7 @@ with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20) as s:
     refused = s.send_message(m, to_addrs=['py@example.net'])
     print('refused', refused)
 `;
-    const r = await run('python3', ['-c', script, String(t.port), KEY_A]);
+    const r = await run(requireTool('python3'), ['-c', script, String(t.port), KEY_A]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /refused \{\}/);
     const [m] = await waitForSubject(t.outbox('out-main'), 'from smtplib é');
@@ -110,12 +112,12 @@ with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20) as s:
 });
 
 describe('relay metrics', () => {
-  test('/metrics counts sessions, replies by code, TLS handshakes and accepted messages from real traffic', async () => {
+  test('/metrics counts sessions, replies by code, TLS handshakes and accepted messages from real traffic', { skip: needTool('swaks'), timeout: 30_000 }, async () => {
     const t = await startTestRelay((json) => {
       json['admin'] = { host: '127.0.0.1', port: 0, token: 'metrics-test-token-0123456789' };
     });
     try {
-      const r = await run('swaks', [
+      const r = await run(requireTool('swaks'), [
         '--server', `127.0.0.1:${t.port}`, '--tls', '--auth', 'PLAIN', '--auth-user', 'app', '--auth-password', KEY_A,
         '--from', 'app@example.com', '--to', 'm@example.net', '--header', 'Subject: metrics', '--header', 'Content-Type: text/html', '--body', '<p>m</p>',
       ]);

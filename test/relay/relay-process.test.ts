@@ -13,13 +13,18 @@ import { KEY_B, baseConfig, buildConfig, readOutbox, rawOutbox, removeDir, sendW
 
 const cli = resolve('dist/src/cli.js');
 
-/** A relay child process whose JSON log lines can be awaited. */
+/** A relay child process whose JSON log lines can be awaited; a wait ends at once, with stderr, if it exits. */
 class RelayProcess {
   readonly lines: Record<string, unknown>[] = [];
-  private waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  private waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void; reject: (err: Error) => void }[] = [];
   readonly exited: Promise<number | null>;
+  private stderr = '';
+  private gone: Error | null = null;
 
   constructor(readonly child: ChildProcess) {
+    child.stderr?.on('data', (c: Buffer) => {
+      if (this.stderr.length < 65536) this.stderr += c.toString();
+    });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let obj: Record<string, unknown>;
       try {
@@ -30,15 +35,28 @@ class RelayProcess {
       this.lines.push(obj);
       this.waiters = this.waiters.filter((w) => (w.pred(obj) ? (w.resolve(obj), false) : true));
     });
-    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
+    this.exited = new Promise((r) => {
+      // 'close' comes after stdout and stderr are read to the end, so no log line or error text is missed.
+      child.on('close', (code, signal) => {
+        this.gone = new Error(`relay exited (${code ?? signal}); stderr: ${this.stderr.slice(0, 2000)}`);
+        for (const w of this.waiters.splice(0)) w.reject(this.gone);
+        r(code);
+      });
+      child.on('error', (err) => (this.stderr += `spawn failed: ${err.message}\n`));
+    });
   }
 
   waitFor(pred: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 10_000): Promise<Record<string, unknown>> {
     const seen = this.lines.find(pred);
     if (seen) return Promise.resolve(seen);
+    if (this.gone) return Promise.reject(new Error(`no log line "${what}": ${this.gone.message}`));
     return new Promise((resolveLine, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no log line "${what}" within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolveLine(l)) });
+      const timer = setTimeout(() => reject(new Error(`no log line "${what}" within ${timeoutMs} ms; stderr: ${this.stderr.slice(0, 2000)}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (l) => (clearTimeout(timer), resolveLine(l)),
+        reject: (err) => (clearTimeout(timer), reject(new Error(`no log line "${what}": ${err.message}`))),
+      });
     });
   }
 }
@@ -47,7 +65,7 @@ function spawnRelay(args: string[]): RelayProcess {
   return new RelayProcess(spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } }));
 }
 
-test('SIGHUP reloads accounts without dropping the listener, refuses a bad configuration and keeps the old one; SIGTERM exits 0', async () => {
+test('SIGHUP reloads accounts without dropping the listener, refuses a bad configuration and keeps the old one; SIGTERM exits 0', { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'txrelay-proc-'));
   const file = join(dir, 'relay.json');
   const json = baseConfig(dir);
@@ -83,7 +101,7 @@ test('SIGHUP reloads accounts without dropping the listener, refuses a bad confi
 });
 
 test('a bad configuration is refused at start with every JSON path and reason', () => {
-  const r = spawnSync(process.execPath, [cli, 'check-config', '/dev/null'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'check-config', '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 1);
   assert.match(r.stdout, /not valid JSON/);
 });
@@ -92,7 +110,7 @@ test('the relay refuses to start on a configuration with errors, naming each fie
   const dir = await mkdtemp(join(tmpdir(), 'txrelay-bad-'));
   const file = join(dir, 'relay.json');
   await writeFile(file, JSON.stringify({ listeners: [{ port: 70000 }], accounts: [{ id: 'x' }], typo: true }));
-  const r = spawnSync(process.execPath, [cli, '--config', file], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, '--config', file], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /\$\.listeners\[0\]\.port/);
   assert.match(r.stderr, /\$\.typo/);

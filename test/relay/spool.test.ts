@@ -500,7 +500,7 @@ test('removes temp files and orphaned state files at open', async () => {
   await spool.close();
 });
 
-test('a process killed with SIGKILL while enqueueing loses no acknowledged message', async () => {
+test('a process killed with SIGKILL while enqueueing loses no acknowledged message', { timeout: 60_000 }, async () => {
   const dir = await tempDir();
   const spoolUrl = pathToFileURL(fileURLToPath(new URL('../../src/relay/spool.js', import.meta.url))).href;
   const script = join(dir, 'writer.mjs');

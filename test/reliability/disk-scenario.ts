@@ -1,7 +1,7 @@
 // The spool on a small tmpfs that fills up mid-load (SPEC §3, §5): 451 4.3.0 while full, service again once a filler
 // file is deleted, and every acknowledged message delivered whole. Needs root (mount); the test skips otherwise.
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, statfs, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir, statfs, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from '../../bench/loadgen.js';
@@ -30,6 +30,18 @@ export function canMountTmpfs(): string | null {
 
 /** mount(8) refused (a container without CAP_SYS_ADMIN, say): the test skips with the reason. */
 export class TmpfsUnavailable extends Error {}
+
+/** Puts the held outbox back; a retry may have recreated the folder (and written to it) since the placeholder went. */
+async function restoreHeld(held: string, outbox: string): Promise<void> {
+  try {
+    await rename(held, outbox);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    for (const name of await readdir(held)) await rename(join(held, name), join(outbox, name));
+    await rmdir(held);
+  }
+}
 
 /** Each cycle: fill the tmpfs to `leaveBytes` free, send `messages` (some get 451), delete the filler, send again (all 250). */
 export async function runDiskFullScenario(o: { cycles: number; messages: number; sessions: number; tmpfsMB: number; leaveBytes: number; progress?: (l: string) => void }): Promise<DiskFigures> {
@@ -70,7 +82,7 @@ export async function runDiskFullScenario(o: { cycles: number; messages: number;
       if (n451 > 0) fullCycles++;
       await unlink(filler);
       await unlink(outbox);
-      await rename(held, outbox);
+      await restoreHeld(held, outbox);
       // Space is back: once the spool drains what it holds, everything is accepted again.
       await waitUntil(async () => {
         const d = await outboxIds(outbox);

@@ -2,11 +2,10 @@
 // one relay killed under load without losing an acknowledged message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haproxyMissing, runScaleOut } from './haproxy-scenario.js';
+import { runScaleOut } from './haproxy-scenario.js';
+import { needTool } from '../support/system-tools.js';
 
-test('behind HAProxy (send-proxy-v2) the relays see the client address, limit per client address, and survive losing one relay', { timeout: 120_000 }, async (t) => {
-  const why = haproxyMissing();
-  if (why) return t.skip(why);
+test('behind HAProxy (send-proxy-v2) the relays see the client address, limit per client address, and survive losing one relay', { skip: needTool('haproxy'), timeout: 120_000 }, async () => {
   const f = await runScaleOut({ messagesBeforeKill: 300, messagesAfterKill: 300, rate: 100, perAddressLimit: 5 });
   console.log(`haproxy: ${JSON.stringify(f)}`);
   assert.equal(f.addressesSeen, f.sessionsChecked, 'relay log lines show 127.0.0.2 and the client socket port, proxied');

@@ -1,7 +1,6 @@
 // Scale-out (SPEC §6): two relay processes behind HAProxy (mode tcp, send-proxy-v2, health checks). The relays
 // see the real client address, apply per-address limits to it, and one relay's death loses nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,12 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoad } from '../../bench/loadgen.js';
 import { RawClient } from './raw-client.js';
 import { KEY, RelayChild, outboxIds, waitUntil, writeRelayConfig } from './relay-child.js';
-
-export const HAPROXY = '/usr/sbin/haproxy';
-
-export function haproxyMissing(): string | null {
-  return existsSync(HAPROXY) ? null : `${HAPROXY} is not installed`;
-}
+import { requireTool } from '../support/system-tools.js';
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -81,10 +75,16 @@ export async function runScaleOut(o: { messagesBeforeKill: number; messagesAfter
       ...nodes.map((n, i) => `  server r${i + 1} 127.0.0.1:${n.port} send-proxy-v2 check check-send-proxy inter 300 fall 2 rise 2`),
       '',
     ].join('\n'));
-    haproxy = spawn(HAPROXY, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proxy = spawn(requireTool('haproxy'), ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    haproxy = proxy;
     let haproxyErr = '';
-    haproxy.stderr!.on('data', (c: Buffer) => (haproxyErr += c.toString()));
+    let ended: string | null = null; // why haproxy is gone, if it is
+    proxy.stderr!.on('data', (c: Buffer) => (haproxyErr += c.toString()));
+    proxy.once('error', (err) => (ended ??= `did not start: ${err.message}`));
+    proxy.once('close', (code, signal) => (ended ??= `exited with ${code ?? signal}`)); // after stderr is read to the end
+    // Polls for the greeting through HAProxy; a haproxy that exits (bad configuration, port taken) ends the wait at once.
     const up = await waitUntil(async () => {
+      if (ended !== null) return true;
       const c = new RawClient(front);
       try {
         await c.waitFor(/^220 /m, 500);
@@ -95,6 +95,7 @@ export async function runScaleOut(o: { messagesBeforeKill: number; messagesAfter
         c.destroy();
       }
     }, 10_000, 100);
+    if (ended !== null) throw new Error(`haproxy ${ended} before it listened: ${haproxyErr}`);
     if (!up) throw new Error(`haproxy did not come up: ${haproxyErr}`);
 
     // 1. Client addresses: the relays log the client's own address and port, not HAProxy's.

@@ -69,7 +69,14 @@ export class RelayChild {
       this.lines.push(obj);
       if (this.waiters.length > 0) this.waiters = this.waiters.filter((w) => (w.pred(obj) ? (w.resolve(obj), false) : true));
     });
-    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
+    this.exited = new Promise((r) => {
+      this.child.on('exit', (code, signal) => r({ code, signal }));
+      // A spawn that fails emits 'error' (not 'exit' alone): count it as an exit, with the reason where stderr goes.
+      this.child.on('error', (err) => {
+        this.stderr += `spawn failed: ${err.message}\n`;
+        r({ code: null, signal: null });
+      });
+    });
   }
 
   /** Spawns the relay and waits for its "listening" line; on failure the child is killed (no orphan keeps the test alive). */

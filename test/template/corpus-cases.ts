@@ -1,8 +1,8 @@
 // Loads the Jinja2 corpus (cases.jsonl with real Jinja2 3.1.6 outputs) for the corpus test.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { TemplateOptions } from '../../src/relay/template/index.js';
+import { CORPUS } from '../support/corpus.js';
 
 export interface CorpusCase {
   name: string;
@@ -13,10 +13,9 @@ export interface CorpusCase {
   jinja2_expected: string | { error?: string; stage?: string; omitted?: boolean };
 }
 
-/** The repository root is three levels above dist/test/template/; the corpus sits beside it. */
+/** test/fixtures/corpus/jinja/cases.jsonl in the repository. */
 export function corpusPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', '..', '..', 'shared', 'corpus', 'jinja', 'cases.jsonl');
+  return join(CORPUS, 'jinja', 'cases.jsonl');
 }
 
 export function loadCorpus(): CorpusCase[] {

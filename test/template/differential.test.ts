@@ -19,9 +19,8 @@ import {
   STRICT_TEMPLATES,
   STRICT_VARIABLES,
 } from './handpicked-cases.js';
-import { findPythonWithJinja2, renderWithJinja2, type ReferenceCase } from './jinja2-reference.js';
-
-const python = findPythonWithJinja2();
+import { renderWithJinja2, type ReferenceCase } from './jinja2-reference.js';
+import { needTool } from '../support/system-tools.js';
 
 // ---- variables --------------------------------------------------------------------------------
 
@@ -124,11 +123,11 @@ const template = fc.array(statement, { minLength: 1, maxLength: 4 }).map((parts)
 
 // ---- the property -----------------------------------------------------------------------------
 
-test('generated templates render as real Jinja2 renders them (200 cases, one python3 process)', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
+test('generated templates render as real Jinja2 renders them (200 cases, one python3 process)', { skip: needTool('jinja2') }, () => {
   const cases: ReferenceCase[] = fc
     .sample(fc.record({ template, variables, autoescape: fc.boolean() }), { numRuns: Number(process.env['TEMPLATE_DIFF_RUNS'] ?? 200), seed: Number(process.env['TEMPLATE_DIFF_SEED'] ?? 4242) })
     .map((c) => ({ template: c.template, variables: JSON.stringify(c.variables), autoescape: c.autoescape }));
-  const reference = renderWithJinja2(python!, cases);
+  const reference = renderWithJinja2(cases);
   const mismatches: string[] = [];
   cases.forEach((c, i) => {
     const ref = reference[i]!;
@@ -160,14 +159,14 @@ const tag = fc.tuple(open, fc.constantFrom('if flag', 'for x in [1, 2]', 'set v 
 const piece = fc.oneof(blank, tag, fc.constantFrom('{{ v }}', '{{- v -}}', '{# c #}', '{#- c -#}', '{{ "a" }}\n'));
 const whitespaceTemplate = fc.array(piece, { minLength: 1, maxLength: 8 }).map((p) => p.join(''));
 
-test('whitespace control renders as real Jinja2 (200 cases with trim_blocks / lstrip_blocks / keep_trailing_newline)', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
+test('whitespace control renders as real Jinja2 (200 cases with trim_blocks / lstrip_blocks / keep_trailing_newline)', { skip: needTool('jinja2') }, () => {
   const cases: ReferenceCase[] = fc
     .sample(fc.record({ template: whitespaceTemplate, trimBlocks: fc.boolean(), lstripBlocks: fc.boolean(), keepTrailingNewline: fc.boolean() }), {
       numRuns: Number(process.env['TEMPLATE_DIFF_RUNS'] ?? 200),
       seed: Number(process.env['TEMPLATE_DIFF_SEED'] ?? 77),
     })
     .map((c) => ({ ...c, variables: '{"flag": true, "v": "V"}', autoescape: false }));
-  const reference = renderWithJinja2(python!, cases);
+  const reference = renderWithJinja2(cases);
   const mismatches: string[] = [];
   cases.forEach((c, i) => {
     const ref = reference[i]!;
@@ -184,7 +183,7 @@ test('whitespace control renders as real Jinja2 (200 cases with trim_blocks / ls
   assert.equal(mismatches.length, 0, `${mismatches.length} of ${cases.length} differ:\n${mismatches.slice(0, 8).join('\n')}`);
 });
 
-test('hand-picked templates render as real Jinja2, with and without autoescape, lenient and strict', { skip: python === null ? 'python3 with jinja2 not found' : false }, () => {
+test('hand-picked templates render as real Jinja2, with and without autoescape, lenient and strict', { skip: needTool('jinja2') }, () => {
   const cases: ReferenceCase[] = [
     ...HANDPICKED_TEMPLATES.map((template) => ({ template, variables: HANDPICKED_VARIABLES })),
     ...EDGE_TEMPLATES.map((template) => ({ template, variables: EDGE_VARIABLES })),
@@ -194,7 +193,7 @@ test('hand-picked templates render as real Jinja2, with and without autoescape, 
     ...FASTPATH_TEMPLATES.map((template) => ({ template, variables: FASTPATH_VARIABLES })),
     ...FASTPATH_STRICT_TEMPLATES.map((template) => ({ template, variables: FASTPATH_VARIABLES, strict: true })),
   ].flatMap((c) => [true, false].map((autoescape) => ({ ...c, autoescape })));
-  const reference = renderWithJinja2(python!, cases);
+  const reference = renderWithJinja2(cases);
   const mismatches: string[] = [];
   cases.forEach((c, i) => {
     const ref = reference[i]!;

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool } from '../support/system-tools.js';
 
 export interface ReferenceCase {
   template: string;
@@ -38,23 +39,16 @@ for line in sys.stdin:
     sys.stdout.write(json.dumps(res) + "\\n")
 `;
 
-/** The python3 on PATH if it has jinja2, else /usr/bin/python3 if that has it, else null. */
-export function findPythonWithJinja2(): string | null {
-  for (const candidate of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(candidate, ['-c', 'import jinja2'], { stdio: 'ignore' });
-    if (r.status === 0) return candidate;
-  }
-  return null;
-}
-
-export function renderWithJinja2(python: string, cases: ReferenceCase[]): ReferenceResult[] {
+/** Renders every case with the python3 that imports jinja2 (see test/support/system-tools.ts). */
+export function renderWithJinja2(cases: ReferenceCase[]): ReferenceResult[] {
+  const python = requireTool('jinja2');
   const dir = mkdtempSync(join(tmpdir(), 'txrelay-jinja2-'));
   try {
     const script = join(dir, 'render.py');
     writeFileSync(script, SCRIPT);
     const input = cases.map((c) => JSON.stringify(c)).join('\n') + '\n';
-    const r = spawnSync(python, [script], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8' } });
-    if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+    const r = spawnSync(python, [script], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000, env: { ...process.env, PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8' } });
+    if (r.status !== 0) throw new Error(`python3 failed (${r.error?.message ?? r.signal ?? r.status}): ${r.stderr}`);
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     if (lines.length !== cases.length) throw new Error(`python3 returned ${lines.length} results for ${cases.length} cases: ${r.stderr}`);
     return lines.map((l) => JSON.parse(l) as ReferenceResult);

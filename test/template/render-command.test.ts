@@ -22,7 +22,7 @@ function file(name: string, content: string): string {
 }
 
 function render(...args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'render', ...args], { encoding: 'buffer' });
+  const r = spawnSync(process.execPath, [cli, 'render', ...args], { encoding: 'buffer', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 
