@@ -4,7 +4,7 @@
 // written by the file route must carry the display name, the rendered subject and HTML, and no client header.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { startRelayCli, type RelayCli } from '../relay/relay-cli.js';
 import { removeDir } from '../relay/relay-harness.js';
+import { needTool } from '../support/system-tools.js';
 
 /** The message every client sends: a name-only To, a non-ASCII templated subject, HTML + text, a junk header. */
 const MESSAGE = {
@@ -37,19 +38,6 @@ const CLIENT_TIMEOUT_MS = 30_000;
 const PHPMAILER_AUTOLOAD = '/usr/share/php/libphp-phpmailer/autoload.php';
 const SMTPLIB_SCRIPT = resolve('test/clients/smtplib-send.py');
 const PHPMAILER_SCRIPT = resolve('test/clients/phpmailer-send.php');
-
-/** A missing system tool skips a test with a reason naming its Debian package. */
-function needs(command: string, debianPackage: string): string | false {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8', timeout: 5_000 }).status === 0;
-  return found ? false : `needs ${command} (apt-get install ${debianPackage})`;
-}
-
-function needsPhpMailer(): string | false {
-  const php = needs('php', 'php-cli');
-  if (php) return php;
-  const r = spawnSync('php', ['-r', `require '${PHPMAILER_AUTOLOAD}'; exit(class_exists('PHPMailer\\PHPMailer\\PHPMailer') ? 0 : 1);`], { timeout: 10_000 });
-  return r.status === 0 ? false : 'needs PHPMailer (apt-get install libphp-phpmailer)';
-}
 
 interface ClientRun {
   status: number | null;
@@ -147,7 +135,7 @@ function curlCase(mode: AuthMode, crlf: boolean): ClientCase {
     id: crlf ? 'curl-crlf' : 'curl-lf',
     client: `curl ${crlf ? '--crlf' : '(LF file, no --crlf)'}`,
     mode,
-    skip: needs('curl', 'curl'),
+    skip: needTool('curl'),
     async send(target, from) {
       const file = await messageFile(target, from, mode);
       return run('curl', [
@@ -167,7 +155,7 @@ function smtplibCase(mode: AuthMode, method: 'send_message' | 'sendmail'): Clien
     id: method === 'send_message' ? 'smtplib-send-message' : 'smtplib-sendmail-lf',
     client: method === 'send_message' ? 'Python smtplib send_message (EmailMessage)' : 'Python smtplib sendmail (LF bytes)',
     mode,
-    skip: needs('python3', 'python3'),
+    skip: needTool('python3'),
     async send(target, from) {
       const params = {
         host: '127.0.0.1', port: target.port, auth: mode === 'auth', key: target.key, cafile: target.cafile, method,
@@ -185,7 +173,7 @@ function swaksCase(mode: AuthMode): ClientCase {
     id: 'swaks',
     client: 'swaks --data @file',
     mode,
-    skip: needs('swaks', 'swaks'),
+    skip: needTool('swaks'),
     async send(target, from) {
       const file = await messageFile(target, from, mode);
       return run('swaks', [
@@ -240,7 +228,7 @@ function phpMailerCase(mode: AuthMode): ClientCase {
     id: 'phpmailer',
     client: 'PHPMailer (wp_mail)',
     mode,
-    skip: needsPhpMailer(),
+    skip: needTool('php', 'phpmailer'),
     send(target, from) {
       // PHPMailer refuses a recipient without an address, so its To is `Jane Doe <jane@example.org>`.
       const params = { host: '127.0.0.1', port: target.port, auth: mode === 'auth', key: target.key, cafile: target.cafile, envelope_from: from, rcpt: MESSAGE.rcpt, message: MESSAGE };
@@ -254,7 +242,7 @@ function msmtpCase(mode: AuthMode): ClientCase {
     id: 'msmtp',
     client: 'msmtp (LF message on stdin, recipient argument)',
     mode,
-    skip: needs('msmtp', 'msmtp'),
+    skip: needTool('msmtp'),
     async send(target, from) {
       const config = join(target.work, `${from}.msmtprc`);
       const lines = [

@@ -7,12 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, childEnv, startRelayCli, type RelayCli } from './relay-cli.js';
 import { removeDir, waitForSubject } from './relay-harness.js';
-
-/** A missing system tool skips a test with a reason naming its Debian package. */
-function needs(command: string, debianPackage: string): string | false {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8', timeout: 5_000 }).status === 0;
-  return found ? false : `needs ${command} (apt-get install ${debianPackage})`;
-}
+import { needTool } from '../support/system-tools.js';
 
 /** Runs a shell command exactly as a person would paste it; bounded by a timeout. */
 function runShell(script: string, timeoutMs = 20_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -78,14 +73,14 @@ describe('first start with LOG_FORMAT=pretty', { concurrency: true }, () => {
     for (const l of relay.stdout().split('\n')) assert.ok(!l.startsWith('{'), `a JSON line in pretty mode: ${l}`);
   });
 
-  test('the printed swaks command works as printed', { skip: needs('swaks', 'swaks') }, async () => {
+  test('the printed swaks command works as printed', { skip: needTool('swaks') }, async () => {
     const r = await runShell(commandBlock(banner, 'swaks '));
     assert.equal(r.status, 0, `swaks failed:\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /<~ {1,2}250 2\.0\.0 Ok: queued as /);
     await waitForSubject(join(relay.dataDir, 'outbox'), 'Hello from txrelay');
   });
 
-  test('the printed curl command works as printed', { skip: needs('curl', 'curl') }, async () => {
+  test('the printed curl command works as printed', { skip: needTool('curl') }, async () => {
     const r = await runShell(commandBlock(banner, 'printf '));
     assert.equal(r.status, 0, `curl failed:\n${r.stdout}\n${r.stderr}`);
     await waitForSubject(join(relay.dataDir, 'outbox'), 'Hello from curl');
@@ -108,7 +103,7 @@ test('with stdout a pipe and no LOG_FORMAT, every line is a JSON object and ther
   }
 });
 
-test('LOG_FORMAT=json keeps JSON lines even at a terminal', { skip: needs('script', 'util-linux') }, async () => {
+test('LOG_FORMAT=json keeps JSON lines even at a terminal', { skip: needTool('script') }, async () => {
   const relay = await startRelayCli({
     env: { LOG_FORMAT: 'json' },
     command: (data) => ['script', '-qfec', `${process.execPath} ${CLI} --data ${data} --ports 0 --admin-port 0`, '/dev/null'],
@@ -128,7 +123,7 @@ test('a LOG_FORMAT other than json or pretty is refused at start', () => {
   assert.match(bad.stderr, /LOG_FORMAT must be "json" or "pretty", got "yaml"/);
 });
 
-test('at a real terminal (script), the relay prints the banner and pretty lines without LOG_FORMAT', { skip: needs('script', 'util-linux') }, async () => {
+test('at a real terminal (script), the relay prints the banner and pretty lines without LOG_FORMAT', { skip: needTool('script') }, async () => {
   const relay = await startRelayCli({
     command: (data) => ['script', '-qfec', `${process.execPath} ${CLI} --data ${data} --ports 0 --admin-port 0`, '/dev/null'],
   });

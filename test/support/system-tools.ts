@@ -35,6 +35,8 @@ export const SYSTEM_TOOLS = {
   jinja2: { probe: pythonModule('jinja2', ['python3', '/usr/bin/python3']), package: 'python3-jinja2' },
   dkim: { probe: pythonModule('dkim', SYSTEM_PYTHON_FIRST), package: 'python3-dkim' },
   swaks: { probe: command('swaks'), package: 'swaks' },
+  curl: { probe: command('curl'), package: 'curl' },
+  script: { probe: command('script'), package: 'util-linux' },
   openssl: { probe: command('openssl'), package: 'openssl' },
   chromium: { probe: command('chromium'), package: 'chromium' },
   haproxy: { probe: command('haproxy'), package: 'haproxy' },
