@@ -2,10 +2,10 @@
 // txrelay command line: `txrelay [--config FILE] [--data DIR] [--ports LIST] [--admin-port N]` runs the relay; subcommands below.
 const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   run: () => import('./relay/main.js'),
-  inspect: () => import('./mime/inspect-command.js'),
-  render: () => import('./relay/template/render-command.js'),
-  'check-config': async () => ({ main: (await import('./relay/config.js')).checkConfigMain }),
-  keygen: async () => ({ main: (await import('./relay/api-key.js')).keygenMain }),
+  inspect: () => import('./relay/cli/inspect.js'),
+  render: () => import('./relay/cli/render.js'),
+  'check-config': async () => ({ main: (await import('./relay/config/relay-config.js')).checkConfigMain }),
+  keygen: async () => ({ main: (await import('./relay/accept/api-key.js')).keygenMain }),
 };
 
 async function cli(argv: string[]): Promise<number> {

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { hashApiKey } from '../../src/relay/api-key.js';
-import { validateConfig } from '../../src/relay/config.js';
+import { hashApiKey } from '../../src/relay/accept/api-key.js';
+import { validateConfig } from '../../src/relay/config/relay-config.js';
 import { startRelay } from '../../src/relay/main.js';
 import { serveInChild, type ListeningServer } from '../servers/serve-in-child.js';
 

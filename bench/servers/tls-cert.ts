@@ -1,10 +1,10 @@
 // A throwaway self-signed P-256 certificate for localhost, 127.0.0.1 and ::1, in a fresh temp folder, for STARTTLS
-// benchmarks and tests. Made by the relay's own generator (src/relay/certificate.ts), so no openssl is needed.
+// benchmarks and tests. Made by the relay's own generator (src/relay/tls/certificate.ts), so no openssl is needed.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSelfSignedCertificate } from '../../src/relay/certificate.js';
+import { createSelfSignedCertificate } from '../../src/relay/tls/certificate.js';
 
 export interface TestCertificate {
   dir: string;

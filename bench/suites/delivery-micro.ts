@@ -1,11 +1,11 @@
 // Micro-benchmarks of the delivery client's hot paths: the body of DATA on the wire (dot-stuffing and the
-// terminating dot, src/protocol/client-dot-stuff.ts) beside nodemailer's DataStream doing the same job, and the
+// terminating dot, src/protocol/client/dot-stuff.ts) beside nodemailer's DataStream doing the same job, and the
 // reply reader on one pipelined batch of replies (RSET, MAIL, RCPT, DATA).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { opsPerSecond, type BenchContext, type BenchRow, type BenchSuite } from '../harness.js';
-import { dataChunks } from '../../src/protocol/client-dot-stuff.js';
-import { ReplyReader } from '../../src/protocol/client-reply.js';
+import { dataChunks } from '../../src/protocol/client/dot-stuff.js';
+import { ReplyReader } from '../../src/protocol/client/client-reply.js';
 
 const SUITE = 'delivery-micro';
 

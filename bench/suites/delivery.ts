@@ -5,8 +5,8 @@ import { createTransport } from 'nodemailer';
 import type { BenchContext, BenchRow, BenchSuite } from '../harness.js';
 import { startServerChild, type ServerChild } from '../servers/child.js';
 import type { DiscardServerOptions } from '../servers/child-messages.js';
-import { RouteSmtp } from '../../src/relay/route-smtp.js';
-import type { SmtpRouteConfig } from '../../src/relay/config.js';
+import { RouteSmtp } from '../../src/relay/delivery/route-smtp.js';
+import type { SmtpRouteConfig } from '../../src/relay/config/relay-config.js';
 
 const SUITE = 'delivery';
 const POOL_SIZE = 4;

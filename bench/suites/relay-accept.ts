@@ -1,13 +1,13 @@
 // The relay's accept path without sockets or disk: MIME parse of a 2 KB message, policy, compose for one
-// recipient (src/mime + src/relay/accept.ts). The peer is mailparser's simpleParser alone on the same bytes.
+// recipient (src/mime + src/relay/accept/message-acceptor.ts). The peer is mailparser's simpleParser alone on the same bytes.
 import { simpleParser } from 'mailparser';
 import { opsPerSecond, type BenchContext, type BenchRow, type BenchSuite } from '../harness.js';
 import { defaultMessageBuilder } from '../loadgen.js';
 import { MessageParser } from '../../src/mime/index.js';
-import { MessageAcceptor } from '../../src/relay/accept.js';
-import { ApiKeyIndex, hashApiKey } from '../../src/relay/api-key.js';
-import { validateConfig } from '../../src/relay/config.js';
-import { TagRegistry } from '../../src/relay/tag-registry.js';
+import { MessageAcceptor } from '../../src/relay/accept/message-acceptor.js';
+import { ApiKeyIndex, hashApiKey } from '../../src/relay/accept/api-key.js';
+import { validateConfig } from '../../src/relay/config/relay-config.js';
+import { TagRegistry } from '../../src/relay/accept/tag-registry.js';
 
 const KEY = 'txr_bench_key_000000000000000000000000000000000';
 const TEN = Array.from({ length: 10 }, (_, i) => `user${i}@example.net`);

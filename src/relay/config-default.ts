@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { generateApiKey, hashApiKey } from './api-key.js';
-import { ConfigError, DEFAULT_PORTS, validateConfig } from './config.js';
-import type { RelayConfig } from './config.js';
+import { generateApiKey, hashApiKey } from './accept/api-key.js';
+import { ConfigError, DEFAULT_PORTS, validateConfig } from './config/relay-config.js';
+import type { RelayConfig } from './config/relay-config.js';
 
 export interface EmbeddedDefault {
   config: RelayConfig;

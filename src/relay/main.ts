@@ -4,30 +4,30 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { SmtpServer, type SmtpServerOptions } from '../protocol/server.js';
-import { ApiKeyIndex } from './api-key.js';
-import { MessageAcceptor } from './accept.js';
-import { AccountLimits } from './account-limits.js';
-import { RelayBackend, type RelayRuntime } from './backend.js';
-import { ensureCertificate } from './certificate.js';
-import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config.js';
+import { ApiKeyIndex } from './accept/api-key.js';
+import { MessageAcceptor } from './accept/message-acceptor.js';
+import { AccountLimits } from './accept/account-limits.js';
+import { SmtpBackend, type RelayRuntime } from './accept/smtp-backend.js';
+import { ensureCertificate } from './tls/certificate.js';
+import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config/relay-config.js';
 import { embeddedDefaultConfig, type EmbeddedDefaultPorts } from './config-default.js';
-import { DeliveryScheduler } from './delivery.js';
-import { EventLog } from './events.js';
+import { DeliveryScheduler } from './delivery/scheduler.js';
+import { EventLog } from './storage/event-log.js';
 import { AdminServer } from './admin/admin-server.js';
 import { ensureAdminToken } from './admin/admin-token.js';
 import { EventRecorder } from './admin/event-recorder.js';
 import { firstUnready, probeWritable } from './admin/readiness.js';
 import { RelayMetrics, spoolDepthOf } from './admin/relay-metrics.js';
 import { TagStats } from './admin/stats.js';
-import { RouteFile } from './route-file.js';
-import { createRouteSmtp } from './route-smtp.js';
-import type { Route } from './route.js';
-import { Spool } from './spool.js';
-import { lockDataFolder } from './data-lock.js';
-import { createLogger, logFormatOf } from './logger.js';
-import { startBanner } from './start-banner.js';
-import { SuppressionList } from './suppression.js';
-import { TagRegistry } from './tag-registry.js';
+import { RouteFile } from './delivery/route-file.js';
+import { createRouteSmtp } from './delivery/route-smtp.js';
+import type { Route } from './delivery/route.js';
+import { Spool } from './storage/spool/spool.js';
+import { lockDataFolder } from './storage/data-lock.js';
+import { createLogger, logFormatOf } from './cli/logger.js';
+import { startBanner } from './cli/start-banner.js';
+import { SuppressionList } from './storage/suppression-list.js';
+import { TagRegistry } from './accept/tag-registry.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -179,7 +179,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
 
   const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
   // queue.hold: accept and spool, deliver nothing until a reload turns it off.
-  const backend = new RelayBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, onQueued: (e) => {
+  const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, onQueued: (e) => {
     if (!config.queue.hold) scheduler.notify(e);
   } });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { csvCell } from '../../src/relay/admin/csv.js';
-import type { RelayEvent } from '../../src/relay/events.js';
+import type { RelayEvent } from '../../src/relay/storage/event-log.js';
 import { TOKEN, startAdminFixture, type AdminFixture } from './fixture.js';
 
 const MIN = 60_000;

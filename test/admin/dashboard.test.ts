@@ -3,7 +3,7 @@ import { copyFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RelayEvent } from '../../src/relay/events.js';
+import type { RelayEvent } from '../../src/relay/storage/event-log.js';
 import { TOKEN, startAdminFixture, type AdminFixture } from './fixture.js';
 import { needTool, requireTool } from '../support/system-tools.js';
 

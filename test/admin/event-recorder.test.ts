@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { EventRecorder } from '../../src/relay/admin/event-recorder.js';
 import { RelayMetrics } from '../../src/relay/admin/relay-metrics.js';
 import { TagStats } from '../../src/relay/admin/stats.js';
-import { EventLog, recordAccepted } from '../../src/relay/events.js';
+import { EventLog, recordAccepted } from '../../src/relay/storage/event-log.js';
 
 const T = Date.parse('2026-03-10T12:00:00Z');
 

@@ -8,8 +8,8 @@ import { EventRecorder } from '../../src/relay/admin/event-recorder.js';
 import type { Readiness } from '../../src/relay/admin/readiness.js';
 import { RelayMetrics } from '../../src/relay/admin/relay-metrics.js';
 import { TagStats } from '../../src/relay/admin/stats.js';
-import { EventLog, type RelayEvent } from '../../src/relay/events.js';
-import { SuppressionList } from '../../src/relay/suppression.js';
+import { EventLog, type RelayEvent } from '../../src/relay/storage/event-log.js';
+import { SuppressionList } from '../../src/relay/storage/suppression-list.js';
 
 export const TOKEN = 'test-admin-token-0123456789';
 

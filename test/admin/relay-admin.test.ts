@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AdminServer } from '../../src/relay/admin/admin-server.js';
 import { TagStats } from '../../src/relay/admin/stats.js';
-import type { StoredEvent } from '../../src/relay/events.js';
+import type { StoredEvent } from '../../src/relay/storage/event-log.js';
 import { removeDir, sendWithNodemailer, startTestRelay, startUpstream, type TestRelay, type TestUpstream } from '../relay/relay-harness.js';
 import { TOKEN } from './fixture.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EventLog, type RelayEvent } from '../../src/relay/events.js';
+import { EventLog, type RelayEvent } from '../../src/relay/storage/event-log.js';
 import { EventRecorder } from '../../src/relay/admin/event-recorder.js';
 import { DAY_MS, StatsQueryError, TagStats, domainOf } from '../../src/relay/admin/stats.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventLog, EventQueryError, recordAccepted, recordRejected, type RelayEvent } from '../../src/relay/events.js';
+import { EventLog, EventQueryError, recordAccepted, recordRejected, type RelayEvent } from '../../src/relay/storage/event-log.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'txrelay-events-'));

@@ -1,5 +1,5 @@
 // A clock the test moves by hand: timers fire only inside advance(), in time order.
-import type { DeliveryClock } from '../../src/relay/delivery.js';
+import type { DeliveryClock } from '../../src/relay/delivery/scheduler.js';
 
 interface Timer {
   at: number;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SuppressionAccountError, SuppressionList } from '../../src/relay/suppression.js';
+import { SuppressionAccountError, SuppressionList } from '../../src/relay/storage/suppression-list.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'txrelay-suppression-'));

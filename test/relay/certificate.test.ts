@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { ensureCertificate } from '../../src/relay/certificate.js';
-import * as der from '../../src/relay/der.js';
+import { ensureCertificate } from '../../src/relay/tls/certificate.js';
+import * as der from '../../src/relay/tls/der.js';
 import { needTool, requireTool } from '../support/system-tools.js';
 
 const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'txrelay-cert-'));

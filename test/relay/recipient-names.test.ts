@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { recipientNames } from '../../src/relay/recipient-names.js';
+import { recipientNames } from '../../src/relay/accept/recipient-names.js';
 import { parseAddressList } from '../../src/mime/index.js';
 
 const names = (to: string, rcpts: string[]) => recipientNames(parseAddressList(to), rcpts);

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { hashApiKey } from '../../src/relay/api-key.js';
-import { validateConfig, type RelayConfig } from '../../src/relay/config.js';
+import { hashApiKey } from '../../src/relay/accept/api-key.js';
+import { validateConfig, type RelayConfig } from '../../src/relay/config/relay-config.js';
 import { startRelay, type RunningRelay } from '../../src/relay/main.js';
 
 export const KEY_A = 'txr_test_key_for_account_a_0000000000000000000';

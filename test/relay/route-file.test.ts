@@ -4,8 +4,8 @@ import * as fsp from 'node:fs/promises';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RouteFile } from '../../src/relay/route-file.js';
-import type { RouteFileFs } from '../../src/relay/route-file.js';
+import { RouteFile } from '../../src/relay/delivery/route-file.js';
+import type { RouteFileFs } from '../../src/relay/delivery/route-file.js';
 
 const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'txrelay-route-file-'));
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { startBanner } from '../../src/relay/start-banner.js';
+import { startBanner } from '../../src/relay/cli/start-banner.js';
 
 const anyAddress = (port: number): AddressInfo => ({ address: '0.0.0.0', family: 'IPv4', port });
 const KEY = 'txr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoad } from '../../bench/loadgen.js';
-import type { StoredEvent } from '../../src/relay/events.js';
+import type { StoredEvent } from '../../src/relay/storage/event-log.js';
 import { KEY_A, startTestRelay, type TestRelay } from '../relay/relay-harness.js';
 import { RecordingUpstream, waitUntil } from './relay-child.js';
 

@@ -23,7 +23,7 @@ import { decodeEncodedWords } from '../../src/mime/encoded-words.js';
 import { parseAddressList } from '../../src/mime/addresses.js';
 import { compileTemplate } from '../../src/relay/template/template.js';
 import { TemplateError } from '../../src/relay/template/errors.js';
-import { parseVariables } from '../../src/relay/policy.js';
+import { parseVariables } from '../../src/relay/accept/policy.js';
 
 /** Runs `fn`, records how long it took in `timing`, returns its result. */
 export interface Timing {

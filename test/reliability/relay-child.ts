@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { hashApiKey } from '../../src/relay/api-key.js';
+import { hashApiKey } from '../../src/relay/accept/api-key.js';
 
 export const KEY = 'txr_reliability_key_00000000000000000000000000';
 const cli = resolve('dist/src/cli.js');

@@ -1,8 +1,8 @@
 // The JSON (and CSV) endpoints of the admin server: stats, events, suppressions, accounts.
 // Each handler reads its parameters through QueryReader, so every refusal names the parameter at fault.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EVENT_TYPES, EventQueryError, type EventQuery, type EventType, type StoredEvent } from '../events.js';
-import { suppressionKey, type SuppressionEntry } from '../suppression.js';
+import { EVENT_TYPES, EventQueryError, type EventQuery, type EventType, type StoredEvent } from '../storage/event-log.js';
+import { suppressionKey, type SuppressionEntry } from '../storage/suppression-list.js';
 import { csvRow } from './csv.js';
 import { readJsonObject, send, sendJson } from './http-io.js';
 import { AdminRequestError, QueryReader, formatInterval } from './query.js';

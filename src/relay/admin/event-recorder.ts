@@ -2,7 +2,7 @@
 // log and, only when the log took it, into the per-tag stats, so the stats always equal what a rebuild
 // from the log would give. Metrics count every event (a full log buffer must not hide traffic), and
 // delivery attempts with their latency are read from the delivered/deferred/failed events.
-import type { EventSink, RelayEvent } from '../events.js';
+import type { EventSink, RelayEvent } from '../storage/event-log.js';
 import type { RelayMetrics } from './relay-metrics.js';
 import type { TagStats } from './stats.js';
 

@@ -1,7 +1,7 @@
 // The relay's metrics, one named method per thing the relay observes, so call sites read as events
 // ("a session opened") and the metric names, labels and buckets are decided in this one file.
 import { LATENCY_BUCKETS_SECONDS, MetricsRegistry, SIZE_BUCKETS_BYTES, type Counter, type Gauge, type Histogram } from './metrics.js';
-import type { EventType } from '../events.js';
+import type { EventType } from '../storage/event-log.js';
 
 export interface SpoolDepth {
   messages: number;

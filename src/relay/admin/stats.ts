@@ -2,7 +2,7 @@
 // minute buckets in memory and derived only from the event log: every appended event is folded in, and
 // at start the aggregates are rebuilt by replaying the log over the retention window (no checkpoint file,
 // so the numbers can never disagree with the log they come from).
-import { EVENT_TYPES, type EventPage, type EventQuery, type EventType } from '../events.js';
+import { EVENT_TYPES, type EventPage, type EventQuery, type EventType } from '../storage/event-log.js';
 
 export type OutcomeCounts = Record<EventType, number>;
 

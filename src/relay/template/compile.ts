@@ -11,7 +11,7 @@ import { binary, concat, negate } from './operators.js';
 import { LoopContext, Namespace, RenderState, Scope } from './state.js';
 import { assignedNames, containsSet, foldConstant, mentions } from './analysis.js';
 import { capture, compare, lookupName, lookupRoot, printable } from './runtime.js';
-import { TESTS, positionalTest } from './tests.js';
+import { TESTS, positionalTest } from './jinja-tests.js';
 import {
   Markup,
   PyCallable,

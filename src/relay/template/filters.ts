@@ -7,7 +7,7 @@ import { roundHalfEven, roundWithRepr, toFixedPy } from './numbers.js';
 import { toJson } from './json.js';
 import { removeDelimited, splitLines, urlQuote, wrapLine } from './text.js';
 import type { RenderState } from './state.js';
-import { TESTS } from './tests.js';
+import { TESTS } from './jinja-tests.js';
 import {
   Markup,
   PyCallable,

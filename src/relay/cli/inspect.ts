@@ -2,9 +2,9 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import stringify from 'fast-json-stable-stringify';
-import { MimeLimitError } from './limits.js';
-import { MessageParser } from './message-parser.js';
-import type { ParsedMessage } from './parsed-message.js';
+import { MimeLimitError } from '../../mime/limits.js';
+import { MessageParser } from '../../mime/message-parser.js';
+import type { ParsedMessage } from '../../mime/parsed-message.js';
 
 const USAGE = 'usage: txrelay inspect [FILE|-]   (reads standard input when FILE is - or absent)\n';
 

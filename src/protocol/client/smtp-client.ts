@@ -7,9 +7,9 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { hostname as osHostname } from 'node:os';
 import { isAscii } from 'node:buffer';
-import { parsePath, PathSyntaxError } from './parse.js';
+import { parsePath, PathSyntaxError } from '../parse.js';
 import { ReplyReader, isPositive, type ClientReply } from './client-reply.js';
-import { dataChunks } from './client-dot-stuff.js';
+import { dataChunks } from './dot-stuff.js';
 import {
   AuthRefusedError,
   CertificateInvalidError,

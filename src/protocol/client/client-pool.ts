@@ -1,6 +1,6 @@
 // A pool of SmtpClient connections to one server: at most `poolSize` open at once, each reused for up to
 // `maxMessagesPerConnection` transactions (RSET between them), idle ones closed after `idleTimeoutMs`.
-import { SmtpClient, type Envelope, type SmtpClientOptions, type TransactionResult } from './client.js';
+import { SmtpClient, type Envelope, type SmtpClientOptions, type TransactionResult } from './smtp-client.js';
 import { ConnectionClosedError, ConnectionFailedError, SmtpClientError } from './client-errors.js';
 
 export interface SmtpClientPoolOptions extends SmtpClientOptions {

@@ -1,9 +1,9 @@
 // `txrelay render TEMPLATE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape] [--strict]`
 // Output goes to stdout byte for byte. Exit 0 rendered, 1 template error, 2 bad usage or unreadable input.
 import { readFileSync } from 'node:fs';
-import { TemplateError } from './errors.js';
-import { compileTemplate } from './template.js';
-import { TemplateVariablesError, parseTemplateVariables } from './variables.js';
+import { TemplateError } from '../template/errors.js';
+import { compileTemplate } from '../template/template.js';
+import { TemplateVariablesError, parseTemplateVariables } from '../template/variables.js';
 
 const USAGE = 'usage: txrelay render TEMPLATE_FILE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape] [--strict]\n';
 

@@ -1,13 +1,13 @@
 // The accept path after DATA: parsed message + envelope + account -> one composed message per recipient.
 // Every refusal is an SmtpError with the reply of SPEC §3; nothing here touches the network or the disk.
 import { hostname as osHostname } from 'node:os';
-import { composeMessage, encodeHtml, parseAddressList, type ComposeMailbox, type Mailbox, type ParsedMessage } from '../mime/index.js';
-import { SmtpError } from '../protocol/reply.js';
-import type { AccountConfig, RelayConfig, TemplateConfig } from './config.js';
+import { composeMessage, encodeHtml, parseAddressList, type ComposeMailbox, type Mailbox, type ParsedMessage } from '../../mime/index.js';
+import { SmtpError } from '../../protocol/reply.js';
+import type { AccountConfig, RelayConfig, TemplateConfig } from '../config/relay-config.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
-import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from './template/index.js';
+import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from '../template/index.js';
 import type { TagRegistry } from './tag-registry.js';
-import type { SpoolRecipient } from './spool.js';
+import type { SpoolRecipient } from '../storage/spool/spool.js';
 import { recipientNames } from './recipient-names.js';
 
 /** What one accepted SMTP message becomes before it is spooled. */

@@ -1,9 +1,9 @@
 // SmtpClient and SmtpClientPool against real upstream servers (smtp-server in process, aiosmtpd as a child).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SmtpClient, type SmtpClientOptions } from '../../src/protocol/client.js';
-import { SmtpClientPool } from '../../src/protocol/client-pool.js';
-import { ReplyReader, formatClientReply, type ClientReply } from '../../src/protocol/client-reply.js';
+import { SmtpClient, type SmtpClientOptions } from '../../../src/protocol/client/smtp-client.js';
+import { SmtpClientPool } from '../../../src/protocol/client/client-pool.js';
+import { ReplyReader, formatClientReply, type ClientReply } from '../../../src/protocol/client/client-reply.js';
 import {
   AuthRefusedError,
   CertificateInvalidError,
@@ -13,12 +13,12 @@ import {
   SmtpTimeoutError,
   Smtputf8NotOfferedError,
   TlsNotOfferedError,
-} from '../../src/protocol/client-errors.js';
-import { startSmtpServerUpstream } from './upstream-smtp-server.js';
-import { freePort, startAiosmtpd, type AiosmtpdUpstream } from './upstream-aiosmtpd.js';
-import { startWireRecorder } from './wire-recorder.js';
-import { needTool } from '../support/system-tools.js';
-import { createTestCertificate } from '../../bench/servers/tls-cert.js';
+} from '../../../src/protocol/client/client-errors.js';
+import { startSmtpServerUpstream } from '../../delivery/upstream-smtp-server.js';
+import { freePort, startAiosmtpd, type AiosmtpdUpstream } from '../../delivery/upstream-aiosmtpd.js';
+import { startWireRecorder } from '../../delivery/wire-recorder.js';
+import { needTool } from '../../support/system-tools.js';
+import { createTestCertificate } from '../../../bench/servers/tls-cert.js';
 
 const FAST = { connectMs: 2000, greetingMs: 2000, commandMs: 2000, mailMs: 2000, rcptMs: 2000, dataInitMs: 2000, dataBlockMs: 2000, dataEndMs: 2000 };
 

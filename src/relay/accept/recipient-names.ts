@@ -1,5 +1,5 @@
 // Which display name each recipient gets (SPEC §3): the To header carries names, the addresses come from RCPT.
-import { sameAddress, type Mailbox } from '../mime/index.js';
+import { sameAddress, type Mailbox } from '../../mime/index.js';
 
 /**
  * Pairs the To header's entries with the RCPT addresses. An entry with an address names the first unnamed

@@ -10,13 +10,13 @@
 // caFile/verifyCertificate; failing the mail would lose it). Only local refusals that no retry can change fail:
 // the message needs SMTPUTF8 the smarthost lacks, it exceeds the smarthost's SIZE, or an address is malformed.
 import { readFile } from 'node:fs/promises';
-import { SmtpClientPool, type SmtpClientPoolStats } from '../protocol/client-pool.js';
-import type { SmtpClientTimeouts } from '../protocol/client.js';
-import { SmtpClientError } from '../protocol/client-errors.js';
-import { formatClientReply } from '../protocol/client-reply.js';
-import type { SmtpRouteConfig } from './config.js';
+import { SmtpClientPool, type SmtpClientPoolStats } from '../../protocol/client/client-pool.js';
+import type { SmtpClientTimeouts } from '../../protocol/client/smtp-client.js';
+import { SmtpClientError } from '../../protocol/client/client-errors.js';
+import { formatClientReply } from '../../protocol/client/client-reply.js';
+import type { SmtpRouteConfig } from '../config/relay-config.js';
 import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
-import type { BounceAwareOutcome } from './delivery.js';
+import type { BounceAwareOutcome } from './scheduler.js';
 
 export interface RouteSmtpOptions {
   /** Our name in EHLO; default os.hostname() (the lead passes config.hostname). */

@@ -1,6 +1,6 @@
 // API keys: the secret a client presents as its SMTP password. Only SHA-256 hashes are configured or kept.
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AccountConfig } from './config.js';
+import type { AccountConfig } from '../config/relay-config.js';
 
 const KEY_PREFIX = 'txr_';
 const HASH_PREFIX = 'sha256:';

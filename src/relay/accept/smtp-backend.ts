@@ -1,16 +1,16 @@
 // The relay's side of the SMTP engine: API-key AUTH, the MIME parser fed during DATA, the accept path, the spool.
 import type { Logger } from 'pino';
-import type { Backend, ConnectionInfo, DataSink, MailParams, Session, SessionState } from '../protocol/backend.js';
-import { SmtpError, type SmtpReply } from '../protocol/reply.js';
-import { ComposeError, MessageParser, isMimeLimitError, type MimeLimits, type ParsedMessage } from '../mime/index.js';
-import type { AccountConfig, RelayConfig } from './config.js';
+import type { Backend, ConnectionInfo, DataSink, MailParams, Session, SessionState } from '../../protocol/backend.js';
+import { SmtpError, type SmtpReply } from '../../protocol/reply.js';
+import { ComposeError, MessageParser, isMimeLimitError, type MimeLimits, type ParsedMessage } from '../../mime/index.js';
+import type { AccountConfig, RelayConfig } from '../config/relay-config.js';
 import type { ApiKeyIndex } from './api-key.js';
-import type { AcceptedMessage, MessageAcceptor } from './accept.js';
+import type { AcceptedMessage, MessageAcceptor } from './message-acceptor.js';
 import type { AccountLimits } from './account-limits.js';
-import { createSpoolId, type Spool, type SpoolEntry } from './spool.js';
-import { recordAccepted, recordRejected, type EventSink } from './events.js';
+import { createSpoolId, type Spool, type SpoolEntry } from '../storage/spool/spool.js';
+import { recordAccepted, recordRejected, type EventSink } from '../storage/event-log.js';
 import { printable } from './policy.js';
-import type { RelayMetrics } from './admin/relay-metrics.js';
+import type { RelayMetrics } from '../admin/relay-metrics.js';
 
 /** Everything a configuration reload replaces at once; sessions read the current one at each step. */
 export interface RelayRuntime {
@@ -19,7 +19,7 @@ export interface RelayRuntime {
   acceptor: MessageAcceptor;
 }
 
-export interface RelayBackendDeps {
+export interface SmtpBackendDeps {
   runtime(): RelayRuntime;
   spool: Spool;
   limits: AccountLimits;
@@ -31,8 +31,8 @@ export interface RelayBackendDeps {
   onQueued(entry: SpoolEntry): void;
 }
 
-export class RelayBackend implements Backend {
-  constructor(private readonly deps: RelayBackendDeps) {}
+export class SmtpBackend implements Backend {
+  constructor(private readonly deps: SmtpBackendDeps) {}
 
   connect(connection: ConnectionInfo): Session {
     return new RelaySession(this.deps, connection);
@@ -46,7 +46,7 @@ class RelaySession implements Session {
   private readonly recipients: string[] = [];
 
   constructor(
-    private readonly deps: RelayBackendDeps,
+    private readonly deps: SmtpBackendDeps,
     private readonly connection: ConnectionInfo,
   ) {}
 
@@ -103,7 +103,7 @@ class RelayDataSink implements DataSink {
   private readonly started = Date.now();
 
   constructor(
-    private readonly deps: RelayBackendDeps,
+    private readonly deps: SmtpBackendDeps,
     private readonly runtime: RelayRuntime,
     private readonly connection: ConnectionInfo,
     private readonly sessionAccount: AccountConfig | null,
