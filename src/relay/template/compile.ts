@@ -6,12 +6,14 @@ import { LimitFailure, RenderFailure, TemplateError } from './errors.js';
 import { escapeHtml } from './escape.js';
 import { singleSpecFormatter } from './format.js';
 import { roundWithRepr } from './numbers.js';
-import { filterFunction, positionalFilter } from './filters.js';
+// Side-effect imports: each fills its registry.
+import './filters.js';
+import './jinja-tests.js';
+import { FILTERS, TESTS } from './registry.js';
 import { binary, concat, negate } from './operators.js';
 import { LoopContext, Namespace, RenderState, Scope } from './state.js';
 import { assignedNames, containsSet, foldConstant, mentions } from './analysis.js';
 import { capture, compare, lookupName, lookupRoot, printable } from './runtime.js';
-import { TESTS, positionalTest } from './jinja-tests.js';
 import {
   Markup,
   PyCallable,
@@ -569,9 +571,9 @@ class Compiler {
   }
 
   private filterStep(f: FilterCall): (st: RenderState, sc: Scope, v: unknown) => unknown {
-    const fn = filterFunction(f.name);
+    const fn = FILTERS.get(f.name);
     if (fn === undefined) this.fail(`no filter named '${f.name}'`, f);
-    const direct = positionalFilter(f.name);
+    const direct = FILTERS.positional(f.name);
     if (direct !== undefined && f.kwargs.length === 0 && f.args.length <= direct.params.length) {
       // Known arity and no keywords: skip argument binding; literal arguments are built once.
       const call = direct.call;
@@ -728,7 +730,7 @@ class Compiler {
       // `x|round(2)` on a float: the rounded value with its Python text, computed together.
       const digits = e.args.length === 0 ? 0 : ((e.args[0] as { value: number }).value);
       const constant = e.args.map((a) => (a as { value: unknown }).value);
-      const call = positionalFilter('round')!.call;
+      const call = FILTERS.positional('round')!.call;
       const operand = this.expr(e.operand);
       return (st, sc) => {
         const v = operand(st, sc);
@@ -741,7 +743,7 @@ class Compiler {
       };
     }
     if (e.name !== 'upper' && e.name !== 'lower' && e.name !== 'default' && e.name !== 'd') return null;
-    const direct = positionalFilter(e.name);
+    const direct = FILTERS.positional(e.name);
     if (direct === undefined || e.args.length > direct.params.length || !e.args.every((a) => a.type === 'const')) return null;
     // Without the `boolean` argument `default` replaces only an undefined value.
     if (e.args.length > 1) return null;
@@ -963,7 +965,7 @@ class Compiler {
         const test = TESTS.get(e.name);
         if (test === undefined) this.fail(`no test named '${e.name}'`, e);
         const operand = this.expr(e.operand);
-        const direct = positionalTest(e.name);
+        const direct = TESTS.positional(e.name);
         if (direct !== undefined && e.kwargs.length === 0 && e.args.length <= direct.params.length && e.args.every((a) => a.type === 'const')) {
           // `x is odd`, `x is divisibleby 3`: literal arguments, no binding at run time.
           const constant = e.args.map((a) => (a as { value: unknown }).value);

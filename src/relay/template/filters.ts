@@ -7,7 +7,7 @@ import { roundHalfEven, roundWithRepr, toFixedPy } from './numbers.js';
 import { toJson } from './json.js';
 import { removeDelimited, splitLines, urlQuote, wrapLine } from './text.js';
 import type { RenderState } from './state.js';
-import { TESTS } from './jinja-tests.js';
+import { FILTERS, TESTS, bindArguments, type TemplateCallable } from './registry.js';
 import {
   Markup,
   PyCallable,
@@ -31,48 +31,11 @@ import {
   typeName,
 } from './values.js';
 
-export type FilterFunction = (st: RenderState, value: unknown, args: unknown[], kwargs: Map<string, unknown>) => unknown;
+type FilterFunction = TemplateCallable<unknown>;
 
-/** Positional and keyword arguments matched to a filter's parameter names, as Python would. */
-export function bindArguments(name: string, params: readonly string[], args: unknown[], kwargs: Map<string, unknown>): unknown[] {
-  if (args.length > params.length) throw new RenderFailure(`${name}() takes at most ${params.length} argument(s) (${args.length} given)`);
-  if (kwargs.size === 0) return args;
-  const out = args.slice();
-  for (const [k, v] of kwargs) {
-    const i = params.indexOf(k);
-    if (i < 0) throw new RenderFailure(`${name}() got an unexpected keyword argument '${k}'`);
-    if (i < args.length) throw new RenderFailure(`${name}() got multiple values for argument '${k}'`);
-    out[i] = v;
-  }
-  return out;
-}
-
-const FILTERS = new Map<string, FilterFunction>();
-
-/** A filter with fixed parameters, callable without argument binding when the call site has no keywords. */
-export interface PositionalFilter {
-  params: readonly string[];
-  call: (st: RenderState, value: unknown, a: unknown[]) => unknown;
-}
-const POSITIONAL = new Map<string, PositionalFilter>();
-
+/** filters.ts registers into FILTERS; the helper keeps each definition one line. */
 function define(names: string | string[], params: readonly string[], fn: (st: RenderState, value: unknown, a: unknown[]) => unknown): void {
-  for (const name of Array.isArray(names) ? names : [names]) {
-    FILTERS.set(name, (st, value, args, kwargs) => fn(st, value, bindArguments(name, params, args, kwargs)));
-    POSITIONAL.set(name, { params, call: fn });
-  }
-}
-
-export function positionalFilter(name: string): PositionalFilter | undefined {
-  return POSITIONAL.get(name);
-}
-
-export function filterFunction(name: string): FilterFunction | undefined {
-  return FILTERS.get(name);
-}
-
-export function hasFilter(name: string): boolean {
-  return FILTERS.has(name);
+  FILTERS.define(names, params, fn);
 }
 
 // ---- helpers ------------------------------------------------------------------------------------

@@ -1,30 +1,12 @@
 // Jinja2's built-in tests (`x is defined`, `n is divisibleby 3`, ...).
 import { RenderFailure } from './errors.js';
-import { bindArguments, hasFilter } from './filters.js';
+import { FILTERS, TESTS } from './registry.js';
 import { contains } from './operators.js';
 import type { RenderState } from './state.js';
 import { Markup, PyCallable, PyFloat, Undefined, isFloat, isInt, isMapping, isNumber, isString, pyCompare, pyEquals, toNumber, toStr, typeName } from './values.js';
 
-export type TestFunction = (st: RenderState, value: unknown, args: unknown[], kwargs: Map<string, unknown>) => boolean;
-
-export const TESTS = new Map<string, TestFunction>();
-
-/** A test with fixed parameters, callable without argument binding when the call site has no keywords. */
-export interface PositionalTest {
-  params: readonly string[];
-  call: (st: RenderState, value: unknown, a: unknown[]) => boolean;
-}
-const POSITIONAL = new Map<string, PositionalTest>();
-
-export function positionalTest(name: string): PositionalTest | undefined {
-  return POSITIONAL.get(name);
-}
-
 function define(names: string[], params: readonly string[], fn: (st: RenderState, value: unknown, a: unknown[]) => boolean): void {
-  for (const name of names) {
-    TESTS.set(name, (st, value, args, kwargs) => fn(st, value, bindArguments(name, params, args, kwargs)));
-    POSITIONAL.set(name, { params, call: fn });
-  }
+  TESTS.define(names, params, fn);
 }
 
 function integral(v: unknown, test: string): number {
@@ -78,5 +60,5 @@ define(['sameas'], ['other'], (_st, v, [o]) => {
   if (typeof v === 'object' && v !== null) return v === o;
   return v === o;
 });
-define(['filter'], [], (_st, v) => typeof v === 'string' && hasFilter(v));
+define(['filter'], [], (_st, v) => typeof v === 'string' && FILTERS.has(v));
 define(['test'], [], (_st, v) => typeof v === 'string' && TESTS.has(v));
