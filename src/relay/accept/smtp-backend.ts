@@ -10,7 +10,7 @@ import type { AccountLimits } from './account-limits.js';
 import { createSpoolId, type Spool, type SpoolEntry } from '../storage/spool/spool.js';
 import { recordAccepted, recordRejected, type EventSink } from '../storage/event-log.js';
 import { printable } from './policy.js';
-import type { RelayMetrics } from '../admin/relay-metrics.js';
+import type { AcceptObserver } from './accept-observer.js';
 
 /** Everything a configuration reload replaces at once; sessions read the current one at each step. */
 export interface RelayRuntime {
@@ -26,7 +26,8 @@ export interface SmtpBackendDeps {
   logger: Logger;
   /** Per-recipient accepted/rejected events (SPEC §5). */
   events: EventSink;
-  metrics: RelayMetrics;
+  /** Accepted and refused messages, for the metrics. */
+  metrics: AcceptObserver;
   /** Called after a message is durably spooled (the delivery scheduler picks it up). */
   onQueued(entry: SpoolEntry): void;
 }

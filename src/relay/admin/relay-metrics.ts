@@ -2,6 +2,7 @@
 // ("a session opened") and the metric names, labels and buckets are decided in this one file.
 import { LATENCY_BUCKETS_SECONDS, MetricsRegistry, SIZE_BUCKETS_BYTES, type Counter, type Gauge, type Histogram } from './metrics.js';
 import type { EventType } from '../storage/event-log.js';
+import type { AcceptObserver } from '../accept/accept-observer.js';
 
 export interface SpoolDepth {
   messages: number;
@@ -27,7 +28,7 @@ export interface RelayMetricsOptions {
 /** How a session ended, for sessions_closed_total. Free text is bounded by the metric's cardinality limit. */
 export type SessionCloseReason = 'quit' | 'timeout' | 'error' | 'limit' | 'shutdown' | 'protocol' | string;
 
-export class RelayMetrics {
+export class RelayMetrics implements AcceptObserver {
   readonly registry = new MetricsRegistry();
   private readonly sessionsOpened: Counter;
   private readonly sessionsClosed: Counter;

@@ -16,7 +16,6 @@ import { SmtpClientError } from '../../protocol/client/client-errors.js';
 import { formatClientReply } from '../../protocol/client/client-reply.js';
 import type { SmtpRouteConfig } from '../config/relay-config.js';
 import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
-import type { BounceAwareOutcome } from './scheduler.js';
 
 export interface RouteSmtpOptions {
   /** Our name in EHLO; default os.hostname() (the lead passes config.hostname). */
@@ -87,7 +86,7 @@ export class RouteSmtp implements Route {
     return Promise.all(msg.recipients.map((r) => this.deliverOne(pool, from, r)));
   }
 
-  private async deliverOne(pool: SmtpClientPool, from: string, r: OutboundRecipient): Promise<BounceAwareOutcome> {
+  private async deliverOne(pool: SmtpClientPool, from: string, r: OutboundRecipient): Promise<RecipientOutcome> {
     try {
       const result = await pool.send({ from, to: [r.address] }, r.body);
       const d = result.recipients[0]!;

@@ -27,6 +27,11 @@ export interface RecipientOutcome {
   status: DeliveryStatus;
   /** The upstream reply or the local reason, for the event log. */
   reply?: string;
+  /**
+   * For a failure: whether it is a hard bounce (the address is suppressed). Absent: any 5xx reply counts as one.
+   * A route sets it when it knows better (a 5xx to the content is not the address's fault).
+   */
+  hardBounce?: boolean;
 }
 
 export interface Route {

@@ -45,13 +45,9 @@ function concurrencyOf(route: Route | null): number {
  * A route may say whether a failure proves the address bad (RouteSmtp does; see route-smtp.ts). For a route that
  * does not, an upstream 5xx reply (the failure's reply starts with its code) counts as a hard bounce.
  */
-export interface BounceAwareOutcome extends RecipientOutcome {
-  hardBounce?: boolean;
-}
-
 const FIVE_XX = /^5\d\d\b/;
 
-function isHardBounce(out: BounceAwareOutcome): boolean {
+function isHardBounce(out: RecipientOutcome): boolean {
   if (out.status !== 'failed') return false;
   if (typeof out.hardBounce === 'boolean') return out.hardBounce;
   return out.reply !== undefined && FIVE_XX.test(out.reply);
