@@ -19,8 +19,7 @@ import { EventRecorder } from './admin/event-recorder.js';
 import { firstUnready, probeWritable } from './admin/readiness.js';
 import { RelayMetrics, spoolDepthOf } from './admin/relay-metrics.js';
 import { TagStats } from './admin/stats.js';
-import { RouteFile } from './delivery/route-file.js';
-import { createRouteSmtp } from './delivery/route-smtp.js';
+import { createRoute } from './delivery/route-factory.js';
 import type { Route } from './delivery/route.js';
 import { Spool } from './storage/spool/spool.js';
 import { lockDataFolder } from './storage/data-lock.js';
@@ -125,7 +124,7 @@ function buildRoutes(config: RelayConfig): Map<string, Route> {
   for (const account of config.accounts) {
     for (const [name, rc] of Object.entries(account.routes)) {
       const key = `${account.id}\u0000${name}`;
-      routes.set(key, rc.type === 'file' ? new RouteFile(name, rc.path) : createRouteSmtp(name, rc, { clientName: config.hostname }));
+      routes.set(key, createRoute(name, rc, { clientName: config.hostname }));
     }
   }
   return routes;

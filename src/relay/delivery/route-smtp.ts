@@ -108,8 +108,3 @@ export class RouteSmtp implements Route {
     if (this.pool) await (await this.pool.catch(() => null))?.close();
   }
 }
-
-/** What main.ts's buildRoutes calls for an `smtp` route. */
-export function createRouteSmtp(name: string, config: SmtpRouteConfig, options: RouteSmtpOptions = {}): RouteSmtp {
-  return new RouteSmtp(name, config, options);
-}

@@ -1,0 +1,20 @@
+// One Route object per configured route: the one place that knows every route type (add a new type here, beside
+// its config schema and its route-<type>.ts file).
+import type { RouteConfig } from '../config/relay-config.js';
+import { RouteFile } from './route-file.js';
+import { RouteSmtp } from './route-smtp.js';
+import type { Route } from './route.js';
+
+export interface RouteFactoryOptions {
+  /** EHLO name of outbound SMTP connections. */
+  clientName: string;
+}
+
+export function createRoute(name: string, config: RouteConfig, options: RouteFactoryOptions): Route {
+  switch (config.type) {
+    case 'file':
+      return new RouteFile(name, config.path);
+    case 'smtp':
+      return new RouteSmtp(name, config, { clientName: options.clientName });
+  }
+}
