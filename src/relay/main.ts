@@ -9,7 +9,7 @@ import { MessageAcceptor } from './accept/message-acceptor.js';
 import { AccountLimits } from './accept/account-limits.js';
 import { SmtpBackend, type RelayRuntime } from './accept/smtp-backend.js';
 import { ensureCertificate } from './tls/certificate.js';
-import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config/relay-config.js';
+import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config/index.js';
 import { embeddedDefaultConfig, type EmbeddedDefaultPorts } from './config-default.js';
 import { DeliveryScheduler } from './delivery/scheduler.js';
 import { EventLog } from './storage/event-log.js';
