@@ -1,15 +1,12 @@
 // The defaults validateConfig applies to every absent field of the limits, the queue and the listeners.
 import { ENGINE_DEFAULTS } from '../../protocol/index.js';
 import { DEFAULT_LIMITS as DEFAULT_TEMPLATE_LIMITS } from '../template/options.js';
-import type { LimitsConfig, ListenerConfig, QueueConfig } from './schema.js';
+import type { LimitsConfig, ListenerConfig, MessageLimitsConfig, QueueConfig } from './schema.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-// The SMTP limits default to the engine's own defaults and the template limits to the template engine's: one
-// source each, so the relay and `SmtpServer` used alone behave the same.
-export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
-  ...ENGINE_DEFAULTS,
+export const DEFAULT_MESSAGE_LIMITS: Readonly<MessageLimitsConfig> = Object.freeze({
   maxHeaderBytes: 64 * KiB,
   maxHeaders: 500,
   maxDepth: 20,
@@ -17,6 +14,13 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
   maxHtmlBytes: 2 * MiB,
   maxVariablesBytes: 64 * KiB,
   maxTagsPerAccount: 400,
+});
+
+// The SMTP limits default to the engine's own defaults and the template limits to the template engine's: one
+// source each, so the relay and `SmtpServer` used alone behave the same.
+export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
+  ...ENGINE_DEFAULTS,
+  ...DEFAULT_MESSAGE_LIMITS,
   template: Object.freeze({ ...DEFAULT_TEMPLATE_LIMITS }),
 });
 

@@ -1,5 +1,5 @@
 // The relay's configuration as validateConfig returns it: every default applied, every path absolute.
-import type { LineEndings } from '../../protocol/index.js';
+import type { ENGINE_DEFAULTS, LineEndings, SmtpServerOptions } from '../../protocol/index.js';
 import type { TemplateLimits } from '../template/options.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,26 +26,14 @@ export interface TlsConfig {
 /** The template sandbox limits: the engine's own type, so names and defaults cannot drift apart. */
 export type TemplateLimitsConfig = TemplateLimits;
 
-export interface LimitsConfig {
-  maxMessageSize: number;
-  maxLineLength: number;
-  maxRecipients: number;
-  maxConnections: number;
-  maxConnectionsPerAddress: number;
-  maxBadCommands: number;
-  maxAuthFailures: number;
-  maxAuthFailuresPerAddressPerMinute: number;
-  /** Delay before a failed AUTH's reply, growing with each failure of the session; 0 = none. */
-  authFailureDelayMs: number;
-  commandTimeoutMs: number;
-  /** 0 = no data-rate check. */
-  minDataRateBytesPerSec: number;
-  /** The data rate is checked only after DATA has run this long. */
-  dataRateGraceMs: number;
-  sessionDeadlineMs: number;
-  /** Wait before the greeting, to catch early talkers; 0 = none. */
-  greetingDelayMs: number;
-  shutdownGraceMs: number;
+/** The SMTP engine's limit names: the keys of its DEFAULTS, so a limit the engine gains is configurable here too. */
+export type SmtpLimitName = keyof typeof ENGINE_DEFAULTS;
+
+/** The engine's limits under the engine's own option names (and doc comments), every one set. */
+export type SmtpLimitsConfig = Required<Pick<SmtpServerOptions, SmtpLimitName>>;
+
+/** The relay's own limits on what an accepted message may contain. */
+export interface MessageLimitsConfig {
   maxHeaderBytes: number;
   maxHeaders: number;
   maxDepth: number;
@@ -53,6 +41,9 @@ export interface LimitsConfig {
   maxHtmlBytes: number;
   maxVariablesBytes: number;
   maxTagsPerAccount: number;
+}
+
+export interface LimitsConfig extends SmtpLimitsConfig, MessageLimitsConfig {
   template: TemplateLimitsConfig;
 }
 

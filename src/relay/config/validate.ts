@@ -4,10 +4,11 @@ import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { ConfigIssue } from './config-error.js';
-import { DEFAULT_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
+import { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
 import { FieldReader, pathOf, typeName } from './field-reader.js';
 import { MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
-import type { AdminConfig, LimitsConfig, ListenerConfig, LogLevel, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
+import type { AdminConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
+import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
 import { readAccounts } from './validate-accounts.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -70,16 +71,14 @@ function readTls(r: FieldReader, baseDir: string): TlsConfig {
   return out;
 }
 
-/** Limits where 0 means "off" rather than "nothing allowed". */
-const ZERO_ALLOWED: ReadonlySet<string> = new Set(['authFailureDelayMs', 'minDataRateBytesPerSec', 'dataRateGraceMs', 'greetingDelayMs']);
-
 function readLimits(r: FieldReader): LimitsConfig {
   const d = DEFAULT_LIMITS;
-  const names = Object.keys(d).filter((k) => k !== 'template') as Exclude<keyof LimitsConfig, 'template'>[];
-  const lr = r.child('limits', [...names, 'template']);
+  const messageNames = Object.keys(DEFAULT_MESSAGE_LIMITS) as (keyof MessageLimitsConfig)[];
+  const lr = r.child('limits', [...SMTP_LIMIT_NAMES, ...messageNames, 'template']);
   const out = { ...d, template: { ...d.template } } as LimitsConfig;
   if (!lr) return out;
-  for (const name of names) out[name] = lr.int(name, ZERO_ALLOWED.has(name) ? 0 : 1, MAX_INT, d[name]);
+  for (const name of SMTP_LIMIT_NAMES) out[name] = lr.int(name, SMTP_LIMITS_ZERO_MEANS_OFF.has(name) ? 0 : 1, MAX_INT, d[name]);
+  for (const name of messageNames) out[name] = lr.int(name, 1, MAX_INT, d[name]);
   const tnames = Object.keys(d.template) as (keyof TemplateLimitsConfig)[];
   const tr = lr.child('template', tnames);
   if (tr) for (const name of tnames) out.template[name] = tr.int(name, 1, MAX_INT, d.template[name]);
