@@ -32,7 +32,7 @@ export type SmtpLimitName = keyof typeof ENGINE_DEFAULTS;
 /** The engine's limits under the engine's own option names (and doc comments), every one set. */
 export type SmtpLimitsConfig = Required<Pick<SmtpServerOptions, SmtpLimitName>>;
 
-/** The relay's own limits on what an accepted message may contain. */
+/** The relay's own limits: the message's structure and size, template variables, tags per account. */
 export interface MessageLimitsConfig {
   maxHeaderBytes: number;
   maxHeaders: number;
