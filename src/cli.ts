@@ -4,8 +4,8 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   run: () => import('./relay/main.js'),
   inspect: () => import('./relay/cli/inspect.js'),
   render: () => import('./relay/cli/render.js'),
-  'check-config': async () => ({ main: (await import('./relay/config/relay-config.js')).checkConfigMain }),
-  keygen: async () => ({ main: (await import('./relay/accept/api-key.js')).keygenMain }),
+  'check-config': () => import('./relay/cli/check-config.js'),
+  keygen: () => import('./relay/cli/keygen.js'),
 };
 
 async function cli(argv: string[]): Promise<number> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { hashApiKey } from '../../src/relay/accept/api-key.js';
-import { validateConfig } from '../../src/relay/config/relay-config.js';
+import { validateConfig } from '../../src/relay/config/index.js';
 import { startRelay } from '../../src/relay/main.js';
 import { serveInChild, type ListeningServer } from '../servers/serve-in-child.js';
 

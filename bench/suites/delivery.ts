@@ -6,7 +6,7 @@ import type { BenchContext, BenchRow, BenchSuite } from '../harness.js';
 import { startServerChild, type ServerChild } from '../servers/child.js';
 import type { DiscardServerOptions } from '../servers/child-messages.js';
 import { RouteSmtp } from '../../src/relay/delivery/route-smtp.js';
-import type { SmtpRouteConfig } from '../../src/relay/config/relay-config.js';
+import type { SmtpRouteConfig } from '../../src/relay/config/index.js';
 
 const SUITE = 'delivery';
 const POOL_SIZE = 4;

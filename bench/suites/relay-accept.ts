@@ -6,7 +6,7 @@ import { defaultMessageBuilder } from '../loadgen.js';
 import { MessageParser } from '../../src/mime/index.js';
 import { MessageAcceptor } from '../../src/relay/accept/message-acceptor.js';
 import { ApiKeyIndex, hashApiKey } from '../../src/relay/accept/api-key.js';
-import { validateConfig } from '../../src/relay/config/relay-config.js';
+import { validateConfig } from '../../src/relay/config/index.js';
 import { TagRegistry } from '../../src/relay/accept/tag-registry.js';
 
 const KEY = 'txr_bench_key_000000000000000000000000000000000';

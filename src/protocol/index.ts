@@ -21,3 +21,4 @@ export type { CommandLine, MailCommand, ParsedPath, EsmtpParam, BdatCommand } fr
 export { parseProxyHeader, ProxyHeaderError, TrustedProxies } from './proxy.js';
 export type { ProxyHeader } from './proxy.js';
 export { type SmtpObserver, silentObserver } from './observer.js';
+export { DEFAULTS as ENGINE_DEFAULTS } from './options.js';

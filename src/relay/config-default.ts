@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateApiKey, hashApiKey } from './accept/api-key.js';
-import { ConfigError, DEFAULT_PORTS, validateConfig } from './config/relay-config.js';
-import type { RelayConfig } from './config/relay-config.js';
+import { ConfigError, DEFAULT_PORTS, validateConfig } from './config/index.js';
+import type { RelayConfig } from './config/index.js';
 
 export interface EmbeddedDefault {
   config: RelayConfig;

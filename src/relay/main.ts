@@ -9,7 +9,7 @@ import { MessageAcceptor } from './accept/message-acceptor.js';
 import { AccountLimits } from './accept/account-limits.js';
 import { SmtpBackend, type RelayRuntime } from './accept/smtp-backend.js';
 import { ensureCertificate } from './tls/certificate.js';
-import { ConfigError, loadConfig, type ListenerConfig, type RelayConfig } from './config/relay-config.js';
+import { ConfigError, loadConfig, smtpLimitsOf, type ListenerConfig, type RelayConfig } from './config/index.js';
 import { embeddedDefaultConfig, type EmbeddedDefaultPorts } from './config-default.js';
 import { DeliveryScheduler } from './delivery/scheduler.js';
 import { EventLog } from './storage/event-log.js';
@@ -92,27 +92,12 @@ async function tlsOf(config: RelayConfig, logger: Logger): Promise<{ key: string
 }
 
 function serverOptions(config: RelayConfig, listener: ListenerConfig, tls: { key: string; cert: string }, logger: Logger): SmtpServerOptions {
-  const l = config.limits;
   return {
     hostname: config.hostname,
     tls,
     authBeforeTls: listener.authBeforeTls,
     lineEndings: listener.lineEndings,
-    maxMessageSize: l.maxMessageSize,
-    maxLineLength: l.maxLineLength,
-    maxRecipients: l.maxRecipients,
-    maxConnections: l.maxConnections,
-    maxConnectionsPerAddress: l.maxConnectionsPerAddress,
-    maxBadCommands: l.maxBadCommands,
-    maxAuthFailures: l.maxAuthFailures,
-    maxAuthFailuresPerAddressPerMinute: l.maxAuthFailuresPerAddressPerMinute,
-    commandTimeoutMs: l.commandTimeoutMs,
-    authFailureDelayMs: l.authFailureDelayMs,
-    minDataRateBytesPerSec: l.minDataRateBytesPerSec,
-    dataRateGraceMs: l.dataRateGraceMs,
-    sessionDeadlineMs: l.sessionDeadlineMs,
-    greetingDelayMs: l.greetingDelayMs,
-    shutdownGraceMs: l.shutdownGraceMs,
+    ...smtpLimitsOf(config.limits),
     proxyProtocol: listener.proxyProtocol ?? undefined,
     logger,
   };

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { DEFAULT_LIMITS } from '../../src/relay/config/relay-config.js';
+import { DEFAULT_LIMITS } from '../../src/relay/config/index.js';
 import { needTool, requireTool } from '../support/system-tools.js';
 
 // dist/test/admin/deploy.test.js → the repository's deploy/ folder.

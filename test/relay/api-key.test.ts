@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ApiKeyIndex, generateApiKey, hashApiKey } from '../../src/relay/accept/api-key.js';
-import { API_KEY_HASH_PATTERN } from '../../src/relay/config/relay-config.js';
-import type { AccountConfig } from '../../src/relay/config/relay-config.js';
+import { API_KEY_HASH_PATTERN } from '../../src/relay/config/index.js';
+import type { AccountConfig } from '../../src/relay/config/index.js';
 
 function account(id: string, keys: string[]): AccountConfig {
   return {
@@ -50,8 +50,8 @@ test('ApiKeyIndex refuses a malformed hash in an account', () => {
 });
 
 test('txrelay keygen prints a new key and the hash to put in the configuration', () => {
-  const url = new URL('../../src/relay/accept/api-key.js', import.meta.url).href;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { keygenMain } from ${JSON.stringify(url)}; process.exitCode = await keygenMain([]);`], { encoding: 'utf8', timeout: 30_000 });
+  const url = new URL('../../src/relay/cli/keygen.js', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { main } from ${JSON.stringify(url)}; process.exitCode = await main([]);`], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   const m = /^key: {2}(txr_[A-Za-z0-9_-]{43})\nhash: (sha256:[0-9a-f]{64})\n$/.exec(r.stdout);
   assert.ok(m, r.stdout);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { ConfigError, DEFAULT_LIMITS, DEFAULT_QUEUE, loadConfig, validateConfig } from '../../src/relay/config/relay-config.js';
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_QUEUE, loadConfig, validateConfig } from '../../src/relay/config/index.js';
 import { embeddedDefaultConfig } from '../../src/relay/config-default.js';
 import { ApiKeyIndex, hashApiKey } from '../../src/relay/accept/api-key.js';
 
@@ -232,9 +232,9 @@ test('the embedded default has three ports, a demo account with a file route, an
 });
 
 test('txrelay check-config prints ok for a valid file, and every issue with exit code 1 for a bad one', async () => {
-  const url = new URL('../../src/relay/config/relay-config.js', import.meta.url).href;
+  const url = new URL('../../src/relay/cli/check-config.js', import.meta.url).href;
   const run = (file: string) =>
-    spawnSync(process.execPath, ['--input-type=module', '-e', `import { checkConfigMain } from ${JSON.stringify(url)}; process.exitCode = await checkConfigMain([${JSON.stringify(file)}]);`], { encoding: 'utf8', timeout: 30_000 });
+    spawnSync(process.execPath, ['--input-type=module', '-e', `import { main } from ${JSON.stringify(url)}; process.exitCode = await main([${JSON.stringify(file)}]);`], { encoding: 'utf8', timeout: 30_000 });
   const good = run(fileURLToPath(new URL('../../../examples/relay.json', import.meta.url)));
   assert.deepEqual([good.status, good.stdout], [0, 'ok\n']);
   const dir = await tempDir();

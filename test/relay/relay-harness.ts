@@ -9,7 +9,7 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { hashApiKey } from '../../src/relay/accept/api-key.js';
-import { validateConfig, type RelayConfig } from '../../src/relay/config/relay-config.js';
+import { validateConfig, type RelayConfig } from '../../src/relay/config/index.js';
 import { startRelay, type RunningRelay } from '../../src/relay/main.js';
 
 export const KEY_A = 'txr_test_key_for_account_a_0000000000000000000';

@@ -1,6 +1,6 @@
 // Per-account sending rate (token bucket) and daily quota (UTC day), counted in outbound messages (recipients).
 import { SmtpError } from '../../protocol/reply.js';
-import type { RateConfig } from '../config/relay-config.js';
+import type { RateConfig } from '../config/index.js';
 
 const DAY_MS = 86_400_000;
 

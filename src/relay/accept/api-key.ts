@@ -1,6 +1,6 @@
 // API keys: the secret a client presents as its SMTP password. Only SHA-256 hashes are configured or kept.
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AccountConfig } from '../config/relay-config.js';
+import type { AccountConfig } from '../config/index.js';
 
 const KEY_PREFIX = 'txr_';
 const HASH_PREFIX = 'sha256:';
@@ -68,15 +68,4 @@ export class ApiKeyIndex {
     for (const bucket of this.buckets.values()) n += bucket.length;
     return n;
   }
-}
-
-/** `txrelay keygen`: prints a new key (give it to the client) and its hash (put it in the account's apiKeys). */
-export async function keygenMain(argv: string[]): Promise<number> {
-  if (argv.length > 0) {
-    process.stderr.write('usage: txrelay keygen\n');
-    return 2;
-  }
-  const key = generateApiKey();
-  process.stdout.write(`key:  ${key}\nhash: ${hashApiKey(key)}\n`);
-  return 0;
 }

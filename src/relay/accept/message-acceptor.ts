@@ -3,7 +3,7 @@
 import { hostname as osHostname } from 'node:os';
 import { composeMessage, encodeHtml, parseAddressList, type ComposeMailbox, type Mailbox, type ParsedMessage } from '../../mime/index.js';
 import { SmtpError } from '../../protocol/reply.js';
-import type { AccountConfig, RelayConfig, TemplateConfig } from '../config/relay-config.js';
+import type { AccountConfig, RelayConfig, TemplateConfig } from '../config/index.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
 import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from '../template/index.js';
 import type { TagRegistry } from './tag-registry.js';

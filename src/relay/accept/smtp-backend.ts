@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Backend, ConnectionInfo, DataSink, MailParams, Session, SessionState } from '../../protocol/backend.js';
 import { SmtpError, type SmtpReply } from '../../protocol/reply.js';
 import { ComposeError, MessageParser, isMimeLimitError, type MimeLimits, type ParsedMessage } from '../../mime/index.js';
-import type { AccountConfig, RelayConfig } from '../config/relay-config.js';
+import type { AccountConfig, RelayConfig } from '../config/index.js';
 import type { ApiKeyIndex } from './api-key.js';
 import type { AcceptedMessage, MessageAcceptor } from './message-acceptor.js';
 import type { AccountLimits } from './account-limits.js';

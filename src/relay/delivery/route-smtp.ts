@@ -14,7 +14,7 @@ import { SmtpClientPool, type SmtpClientPoolStats } from '../../protocol/client/
 import type { SmtpClientTimeouts } from '../../protocol/client/smtp-client.js';
 import { SmtpClientError } from '../../protocol/client/client-errors.js';
 import { formatClientReply } from '../../protocol/client/client-reply.js';
-import type { SmtpRouteConfig } from '../config/relay-config.js';
+import type { SmtpRouteConfig } from '../config/index.js';
 import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
 
 export interface RouteSmtpOptions {

@@ -7,7 +7,7 @@
 // A 5xx reply is a hard bounce: the address joins the account's suppression list, and later messages to a
 // suppressed address fail at once, without the route, as `suppressed`. Every state change is an event.
 import type { Logger } from 'pino';
-import type { QueueConfig } from '../config/relay-config.js';
+import type { QueueConfig } from '../config/index.js';
 import type { EventSink, RelayEvent } from '../storage/event-log.js';
 import type { OutboundRecipient, RecipientOutcome, Route } from './route.js';
 import type { Spool, SpoolEntry } from '../storage/spool/spool.js';

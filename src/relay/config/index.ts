@@ -1,0 +1,27 @@
+// The relay's configuration: its schema, defaults and value formats, the validator, and the file loader.
+export type {
+  AccountConfig,
+  AdminConfig,
+  FileRouteConfig,
+  LimitsConfig,
+  ListenerConfig,
+  LogLevel,
+  MessageLimitsConfig,
+  QueueConfig,
+  RateConfig,
+  RelayConfig,
+  RouteConfig,
+  RouteTlsMode,
+  SmtpLimitName,
+  SmtpLimitsConfig,
+  SmtpRouteConfig,
+  TemplateConfig,
+  TemplateLimitsConfig,
+  TlsConfig,
+} from './schema.js';
+export { ConfigError, type ConfigIssue } from './config-error.js';
+export { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
+export { SMTP_LIMIT_NAMES, smtpLimitsOf } from './smtp-limits.js';
+export { API_KEY_HASH_PATTERN, NAME_PATTERN, TAG_PATTERN } from './formats.js';
+export { validateConfig } from './validate.js';
+export { loadConfig } from './load.js';

@@ -1,0 +1,139 @@
+// The relay's configuration as validateConfig returns it: every default applied, every path absolute.
+import type { ENGINE_DEFAULTS, LineEndings, SmtpServerOptions } from '../../protocol/index.js';
+import type { TemplateLimits } from '../template/options.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type RouteTlsMode = 'required' | 'opportunistic' | 'none';
+
+export interface ListenerConfig {
+  port: number;
+  /** Address to bind; default "0.0.0.0". */
+  host: string;
+  /** Allow AUTH before STARTTLS (e.g. a loopback listener); default false (538 5.7.11). */
+  authBeforeTls: boolean;
+  /** Accept the PROXY protocol (v1/v2) from these addresses or CIDR ranges only; null = PROXY not accepted. */
+  proxyProtocol: { trusted: string[] } | null;
+  /** Bare LF in DATA/BDAT: "normalize" (default, Postfix 3.9) ends a line; "strict" refuses it (SPEC §2). */
+  lineEndings: LineEndings;
+}
+
+export interface TlsConfig {
+  /** Absolute paths of the PEM certificate chain and key; both null = self-signed certificate in dataDir/tls. */
+  cert: string | null;
+  key: string | null;
+}
+
+/** The template sandbox limits: the engine's own type, so names and defaults cannot drift apart. */
+export type TemplateLimitsConfig = TemplateLimits;
+
+/** The SMTP engine's limit names: the keys of its DEFAULTS, so a limit the engine gains is configurable here too. */
+export type SmtpLimitName = keyof typeof ENGINE_DEFAULTS;
+
+/** The engine's limits under the engine's own option names (and doc comments), every one set. */
+export type SmtpLimitsConfig = Required<Pick<SmtpServerOptions, SmtpLimitName>>;
+
+/** The relay's own limits: the message's structure and size, template variables, tags per account. */
+export interface MessageLimitsConfig {
+  maxHeaderBytes: number;
+  maxHeaders: number;
+  maxDepth: number;
+  maxParts: number;
+  maxHtmlBytes: number;
+  maxVariablesBytes: number;
+  maxTagsPerAccount: number;
+}
+
+export interface LimitsConfig extends SmtpLimitsConfig, MessageLimitsConfig {
+  template: TemplateLimitsConfig;
+}
+
+export interface FileRouteConfig {
+  type: 'file';
+  /** Absolute folder the .eml files are written into (relative paths resolve against the config file's folder). */
+  path: string;
+}
+
+export interface SmtpRouteConfig {
+  type: 'smtp';
+  host: string;
+  port: number;
+  tls: RouteTlsMode;
+  /** Verify the smarthost's certificate; default true. */
+  verifyCertificate: boolean;
+  /** Absolute path of a PEM CA bundle to trust instead of the system's; null = system roots. */
+  caFile: string | null;
+  /** AUTH credentials; both null = no AUTH. */
+  username: string | null;
+  password: string | null;
+  poolSize: number;
+  maxMessagesPerConnection: number;
+  /** MAIL FROM used upstream; null = the message's own From address. */
+  envelopeFrom: string | null;
+}
+
+export type RouteConfig = FileRouteConfig | SmtpRouteConfig;
+
+export interface TemplateConfig {
+  /** The template's HTML (from `html`, or the contents of `htmlFile`). */
+  html: string;
+  /** Absolute path the HTML was loaded from, or null when given inline. */
+  htmlFile: string | null;
+  subject: string | null;
+  from: string | null;
+  replyTo: string | null;
+  tag: string | null;
+}
+
+export interface RateConfig {
+  /** Messages per second (token bucket); null = unlimited. */
+  perSecond: number | null;
+  /** Messages per UTC day; null = unlimited. */
+  perDay: number | null;
+}
+
+export interface AccountConfig {
+  id: string;
+  name: string;
+  /** "sha256:<64 hex>" hashes of the account's API keys (see api-key.ts). */
+  apiKeys: string[];
+  routes: Record<string, RouteConfig>;
+  /** As configured; null when absent (the policy then uses the only route, or requires X-Transactional-Route). */
+  defaultRoute: string | null;
+  templates: Record<string, TemplateConfig>;
+  rate: RateConfig;
+  /** Lower-cased domains a From address must belong to; null = any sender domain. */
+  senderDomains: string[] | null;
+}
+
+export interface AdminConfig {
+  host: string;
+  port: number;
+  token: string;
+}
+
+export interface QueueConfig {
+  maxAgeMs: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Spool bounds: past either, enqueue fails with SpoolFullError (451 4.3.0). */
+  maxPendingBytes: number;
+  maxPendingMessages: number;
+  /** Accept and spool, but deliver nothing until hold is turned off (SIGHUP) — Postfix's hold queue. */
+  hold: boolean;
+}
+
+export interface RelayConfig {
+  /** Name used in the greeting and the self-signed certificate; default os.hostname(). */
+  hostname: string;
+  listeners: ListenerConfig[];
+  tls: TlsConfig;
+  limits: LimitsConfig;
+  /** Absolute data folder (spool, tls, events); default "data" next to the config file. */
+  dataDir: string;
+  logLevel: LogLevel;
+  admin: AdminConfig | null;
+  queue: QueueConfig;
+  textOnly: 'reject' | 'wrap';
+  accounts: AccountConfig[];
+}
+

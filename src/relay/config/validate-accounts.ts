@@ -1,0 +1,161 @@
+// Validation of the account sections: accounts, their routes, templates and rates.
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js';
+import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, isHostName, readableFile } from './formats.js';
+import type { AccountConfig, RateConfig, RouteConfig, TemplateConfig } from './schema.js';
+
+function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
+  const type = rr.obj['type'];
+  if (type === 'file') {
+    new FieldReader(rr.issues, rr.path, rr.obj, ['type', 'path']); // reports unknown fields
+    const p = rr.string('path');
+    if (p === null) return null;
+    const abs = resolve(baseDir, p);
+    try {
+      if (!statSync(abs).isDirectory()) rr.fail('path', `${abs} exists and is not a folder`);
+    } catch {
+      // A missing folder is created by RouteFile at start.
+    }
+    return { type: 'file', path: abs };
+  }
+  if (type === 'smtp') {
+    const allowed = ['type', 'host', 'port', 'tls', 'verifyCertificate', 'caFile', 'username', 'password', 'poolSize', 'maxMessagesPerConnection', 'envelopeFrom'];
+    new FieldReader(rr.issues, rr.path, rr.obj, allowed); // reports unknown fields
+    const host = rr.string('host') ?? '';
+    if (host && !isHostName(host)) rr.fail('host', `must be a host name or IP address, got ${JSON.stringify(host)}`);
+    const port = rr.int('port', 1, 65535, 25);
+    const tls = rr.oneOf('tls', ['required', 'opportunistic', 'none'] as const, 'required');
+    const verifyCertificate = rr.bool('verifyCertificate', true);
+    let caFile = rr.string('caFile', null);
+    if (caFile !== null) {
+      caFile = resolve(baseDir, caFile);
+      const reason = readableFile(caFile);
+      if (reason) rr.fail('caFile', reason);
+    }
+    const username = rr.string('username', null);
+    const password = rr.string('password', null);
+    if ((username === null) !== (password === null)) rr.fail(username === null ? 'username' : 'password', 'is required when the other of username/password is set');
+    if (username !== null && tls === 'none') rr.fail('tls', 'must not be "none" when username/password are set (credentials would travel in clear)');
+    const poolSize = rr.int('poolSize', 1, 1000, 4);
+    const maxMessagesPerConnection = rr.int('maxMessagesPerConnection', 1, MAX_INT, 100);
+    const envelopeFrom = rr.string('envelopeFrom', null);
+    if (envelopeFrom !== null && !ADDRESS_PATTERN.test(envelopeFrom)) rr.fail('envelopeFrom', `must be a bare address like bounces@example.com, got ${JSON.stringify(envelopeFrom)}`);
+    return { type: 'smtp', host, port, tls, verifyCertificate, caFile, username, password, poolSize, maxMessagesPerConnection, envelopeFrom };
+  }
+  rr.fail('type', type === undefined ? 'is required ("file" or "smtp")' : `must be "file" or "smtp", got ${JSON.stringify(type)}`);
+  return null;
+}
+
+function readTemplate(tr: FieldReader, baseDir: string): TemplateConfig | null {
+  let html = tr.string('html', null);
+  let htmlFile = tr.string('htmlFile', null);
+  if (html !== null && htmlFile !== null) tr.fail('htmlFile', 'must not be set together with html (choose one)');
+  else if (html === null && htmlFile === null && !tr.has('html') && !tr.has('htmlFile')) tr.fail('html', 'is required (or htmlFile)');
+  if (htmlFile !== null) {
+    htmlFile = resolve(baseDir, htmlFile);
+    try {
+      html = readFileSync(htmlFile, 'utf8');
+    } catch (err) {
+      tr.fail('htmlFile', `cannot read ${htmlFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const tag = tr.string('tag', null);
+  if (tag !== null && !TAG_PATTERN.test(tag)) tr.fail('tag', `must match [a-z0-9._-]{1,64}, got ${JSON.stringify(tag)}`);
+  const subject = tr.string('subject', null);
+  const from = tr.string('from', null);
+  const replyTo = tr.string('replyTo', null);
+  if (html === null) return null;
+  return { html, htmlFile, subject, from, replyTo, tag };
+}
+
+function readNamedMap<T>(r: FieldReader, key: string, what: string, read: (child: FieldReader) => T | null, allowed: readonly string[] | null): Record<string, T> {
+  const out: Record<string, T> = Object.create(null) as Record<string, T>;
+  const v = r.obj[key];
+  if (v === undefined || v === null) return out;
+  if (!isPlainObject(v)) {
+    r.fail(key, `must be an object of ${what} by name, got ${typeName(v)}`);
+    return out;
+  }
+  for (const [name, value] of Object.entries(v)) {
+    const p = pathOf(r.at(key), name);
+    if (!NAME_PATTERN.test(name)) {
+      r.issues.push({ path: p, message: `${what} name must match [A-Za-z0-9._-]{1,64}` });
+      continue;
+    }
+    if (!isPlainObject(value)) {
+      r.issues.push({ path: p, message: `must be an object, got ${typeName(value)}` });
+      continue;
+    }
+    // Routes check their own keys per type, so they pass allowed = null here.
+    const child = allowed ? new FieldReader(r.issues, p, value, allowed) : new FieldReader(r.issues, p, value, Object.keys(value));
+    const item = read(child);
+    if (item !== null) out[name] = item;
+  }
+  return out;
+}
+
+function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
+  const id = ar.string('id') ?? '';
+  if (id && !NAME_PATTERN.test(id)) ar.fail('id', `must match [A-Za-z0-9._-]{1,64}, got ${JSON.stringify(id)}`);
+  const name = ar.string('name', id);
+  const apiKeys =
+    ar.stringArray('apiKeys', (s) =>
+      API_KEY_HASH_PATTERN.test(s)
+        ? null
+        : s.startsWith('txr_')
+          ? 'is an API key, not its hash: store "sha256:<hex>" (txrelay keygen prints both)'
+          : 'must be "sha256:" followed by 64 lower-case hex digits',
+    ) ?? [];
+  if (!ar.has('apiKeys')) ar.fail('apiKeys', 'is required (an array of "sha256:<hex>" key hashes)');
+  const routes = readNamedMap(ar, 'routes', 'route', (rr) => readRoute(rr, baseDir), null);
+  if (!ar.has('routes')) ar.fail('routes', 'is required (at least one route)');
+  else if (Object.keys(routes).length === 0 && isPlainObject(ar.obj['routes']) && Object.keys(ar.obj['routes']).length === 0) ar.fail('routes', 'must define at least one route');
+  const defaultRoute = ar.string('defaultRoute', null);
+  if (defaultRoute !== null && isPlainObject(ar.obj['routes']) && !(defaultRoute in (ar.obj['routes'] as object))) {
+    ar.fail('defaultRoute', `names no route of this account: ${JSON.stringify(defaultRoute)} (routes: ${Object.keys(ar.obj['routes'] as object).join(', ') || 'none'})`);
+  }
+  const templates = readNamedMap(ar, 'templates', 'template', (tr) => readTemplate(tr, baseDir), ['html', 'htmlFile', 'subject', 'from', 'replyTo', 'tag']);
+  const rate: RateConfig = { perSecond: null, perDay: null };
+  const rr = ar.child('rate', ['perSecond', 'perDay']);
+  if (rr) {
+    rate.perSecond = rr.positiveNumber('perSecond');
+    rate.perDay = rr.has('perDay') ? rr.int('perDay', 1, MAX_INT, 1) : null;
+  }
+  const senderDomains = ar.stringArray('senderDomains', (s) => (DOMAIN_PATTERN.test(s.toLowerCase()) ? null : `must be a domain name, got ${JSON.stringify(s)}`));
+  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null };
+}
+
+export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
+  const raw = r.obj['accounts'];
+  if (raw === undefined || raw === null) {
+    r.fail('accounts', 'is required (at least one account)');
+    return [];
+  }
+  if (!Array.isArray(raw)) {
+    r.fail('accounts', `must be an array, got ${typeName(raw)}`);
+    return [];
+  }
+  if (raw.length === 0) r.fail('accounts', 'must list at least one account');
+  const out: AccountConfig[] = [];
+  const ids = new Map<string, number>();
+  const keys = new Map<string, string>();
+  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains'];
+  raw.forEach((item: unknown, i) => {
+    const ar = FieldReader.of(r.issues, pathOf(r.at('accounts'), i), item, allowed);
+    if (!ar) return;
+    const account = readAccount(ar, baseDir);
+    if (account.id) {
+      if (ids.has(account.id)) ar.fail('id', `duplicate account id ${JSON.stringify(account.id)} (also $.accounts[${ids.get(account.id)}])`);
+      else ids.set(account.id, i);
+    }
+    account.apiKeys.forEach((hash, k) => {
+      const where = `${ar.path}.apiKeys[${k}]`;
+      const other = keys.get(hash);
+      if (other !== undefined) r.issues.push({ path: where, message: `duplicate API key hash (also ${other}); a key must identify one account` });
+      else keys.set(hash, where);
+    });
+    out.push(account);
+  });
+  return out;
+}
