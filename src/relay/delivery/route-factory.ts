@@ -1,6 +1,6 @@
 // One Route object per configured route: the one place that knows every route type (add a new type here, beside
 // its config schema and its route-<type>.ts file).
-import type { RouteConfig } from '../config/relay-config.js';
+import type { RouteConfig } from '../config/index.js';
 import { RouteFile } from './route-file.js';
 import { RouteSmtp } from './route-smtp.js';
 import type { Route } from './route.js';
