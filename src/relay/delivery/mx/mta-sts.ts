@@ -79,7 +79,7 @@ export interface HttpsPolicyFetchOptions {
   /** Whole request, connect to last byte; default 10 s. */
   timeoutMs?: number;
   /** Trusted roots instead of the system's (tests: a private CA). */
-  ca?: string | Buffer;
+  ca?: string | Buffer | (string | Buffer)[];
   /** Name resolution for mta-sts.<domain> (tests point it at 127.0.0.1). */
   lookup?: LookupFunction;
   /** Default 443 (tests use another). */
