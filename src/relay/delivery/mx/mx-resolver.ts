@@ -146,9 +146,14 @@ export class MxResolver {
     let anyTemporary = false;
     answers.forEach((a, i) => {
       const r = ordered[i]!;
-      if (a.kind === 'addresses') hosts.push({ name: r.name, preference: r.preference, addresses: a.addresses });
-      else if (a.kind === 'temporary') (anyTemporary = true), problems.push(`${r.name}: ${a.reason}`);
-      else problems.push(`${r.name}: ${a.nxdomain ? 'not found' : `no ${this.familyLabel()} address`}`);
+      if (a.kind === 'addresses') {
+        hosts.push({ name: r.name, preference: r.preference, addresses: a.addresses });
+      } else if (a.kind === 'temporary') {
+        anyTemporary = true;
+        problems.push(`${r.name}: ${a.reason}`);
+      } else {
+        problems.push(`${r.name}: ${a.nxdomain ? 'not found' : `no ${this.familyLabel()} address`}`);
+      }
     });
     if (hosts.length > 0) return { kind: 'hosts', destination, hosts };
     const reason = `no MX host of ${domain} has an address (${problems.join('; ')})`;
