@@ -26,7 +26,7 @@ const BOUNCE_BODY: ReadonlyArray<readonly [string, RegExp]> = [
   ['Postfix', /This is the mail system at host|I'm sorry to have to inform you that your message could not/i],
   ['qmail', /Hi\. This is the qmail-send program|I'm afraid I wasn't able to deliver your message/i],
   ['Exim', /A message that you sent could not be delivered|This message was created automatically by mail delivery software|has not yet been delivered/i],
-  ['Sendmail', /The original message was received at|The following addresses had permanent fatal errors|Transcript of session follows/i],
+  ['Sendmail', /The original message was received at|The following addresses had (?:permanent fatal|delivery) errors|Transcript of session follows/i],
   ['Exchange', /The following message to <[^>]*> was undeliverable|Delivery has failed to these recipients|Your message did not reach some or all of the intended recipients|Your message couldn'?t be delivered|Delivery is delayed to these recipients/i],
   ['Gmail', /Delivery to the following recipients? failed|The email account that you tried to reach|Message not delivered|Address not found/i],
   ['Yahoo', /Sorry, we were unable to deliver your message to the following address/i],
@@ -98,10 +98,13 @@ export function findBounceRecipients(text: BounceText, original: Headers, root: 
     const lineStart = error.lastIndexOf('\n', h.index) + 1;
     const lead = error.slice(lineStart, h.index);
     if (/\d/.test(lead)) diagnostic = errorLines(lead + ' ' + (diagnostic ?? ''));
-    if (diagnostic === null || !/[A-Za-z]{3}/.test(diagnostic)) diagnostic = errorLines(error);
+    // No reply code near the address: the notice states the error once for all (before or after the list).
+    if (diagnostic === null || !/[A-Za-z]{3}/.test(diagnostic) || (!HAS_CODE.test(diagnostic) && HAS_CODE.test(error))) diagnostic = errorLines(error);
     return { recipient: h.address, diagnostic };
   });
 }
+
+const HAS_CODE = /(?:^|\s)[245]\d\d[\s-]|\b[245]\.\d{1,3}\.\d{1,3}\b/;
 
 /** The error text as one line, at most 1000 characters. */
 function errorLines(s: string): string | null {

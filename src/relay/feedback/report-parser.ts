@@ -102,7 +102,12 @@ export function classifyReport(parts: readonly VisitedPart[]): FeedbackRecord[] 
   if (parts.some((p) => MDN_TYPES.has(p.type))) return [];
   const dsn = parts.find((p) => DSN_TYPES.has(p.type));
   if (dsn !== undefined) {
-    const records = deliveryStatus(dsn, messageId);
+    const records = deliveryStatus(dsn.body.toString('utf8'), messageId, text, original, root.headers);
+    if (records.length > 0) return records;
+  }
+  const inline = inlineDeliveryStatus(text.body);
+  if (inline !== null) {
+    const records = deliveryStatus(inline, messageId, text, original, root.headers);
     if (records.length > 0) return records;
   }
   if (isBounceShape(root.headers, text)) {
@@ -141,6 +146,41 @@ export function statusIn(text: string | null): string | null {
   return m === null ? null : `${m[1]}.${m[2]}.${m[3]}`;
 }
 
+/**
+ * RFC 3464 §2.2: field groups separated by empty lines. Some MTAs omit the empty line between recipients,
+ * so a second Final-Recipient (or Original-Recipient) in one group starts the next recipient.
+ */
+function recipientGroups(body: string): Array<Array<[string, string]>> {
+  const out: Array<Array<[string, string]>> = [];
+  for (const group of body.split(/\r?\n[ \t]*\r?\n/)) {
+    let current: Array<[string, string]> = [];
+    for (const field of parseHeaderFields(Buffer.from(group.replace(/^\s*\r?\n/, ''), 'utf8'))) {
+      const [name] = field;
+      if ((name === 'final-recipient' || name === 'original-recipient') && current.some(([n]) => n === name)) {
+        out.push(current);
+        current = [];
+      }
+      current.push(field);
+    }
+    out.push(current);
+  }
+  return out;
+}
+
+function lastStatusIn(text: string | null): string | null {
+  if (text === null) return null;
+  let last: string | null = null;
+  for (const m of text.matchAll(new RegExp(STATUS_RE.source, 'g'))) last = `${m[1]}.${m[2]}.${m[3]}`;
+  return last;
+}
+
+/** RFC 3464 fields quoted in the text (a forwarded bounce, a report without its MIME structure), or null. */
+function inlineDeliveryStatus(body: string): string | null {
+  const m = /^[> \t]*(?:Reporting-MTA|Final-Recipient):/im.exec(body);
+  if (m === null) return null;
+  return body.slice(m.index).replace(/^[ \t]*>[ \t]?/gm, '');
+}
+
 export function replyCodeIn(text: string | null): string | null {
   if (text === null) return null;
   const m = REPLY_RE.exec(text);
@@ -155,22 +195,26 @@ function oneLine(s: string | null, max = 1000): string | null {
 }
 
 /** RFC 3464 §2.2-2.3: groups of fields separated by empty lines; the first is per message, the rest per recipient. */
-function deliveryStatus(dsn: VisitedPart, messageId: string | null): FeedbackRecord[] {
-  const body = dsn.body.toString('utf8');
+function deliveryStatus(body: string, messageId: string | null, text: BounceText, original: Headers, root: Headers): FeedbackRecord[] {
   const out: FeedbackRecord[] = [];
-  for (const group of body.split(/\r?\n[ \t]*\r?\n/)) {
-    const fields = parseHeaderFields(Buffer.from(group.replace(/^\s*\r?\n/, ''), 'utf8'));
+  let prose: ReturnType<typeof findBounceRecipients> | null = null;
+  for (const fields of recipientGroups(body)) {
     const recipient = typedAddress(headerValue(fields, 'final-recipient')) ?? typedAddress(headerValue(fields, 'original-recipient'));
     if (recipient === null) continue;
     const action = (headerValue(fields, 'action') ?? '').trim().toLowerCase();
     if (action === 'delivered' || action === 'relayed' || action === 'expanded') continue;
     const diagnosticRaw = headerValue(fields, 'diagnostic-code');
     const semi = diagnosticRaw === null ? -1 : diagnosticRaw.indexOf(';');
-    const diagnostic = oneLine(diagnosticRaw === null ? null : semi >= 0 && semi < 12 ? diagnosticRaw.slice(semi + 1) : diagnosticRaw);
+    let diagnostic = oneLine(diagnosticRaw === null ? null : semi >= 0 && semi < 12 ? diagnosticRaw.slice(semi + 1) : diagnosticRaw);
+    if (diagnostic === null) {
+      // Some MTAs put the remote server's words only in the human-readable part.
+      prose ??= findBounceRecipients(text, original, root);
+      diagnostic = prose.find((p) => p.recipient !== null && p.recipient.toLowerCase() === recipient.toLowerCase())?.diagnostic ?? null;
+    }
     let status = statusIn(headerValue(fields, 'status'));
-    const inText = statusIn(diagnostic);
-    // A generic x.0.0 says less than the code the remote server wrote in its own reply.
-    if (inText !== null && (status === null || (/\.0\.0$/.test(status) && inText[0] === status[0]))) status = inText;
+    const inText = lastStatusIn(diagnostic);
+    // The code the remote server wrote in its own reply is more precise than the reporting MTA's summary.
+    if (inText !== null && (status === null || inText[0] === status[0])) status = inText;
     const replyCode = replyCodeIn(diagnostic);
     const temporary = action === 'delayed' || (status !== null ? status.startsWith('4') : replyCode !== null && replyCode.startsWith('4'));
     if (status === null) status = statusForClass(temporary);
