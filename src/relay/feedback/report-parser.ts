@@ -102,8 +102,10 @@ export function classifyReport(parts: readonly VisitedPart[]): FeedbackRecord[] 
   if (parts.some((p) => MDN_TYPES.has(p.type))) return [];
   const dsn = parts.find((p) => DSN_TYPES.has(p.type));
   if (dsn !== undefined) {
-    const records = deliveryStatus(dsn.body.toString('utf8'), messageId, text, original, root.headers);
-    if (records.length > 0) return records;
+    const body = dsn.body.toString('utf8');
+    const records = deliveryStatus(body, messageId, text, original, root.headers);
+    // A DSN that names its recipients is the whole answer, even when none of them failed.
+    if (records.length > 0 || namesRecipients(body)) return records;
   }
   const inline = inlineDeliveryStatus(text.body);
   if (inline !== null) {
@@ -165,6 +167,10 @@ function recipientGroups(body: string): Array<Array<[string, string]>> {
     out.push(current);
   }
   return out;
+}
+
+function namesRecipients(body: string): boolean {
+  return recipientGroups(body).some((g) => g.some(([n]) => n === 'final-recipient' || n === 'original-recipient'));
 }
 
 function lastStatusIn(text: string | null): string | null {
