@@ -4,6 +4,7 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   run: () => import('./relay/main.js'),
   inspect: () => import('./relay/cli/inspect.js'),
   render: () => import('./relay/cli/render.js'),
+  'parse-report': () => import('./relay/cli/parse-report.js'),
   'check-config': () => import('./relay/cli/check-config.js'),
   keygen: () => import('./relay/cli/keygen.js'),
 };
@@ -18,6 +19,7 @@ async function cli(argv: string[]): Promise<number> {
         '  txrelay check-config relay.json               validate a configuration (every problem at once)\n' +
         '  txrelay keygen                                print a new API key and the hash for the configuration\n' +
         '  txrelay inspect [FILE|-]                      show what the relay keeps from a message\n' +
+        '  txrelay parse-report [FILE|-]                 one JSON line per recipient of a bounce, complaint or auto-reply\n' +
         '  txrelay render TEMPLATE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape] [--strict]\n',
     );
     return 0;

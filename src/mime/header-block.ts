@@ -53,7 +53,11 @@ export class HeaderBlock {
   private last: FieldRange | null = null;
   private lastWasField = false;
 
-  constructor(private readonly limits: Readonly<MimeLimits>) {
+  /** `keepAll`: every field is recorded (for `entries()`), not only the WANTED ones. */
+  constructor(
+    private readonly limits: Readonly<MimeLimits>,
+    private readonly keepAll = false,
+  ) {
     this.buf = Buffer.allocUnsafe(512);
   }
 
@@ -120,7 +124,10 @@ export class HeaderBlock {
     this.lastWasField = true;
     this.last = null;
     const nameLen = nameEnd - start;
-    if (nameLen < 64 && WANTED_LENGTHS[nameLen] === 1 && WANTED_FIRST[b[start]! | 0x20] === 1) {
+    if (this.keepAll) {
+      this.last = { name: b.toString('latin1', start, nameEnd).toLowerCase(), start: i + 1, end: this.len };
+      this.fields.push(this.last);
+    } else if (nameLen < 64 && WANTED_LENGTHS[nameLen] === 1 && WANTED_FIRST[b[start]! | 0x20] === 1) {
       const name = b.toString('latin1', start, nameEnd).toLowerCase();
       if (WANTED.has(name)) {
         this.last = { name, start: i + 1, end: this.len };
@@ -151,6 +158,11 @@ export class HeaderBlock {
   get(name: string): string | null {
     for (const f of this.fields) if (f.name === name) return this.unfold(f);
     return null;
+  }
+
+  /** Every recorded field in order, as [lower-cased name, unfolded value] (all fields only when built with keepAll). */
+  entries(): Array<[string, string]> {
+    return this.fields.map((f) => [f.name, this.unfold(f)]);
   }
 
   has(name: string): boolean {

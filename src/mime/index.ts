@@ -9,3 +9,4 @@ export { parseAddressList } from './addresses.js';
 export { formatAddress, sameAddress, unquoteAddress, AddressSyntaxError } from './address-spec.js';
 export { decodeEncodedWords } from './encoded-words.js';
 export { decodeCharset } from './charset.js';
+export { type PartVisitor, type VisitedPart, headerValue, parseHeaderFields } from './part-visitor.js';

@@ -16,6 +16,7 @@ import { parseHeaderValueWithParams, withoutComments } from './header-params.js'
 import { KeptBody } from './kept-body.js';
 import { MimeLimitError, resolveLimits, type MimeLimits } from './limits.js';
 import type { DroppedPart, KeptHeaders, ParsedMessage } from './parsed-message.js';
+import type { PartVisitor } from './part-visitor.js';
 import { transferDecoderFor, type TransferDecoder } from './transfer-decoders.js';
 
 const NL_DASH_DASH = Buffer.from('\n--', 'latin1');
@@ -42,6 +43,20 @@ interface Leaf {
   bare: boolean;
   decoder: TransferDecoder | null;
   kept: KeptBody | null;
+  /** What the PartVisitor gets when the leaf ends, or null without a visitor. */
+  visit: LeafVisit | null;
+}
+
+/** A leaf's body collected for the PartVisitor. */
+interface LeafVisit {
+  depth: number;
+  type: string;
+  params: ReadonlyMap<string, string>;
+  headers: ReadonlyArray<readonly [string, string]>;
+  decoder: TransferDecoder;
+  chunks: Buffer[];
+  bytes: number;
+  truncated: boolean;
 }
 
 function emptyHeaders(): KeptHeaders {
@@ -76,9 +91,13 @@ export class MessageParser {
   private scratch: Buffer = EMPTY;
   private ended = false;
 
-  constructor(options?: Partial<MimeLimits>) {
+  /** `visitor`: also shows every entity with all its header fields and decoded body (see part-visitor.ts). */
+  constructor(
+    options?: Partial<MimeLimits>,
+    private readonly visitor: PartVisitor | null = null,
+  ) {
     this.limits = resolveLimits(options);
-    this.header = new HeaderBlock(this.limits);
+    this.header = new HeaderBlock(this.limits, visitor !== null);
   }
 
   /** The message's kept headers once its header block is complete (before the body has arrived), else null. */
@@ -246,6 +265,7 @@ export class MessageParser {
         : childEligibility(parent, this.entityIndex, normaliseContentId(h.get('content-id')), disposition);
 
     const bare = h.byteLength === 0;
+    const visitHeaders = this.visitor === null ? null : h.entries();
     // Every value needed from this block is a string by now: the block is emptied for the next entity.
     h.reset();
     this.lineStart = 0;
@@ -261,6 +281,9 @@ export class MessageParser {
         delimiter: Buffer.from('--' + boundary, 'utf8'),
         children: 0,
       };
+      if (this.visitor !== null) {
+        this.visitor.onPart({ depth: this.frames.length, type, params: ct!.params, headers: visitHeaders!, body: EMPTY, truncated: false });
+      }
       this.frames.push(frame);
       this.delimiters.push(frame.delimiter);
       this.leaf = null; // the preamble
@@ -285,7 +308,11 @@ export class MessageParser {
     } else if (eligibility.eligible && type === 'text/plain' && this.text === null && !this.htmlFinal) {
       kept = this.text = new KeptBody(leafIndex, ct?.params.get('charset') ?? null, eligibility.provisionalOf, this.limits.maxHtmlBytes);
     }
-    this.leaf = { record, bare, decoder: kept === null ? null : transferDecoderFor(cte), kept };
+    const visit: LeafVisit | null =
+      this.visitor === null
+        ? null
+        : { depth: this.frames.length, type, params: ct?.params ?? new Map(), headers: visitHeaders!, decoder: transferDecoderFor(cte), chunks: [], bytes: 0, truncated: false };
+    this.leaf = { record, bare, decoder: kept === null ? null : transferDecoderFor(cte), kept, visit };
   }
 
   private keptHeaders(h: HeaderBlock): KeptHeaders {
@@ -368,11 +395,23 @@ export class MessageParser {
     const leaf = this.leaf;
     if (leaf === null || to <= from) return;
     leaf.record.size += to - from;
+    if (leaf.visit !== null) this.visitBytes(leaf.visit, leaf.visit.decoder.write(buf.subarray(from, to)));
     const kept = leaf.kept;
     if (kept === null || kept.released || kept.overflow) return;
     if (!kept.append(leaf.decoder!.write(buf.subarray(from, to))) && kept === this.html) {
       throw new MimeLimitError('maxHtmlBytes', this.limits.maxHtmlBytes, 'text/html body');
     }
+  }
+
+  private visitBytes(visit: LeafVisit, decoded: Buffer): void {
+    if (visit.truncated || decoded.length === 0) return;
+    const room = this.visitor!.maxBodyBytes - visit.bytes;
+    if (decoded.length > room) {
+      visit.truncated = true;
+      decoded = decoded.subarray(0, Math.max(0, room));
+    }
+    visit.chunks.push(decoded);
+    visit.bytes += decoded.length;
   }
 
   private endLeaf(): void {
@@ -384,6 +423,12 @@ export class MessageParser {
       this.leaves.pop();
       if (this.text === leaf.kept) this.text = null;
       return;
+    }
+    const visit = leaf.visit;
+    if (visit !== null) {
+      this.visitBytes(visit, visit.decoder.end());
+      const { depth, type, params, headers, truncated } = visit;
+      this.visitor!.onPart({ depth, type, params, headers, body: Buffer.concat(visit.chunks), truncated });
     }
     const kept = leaf.kept;
     if (kept !== null && !kept.released && !kept.overflow) {

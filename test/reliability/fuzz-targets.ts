@@ -22,6 +22,10 @@ import { MimeLimitError } from '../../src/mime/limits.js';
 import { decodeEncodedWords } from '../../src/mime/encoded-words.js';
 import { parseAddressList } from '../../src/mime/addresses.js';
 import { compileTemplate } from '../../src/relay/template/template.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReportParser } from '../../src/relay/feedback/report-parser.js';
+import { CORPUS } from '../support/corpus.js';
 import { TemplateError } from '../../src/relay/template/errors.js';
 import { parseVariables } from '../../src/relay/accept/policy.js';
 
@@ -184,6 +188,47 @@ function parseMime(pieces: Buffer[]): { ok: unknown } | { limit: string } {
   }
 }
 
+// ---- bounce and complaint reports ----------------------------------------------------------------------
+
+let bounceCorpus: Buffer[] | null = null;
+/** The corpus's real reports, read once. */
+function bounceMessages(): Buffer[] {
+  if (bounceCorpus === null) {
+    const dir = join(CORPUS, 'bounces', 'emails');
+    bounceCorpus = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f)));
+  }
+  return bounceCorpus;
+}
+
+const REPORT_LIMITS = { maxParts: 50, maxDepth: 8, maxHeaderBytes: 16384, maxBodyBytes: 32768 };
+
+/** A corpus report with random bytes overwritten, inserted and cut, or a random MIME-ish message. */
+const reportMessage = fc.oneof(
+  mimeMessage,
+  fc
+    .tuple(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), protocolBytes(24)), { maxLength: 6 }), fc.option(fc.nat()))
+    .map(([which, edits, cut]) => {
+      const all = bounceMessages();
+      let m = all[which % all.length]!;
+      for (const [at, del, ins] of edits) {
+        const p = at % (m.length + 1);
+        m = Buffer.concat([m.subarray(0, p), ins, m.subarray(Math.min(m.length, p + del))]);
+      }
+      return cut === null ? m : m.subarray(0, cut % (m.length + 1));
+    }),
+);
+
+function parseReportPieces(pieces: Buffer[]): { ok: unknown } | { limit: string } {
+  const p = new ReportParser(REPORT_LIMITS);
+  try {
+    for (const c of pieces) p.write(c);
+    return { ok: p.end() };
+  } catch (e) {
+    if (e instanceof MimeLimitError) return { limit: e.message };
+    throw e;
+  }
+}
+
 // ---- templates ----------------------------------------------------------------------------------------
 
 const templateToken = fc.oneof(
@@ -275,6 +320,17 @@ export const FUZZ_TARGETS: FuzzTarget[] = [
           const whole = parseMime([message]);
           const chunked = parseMime(chunk(message, cuts));
           assert.deepEqual(chunked, whole);
+        }),
+      ),
+  },
+  {
+    name: 'report parser on random and mutated corpus reports: only MimeLimitError is thrown, and random chunking gives the same records',
+    property: (timing) =>
+      fc.property(reportMessage, fc.array(fc.nat(), { maxLength: 6 }), (message, cuts) =>
+        timed(timing, () => {
+          const whole = parseReportPieces([message]);
+          if ('ok' in whole) assert.ok(Array.isArray(whole.ok));
+          assert.deepEqual(parseReportPieces(chunk(message, cuts)), whole);
         }),
       ),
   },
