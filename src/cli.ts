@@ -6,6 +6,8 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   render: () => import('./relay/cli/render.js'),
   'check-config': async () => ({ main: (await import('./relay/config/relay-config.js')).checkConfigMain }),
   keygen: async () => ({ main: (await import('./relay/accept/api-key.js')).keygenMain }),
+  'dkim-keygen': () => import('./relay/cli/dkim-keygen.js'),
+  'dkim-check': () => import('./relay/cli/dkim-check.js'),
 };
 
 async function cli(argv: string[]): Promise<number> {
