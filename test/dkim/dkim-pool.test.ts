@@ -43,7 +43,7 @@ test('a worker that exits fails the signature with kind worker-crash', async () 
 });
 
 test('a worker that never answers fails the signature with kind timeout', async () => {
-  const signer = new DkimSigner({ keys: [ED_KEY], workers: 1, timeoutMs: 300, workerUrl: faultyWorker('stuck', "parentPort.on('message', () => {});") });
+  const signer = new DkimSigner({ keys: [ED_KEY], workers: 1, timeoutMs: 300, workerUrl: faultyWorker('stuck', "parentPort.postMessage('dkim-worker-ready'); parentPort.on('message', () => {});") });
   try {
     const t0 = Date.now();
     await assert.rejects(signer.sign(message), { kind: 'timeout' });

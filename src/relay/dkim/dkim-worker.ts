@@ -14,9 +14,13 @@ export interface SignRequest {
   data: Uint8Array;
 }
 export type SignReply = { id: number; signature: Uint8Array } | { id: number; error: string };
+/** Sent once, when the keys are loaded: the signing time limit counts from then, not from a cold start. */
+export const WORKER_READY = 'dkim-worker-ready';
 
 const keys = (workerData as { keys: WorkerKey[] }).keys.map((k) => ({ algorithm: k.algorithm, key: createPrivateKey(k.privateKeyPem) }));
 const port = parentPort!;
+
+port.postMessage(WORKER_READY);
 
 port.on('message', (req: SignRequest) => {
   let reply: SignReply;

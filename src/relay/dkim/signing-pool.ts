@@ -5,6 +5,11 @@ import { Worker } from 'node:worker_threads';
 import { DkimError } from './dkim-key.js';
 import type { SignReply, SignRequest, WorkerKey } from './dkim-worker.js';
 
+/** A worker's start (thread, modules, keys) may take long on a loaded machine; it has this long, then timeoutMs per signature. */
+const START_TIMEOUT_MS = 30_000;
+// The same string as dkim-worker.ts's WORKER_READY, not imported: importing it would run the worker's code here.
+const WORKER_READY = 'dkim-worker-ready';
+
 export interface SigningPoolOptions {
   workers: number;
   keys: readonly WorkerKey[];
@@ -24,6 +29,7 @@ interface Task {
 
 interface Slot {
   worker: Worker | null;
+  ready: boolean;
   task: Task | null;
   timer: NodeJS.Timeout | null;
 }
@@ -35,7 +41,7 @@ export class SigningPool {
   private closed = false;
 
   constructor(private readonly options: SigningPoolOptions) {
-    this.slots = Array.from({ length: options.workers }, () => ({ worker: null, task: null, timer: null }));
+    this.slots = Array.from({ length: options.workers }, () => ({ worker: null, ready: false, task: null, timer: null }));
   }
 
   sign(key: number, data: Buffer): Promise<Buffer> {
@@ -73,16 +79,30 @@ export class SigningPool {
       const task = this.queue.shift()!;
       const worker = slot.worker ?? this.spawn(slot);
       slot.task = task;
-      slot.timer = setTimeout(() => this.fail(slot, new DkimError('timeout', `a DKIM signing worker took more than ${this.options.timeoutMs} ms; it was replaced`)), this.options.timeoutMs);
+      this.startTimer(slot);
       worker.postMessage(task.request);
     }
+  }
+
+  private startTimer(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    const ms = slot.ready ? this.options.timeoutMs : START_TIMEOUT_MS;
+    const what = slot.ready ? 'took more than' : 'did not start within';
+    slot.timer = setTimeout(() => this.fail(slot, new DkimError('timeout', `a DKIM signing worker ${what} ${ms} ms; it was replaced`)), ms);
   }
 
   private spawn(slot: Slot): Worker {
     const worker = new Worker(this.options.workerUrl ?? new URL('./dkim-worker.js', import.meta.url), { workerData: { keys: this.options.keys } });
     worker.unref();
     slot.worker = worker;
-    worker.on('message', (reply: SignReply) => {
+    slot.ready = false;
+    worker.on('message', (reply: SignReply | typeof WORKER_READY) => {
+      if (reply === WORKER_READY) {
+        if (slot.worker !== worker) return;
+        slot.ready = true;
+        if (slot.task !== null) this.startTimer(slot);
+        return;
+      }
       const task = slot.task;
       if (slot.worker !== worker || task === null || task.request.id !== reply.id) return;
       this.release(slot);
