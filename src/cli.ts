@@ -7,6 +7,8 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   'parse-report': () => import('./relay/cli/parse-report.js'),
   'check-config': () => import('./relay/cli/check-config.js'),
   keygen: () => import('./relay/cli/keygen.js'),
+  'dkim-keygen': () => import('./relay/cli/dkim-keygen.js'),
+  'dkim-check': () => import('./relay/cli/dkim-check.js'),
 };
 
 async function cli(argv: string[]): Promise<number> {
