@@ -5,8 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { DEFAULTS as ENGINE_DEFAULTS } from '../../protocol/options.js';
-import type { LineEndings } from '../../protocol/index.js';
+import { DEFAULTS as ENGINE_DEFAULTS, type LineEndings } from '../../protocol/index.js';
 import { DEFAULT_LIMITS as DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from '../template/options.js';
 
 // ---------------------------------------------------------------- types
