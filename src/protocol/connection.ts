@@ -1,6 +1,7 @@
 // One SMTP session on one socket (go-smtp's conn.go, chasquid's handlers that return replies).
-// Handlers return an SmtpReply (or a promise of one); emit() is the one place that queues replies, counts
-// errors and decides to hang up; flush() writes every reply of a batch in one socket write (RFC 2920).
+// Handlers return an SmtpReply, a Closing reply, or a promise of one; emit() is the one place that queues
+// replies, counts errors and decides to hang up; flush() writes every reply of a batch in one socket write
+// (RFC 2920). AUTH, BDAT chunks and the clocks live in auth-exchange.ts, bdat-receiver.ts, session-timers.ts.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Backend, ConnectionInfo, DataSink, Session, SessionState, TlsInfo } from './backend.js';
