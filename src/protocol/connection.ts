@@ -1,32 +1,37 @@
 // One SMTP session on one socket (go-smtp's conn.go, chasquid's handlers that return replies).
-// Handlers return an SmtpReply (or a promise of one); emit() is the one place that queues replies, counts
-// errors and decides to hang up; flush() writes every reply of a batch in one socket write (RFC 2920).
+// Handlers return an SmtpReply, a Closing reply, or a promise of one; emit() is the one place that queues
+// replies, counts errors and decides to hang up; flush() writes every reply of a batch in one socket write
+// (RFC 2920). AUTH, BDAT chunks and the clocks live in auth-exchange.ts, bdat-receiver.ts, session-timers.ts.
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Backend, ConnectionInfo, DataSink, Session, SessionState, TlsInfo } from './backend.js';
-import { COMMANDS, HTTP_VERBS, isProtocolError, type CommandSpec, type Outcome } from './commands.js';
-import { DATA_BARE_CR, DATA_BARE_LF, DATA_INCOMPLETE, DataReader, LineEndingCheck } from './data-reader.js';
-import { AUTH_LINE_LENGTH, type EngineConfig } from './options.js';
 import {
-  decodeAuthResponse,
-  parseAuthPlain,
-  parseBdatArgument,
-  parseCommandLine,
-  parseMailArgument,
-  parseRcptArgument,
-} from './parse.js';
+  COMMANDS,
+  HTTP_VERBS,
+  closing,
+  isClosing,
+  isProtocolError,
+  Needs,
+  SmtpState,
+  type Closing,
+  type CommandHandlers,
+  type CommandSpec,
+  type Outcome,
+} from './commands.js';
+import { DATA_BARE_CR, DATA_BARE_LF, DATA_INCOMPLETE, DataReader } from './data-reader.js';
+import { AUTH_LINE_LENGTH, type EngineConfig, type SmtpLogger } from './options.js';
+import { parseBdatArgument, parseCommandLine, parseMailArgument, parseRcptArgument } from './parse.js';
+import { AuthExchange, type AuthOwner } from './auth-exchange.js';
+import { BdatReceiver } from './bdat-receiver.js';
+import { SessionTimers, type TimedSession } from './session-timers.js';
 import { PROXY_V2_SIGNATURE, normalizeAddress, parseProxyHeader, ProxyHeaderError, type TrustedProxies } from './proxy.js';
 import { formatReply, isSmtpError, smtpReply, type SmtpReply } from './reply.js';
 import { LIMIT_END_REASONS, type SmtpObserver } from './observer.js';
 import { R } from './replies.js';
 import type { AuthFailureCounter } from './auth-failures.js';
-import type { SmtpLogger } from './server.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
-/** After we hang up, how long a peer may keep the socket before it is destroyed. */
-const LINGER_MS = 2000;
 /** Bytes we buffer while a backend call is pending (socket paused) before calling it a violation. */
 const MAX_BUFFERED_INPUT = 1024 * 1024;
 
@@ -47,25 +52,6 @@ const enum InputMode {
   TlsHandshake,
   /** We hung up (or the socket is gone): input is discarded. */
   Closed,
-}
-
-/** Envelope state (OpenSMTPD's smtp_state, restricted to what SMTP sequencing needs). */
-const enum SmtpState {
-  /** Greeted; no EHLO/HELO yet (also right after STARTTLS). */
-  Greeted,
-  /** EHLO/HELO done, no transaction. */
-  Ready,
-  /** MAIL accepted. */
-  Mail,
-  /** At least one RCPT accepted. */
-  Rcpt,
-}
-
-const enum AuthStage {
-  None,
-  PlainResponse,
-  LoginUsername,
-  LoginPassword,
 }
 
 /** What the engine needs from its server (limits, certificate, shared counters). */
@@ -105,7 +91,11 @@ function isThenable<T>(value: unknown): value is PromiseLike<T> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-export class SmtpConnection {
+const QUIT = closing(R.bye, 'quit');
+const AUTH = COMMANDS.get('AUTH')!;
+const PIPELINED_AFTER_STARTTLS = closing(R.pipelinedAfterStartTls, 'pipelined-after-starttls');
+
+export class SmtpConnection implements CommandHandlers, TimedSession, AuthOwner {
   readonly id: string;
   private socket: Socket;
   private readonly config: EngineConfig;
@@ -128,7 +118,6 @@ export class SmtpConnection {
   private outputBlocked = false;
   private closing = false;
   private upgradePending = false;
-  private pendingHangUp: SmtpReply | null = null;
   private shutdownRequested = false;
   private finished = false;
   /** Session.close() was called (exactly once, whatever ended the connection). */
@@ -141,21 +130,11 @@ export class SmtpConnection {
   private sinkFailure: SmtpReply | null = null;
   private usingBdat = false;
   private bodyBytes = 0;
-  private messageStartedAt = 0;
-  private messageBytesIn = 0;
   private readonly reader: DataReader;
   /** Made by the first BDAT: most sessions never need it. */
-  private lineCheck: LineEndingCheck | null = null;
-  private bdatRemaining = 0;
-  private bdatChunkSize = 0;
-  private bdatLast = false;
-  private bdatDiscardReply: SmtpReply | null = null;
-
-  // AUTH.
-  private authStage = AuthStage.None;
-  private authMechanism: 'PLAIN' | 'LOGIN' = 'PLAIN';
-  private authUsername = '';
-  private authFailures = 0;
+  private bdatReceiver: BdatReceiver | null = null;
+  /** Made by the first AUTH; it keeps the session's failure count. */
+  private authExchange: AuthExchange | null = null;
 
   // Accounting for the session log line.
   private badCommands = 0;
@@ -165,16 +144,7 @@ export class SmtpConnection {
   private endReason: string | null = null;
   private admittedAddress: string | null = null;
 
-  // Timeouts: one timer per connection for the command timeout, the session deadline and the linger after
-  // hang-up; reads and writes only note the time (performance.now()), the timer re-arms itself when it fires.
-  private timer: NodeJS.Timeout | null = null;
-  private readonly openedAt: number;
-  /** Last read or write: the command timeout counts client silence from here (as socket.setTimeout did). */
-  private lastActivity: number;
-  /** When we hung up (InputMode.Closed): the peer gets LINGER_MS to close. */
-  private closedAt = 0;
-  /** Bytes queued for writing when the timer last fired: a write in progress suppresses the timeout. */
-  private lastPendingWrite = 0;
+  private readonly timers: SessionTimers;
   /** The 'drain' listener, made and attached the first time a write is held back. */
   private drainListener: (() => void) | null = null;
 
@@ -207,10 +177,7 @@ export class SmtpConnection {
     socket.on('data', this.onData);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    const now = performance.now();
-    this.openedAt = now;
-    this.lastActivity = now;
-    this.armTimer(Math.min(this.config.commandTimeoutMs, this.config.sessionDeadlineMs));
+    this.timers = new SessionTimers(this.config, this);
     const trusted = host.trustedProxies;
     if (trusted !== null && trusted.has(connection.remoteAddress)) {
       this.mode = InputMode.ProxyHeader;
@@ -293,16 +260,14 @@ export class SmtpConnection {
 
   private refuse(reply: SmtpReply, reason: string): void {
     if (this.finished) return;
-    this.endReason = reason;
-    this.out += this.format(reply);
-    this.hangUp();
+    this.hangUpWith(reply, reason);
     this.flush();
   }
 
   // ---- input ------------------------------------------------------------------------------------------
 
   private readonly onData = (chunk: Buffer): void => {
-    this.lastActivity = performance.now();
+    this.timers.touch();
     if (this.mode === InputMode.Closed) return;
     const input = this.input;
     if (input !== null && this.pos < input.length) {
@@ -385,7 +350,7 @@ export class SmtpConnection {
   private lineTooLong(): void {
     if (this.mode === InputMode.AuthResponse) {
       this.mode = InputMode.Command;
-      this.authStage = AuthStage.None;
+      this.authExchange!.cancel();
     }
     this.emit(R.lineTooLong, null);
   }
@@ -435,8 +400,9 @@ export class SmtpConnection {
       else this.emit(R.unknownCommand, null);
       return;
     }
-    if (this.config.requireTls && this.state.tls === null && !spec.allowedBeforeTls) {
-      this.emit(R.tlsRequired, spec);
+    const refusal = this.check(spec, parsed.argument);
+    if (refusal !== null) {
+      this.emit(refusal, spec);
       return;
     }
     let outcome: Outcome;
@@ -448,9 +414,23 @@ export class SmtpConnection {
     this.settle(outcome, spec);
   }
 
+  /** OpenSMTPD's check_<cmd>: may this command run now? The table says what it needs; null: yes. */
+  private check(spec: CommandSpec, argument: string): SmtpReply | null {
+    if (this.config.requireTls && this.state.tls === null && !spec.allowedBeforeTls) return R.tlsRequired;
+    if (spec.noArgument !== null && argument.length > 0) return spec.noArgument;
+    const needs = spec.needs;
+    if (needs === Needs.Nothing) return null;
+    const state = this.smtpState;
+    if (state === SmtpState.Greeted) return R.needHelo;
+    if (needs === Needs.NoTransaction) return state === SmtpState.Ready ? null : R.nestedMail;
+    if (needs === Needs.Mail) return state >= SmtpState.Mail ? null : R.needMail;
+    if (needs === Needs.Rcpt) return state === SmtpState.Rcpt ? null : R.needRcpt;
+    return null;
+  }
+
   /** Emits a reply now, or waits (socket paused, replies kept in order) for a backend that answered with a promise. */
   private settle(outcome: Outcome, spec: CommandSpec | null): void {
-    if (!isThenable<SmtpReply | null>(outcome)) {
+    if (!isThenable<SmtpReply | Closing | null>(outcome)) {
       if (outcome !== null) this.emit(outcome, spec);
       return;
     }
@@ -462,7 +442,7 @@ export class SmtpConnection {
     );
   }
 
-  private resumeWith(reply: SmtpReply | null, spec: CommandSpec | null): void {
+  private resumeWith(reply: SmtpReply | Closing | null, spec: CommandSpec | null): void {
     this.busy = false;
     if (this.mode === InputMode.Closed) return;
     if (reply !== null) this.emit(reply, spec);
@@ -470,36 +450,52 @@ export class SmtpConnection {
     this.process();
   }
 
-  /** The one place a reply is queued: error counting, hang-up rules and shutdown happen here. */
-  private emit(reply: SmtpReply, spec: CommandSpec | null): void {
+  /**
+   * The one place a handler's reply is queued: error counting, hang-up rules and shutdown happen here.
+   * A closing outcome ends the session: its reply (counted, when a last word follows it) and the last word.
+   */
+  private emit(outcome: SmtpReply | Closing, spec: CommandSpec | null): void {
     if (this.closing) return;
+    let reply: SmtpReply;
+    let last: Closing | null = null;
+    if (isClosing(outcome)) {
+      if (outcome.then === null) {
+        this.hangUpWith(outcome.reply, outcome.reason);
+        return;
+      }
+      reply = outcome.reply;
+      last = outcome;
+    } else {
+      reply = outcome;
+    }
     this.out += this.format(reply);
     if ((spec === null || spec.countsAsBad) && isProtocolError(reply.code)) {
       this.badCommands++;
       if (this.badCommands >= this.config.maxBadCommands) {
-        this.out += this.format(R.tooManyErrors);
-        this.endReason = 'too-many-errors';
-        this.hangUp();
+        this.hangUpWith(R.tooManyErrors, 'too-many-errors');
         return;
       }
     }
-    if (this.pendingHangUp !== null) {
-      const last = this.pendingHangUp;
-      this.pendingHangUp = null;
-      this.out += this.format(last);
-      this.hangUp();
+    if (last !== null) {
+      this.hangUpWith(last.then!, last.reason);
       return;
     }
     if (this.shutdownRequested && !this.inMessage()) {
-      this.out += this.format(R.shutdown);
-      this.endReason = 'shutdown';
-      this.hangUp();
+      this.hangUpWith(R.shutdown, 'shutdown');
       return;
     }
     if (spec !== null && spec.endsBatch) this.flush();
   }
 
-  private replyForError(err: unknown): SmtpReply {
+  /** Queues the session's last reply and stops interpreting input; the socket ends after the next flush. */
+  private hangUpWith(reply: SmtpReply, reason: string): void {
+    this.endReason = reason;
+    this.out += this.format(reply);
+    this.hangUp();
+  }
+
+  /** The reply for a backend error: an SmtpError's own, anything else 451 4.3.0 (logged). */
+  replyForError(err: unknown): SmtpReply {
     if (isSmtpError(err) && Number.isInteger(err.code) && err.code >= 200 && err.code <= 599) return err.reply;
     this.host.logger.error({ session: this.id, err }, 'smtp backend error');
     return R.localError;
@@ -512,7 +508,7 @@ export class SmtpConnection {
       const data = this.out;
       this.out = '';
       if (!this.socket.destroyed && this.socket.writable) {
-        this.lastActivity = performance.now();
+        this.timers.touch();
         if (!this.socket.write(data)) {
           this.outputBlocked = true;
           if (this.drainListener === null) {
@@ -548,10 +544,9 @@ export class SmtpConnection {
     if (this.sink !== null) this.abortSink('session ended');
   }
 
+  /** The client broke the protocol (input, not a command): the reply goes out at once and we hang up. */
   private violation(reply: SmtpReply, reason: string): void {
-    this.endReason = reason;
-    this.out += this.format(reply);
-    this.hangUp();
+    this.hangUpWith(reply, reason);
     this.flush();
   }
 
@@ -561,56 +556,25 @@ export class SmtpConnection {
     this.input = null;
     this.socket.end();
     this.socket.resume();
-    this.closedAt = performance.now();
-    // The timer never sleeps longer than LINGER_MS, so it wakes by the linger's end without a re-arm here;
-    // only a hang-up made by the timer itself (expire) finds none armed.
-    if (this.timer === null) this.armTimer(LINGER_MS);
+    this.timers.hangUp();
   }
 
-  // ---- timeouts ---------------------------------------------------------------------------------------
+  // ---- timeouts (SessionTimers calls these) -----------------------------------------------------------
 
-  /** At most LINGER_MS ahead: a hang-up then needs no re-arm (an idle session wakes every LINGER_MS, cheaply). */
-  private armTimer(ms: number): void {
-    const timer = setTimeout(this.onTimer, Math.min(LINGER_MS, Math.max(1, Math.ceil(ms))));
-    timer.unref();
-    this.timer = timer;
+  pendingWrite(): number {
+    return this.socket.writableLength;
   }
 
-  /** The earliest moment something is due: command timeout, deadline, or (after hang-up) the linger's end. */
-  private nextDue(): number {
-    const idle = this.lastActivity + this.config.commandTimeoutMs;
-    if (this.mode === InputMode.Closed) return Math.min(idle, this.closedAt + LINGER_MS);
-    return Math.min(idle, this.openedAt + this.config.sessionDeadlineMs);
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = null;
+  expired(deadline: boolean): void {
     if (this.finished) return;
-    const now = performance.now();
-    if (now - this.lastActivity >= this.config.commandTimeoutMs) {
-      // As net.Socket's timeout: a write that is still making progress is not silence.
-      const pending = this.socket.writableLength;
-      if (pending > 0 && pending !== this.lastPendingWrite) {
-        this.lastPendingWrite = pending;
-        this.lastActivity = now;
-      }
-    }
-    if (this.mode === InputMode.Closed) {
-      // After we hung up: the peer may keep the socket LINGER_MS at most, or a command timeout of silence.
-      if (now >= this.closedAt + LINGER_MS || now - this.lastActivity >= this.config.commandTimeoutMs) {
-        this.socket.destroy();
-        return;
-      }
-    } else if (now - this.openedAt >= this.config.sessionDeadlineMs) {
-      // expire() hangs up (endSocket re-arms for the linger) or destroys a handshaking socket: no re-arm here.
-      this.expire(R.deadline, 'deadline');
-      return;
-    } else if (now - this.lastActivity >= this.config.commandTimeoutMs) {
-      this.expire(R.timeout, 'timeout');
-      return;
-    }
-    this.armTimer(this.nextDue() - now);
-  };
+    if (deadline) this.expire(R.deadline, 'deadline');
+    else this.expire(R.timeout, 'timeout');
+  }
+
+  lingerOver(): void {
+    if (this.finished) return;
+    this.socket.destroy();
+  }
 
   // ---- socket events ----------------------------------------------------------------------------------
 
@@ -628,8 +592,7 @@ export class SmtpConnection {
       return;
     }
     this.closing = false; // an expiry overrides whatever was pending
-    this.out += this.format(reply);
-    this.hangUp();
+    this.hangUpWith(reply, reason);
     this.flush();
   }
 
@@ -644,10 +607,7 @@ export class SmtpConnection {
     this.finished = true;
     if (this.mode === InputMode.TlsHandshake) this.host.observer.tlsHandshake('failed');
     this.mode = InputMode.Closed;
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.timers.stop();
     if (this.sink !== null) this.abortSink('connection lost');
     if (this.session !== null) this.closeSession();
     if (this.admittedAddress !== null) this.host.releaseAddress(this.admittedAddress);
@@ -703,9 +663,7 @@ export class SmtpConnection {
       return;
     }
     if (!this.busy && !this.inMessage() && !this.closing) {
-      this.endReason = 'shutdown';
-      this.out += this.format(R.shutdown);
-      this.hangUp();
+      this.hangUpWith(R.shutdown, 'shutdown');
       this.flush();
     }
   }
@@ -787,11 +745,11 @@ export class SmtpConnection {
     }
     if (result === DATA_INCOMPLETE) {
       this.pos = buf.length;
-      this.messageBytesIn += buf.length - start;
+      this.timers.messageBytes(buf.length - start);
       this.checkDataRate();
       return;
     }
-    this.messageBytesIn += result - start;
+    this.timers.messageBytes(result - start);
     this.pos = result;
     this.mode = InputMode.Command;
     this.settle(this.endMessage(), null);
@@ -803,12 +761,7 @@ export class SmtpConnection {
   }
 
   private checkDataRate(): void {
-    const rate = this.config.minDataRateBytesPerSec;
-    if (rate === 0) return;
-    const elapsed = Date.now() - this.messageStartedAt;
-    if (elapsed > this.config.dataRateGraceMs && this.messageBytesIn * 1000 < rate * elapsed) {
-      this.expire(R.slowData, 'data-rate');
-    }
+    if (this.timers.dataTooSlow()) this.expire(R.slowData, 'data-rate');
   }
 
   /** The body is complete (CRLF.CRLF or BDAT LAST): the sink's verdict, or the failure seen while streaming. */
@@ -873,18 +826,18 @@ export class SmtpConnection {
     this.sink = sink;
     this.sinkFailure = null;
     this.bodyBytes = 0;
-    this.messageBytesIn = 0;
-    this.messageStartedAt = Date.now();
+    this.timers.messageStarted();
   }
 
   // ---- BDAT (RFC 3030) --------------------------------------------------------------------------------
 
   private processBdat(buf: Buffer): void {
+    const bdat = this.bdatReceiver!;
     const start = this.pos;
-    const take = Math.min(this.bdatRemaining, buf.length - start);
+    const take = Math.min(bdat.remaining, buf.length - start);
     const end = start + take;
-    if (this.bdatDiscardReply === null && this.sink !== null) {
-      if (!(this.lineCheck ??= new LineEndingCheck(this.config.lineEndings)).check(buf, start, end)) {
+    if (!bdat.discarding && this.sink !== null) {
+      if (!bdat.checkLines(buf, start, end)) {
         this.pos = buf.length;
         this.violation(this.bareLineEndingReply(), 'bare-line-ending');
         return;
@@ -892,36 +845,29 @@ export class SmtpConnection {
       this.onBody(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
     }
     this.pos = end;
-    this.bdatRemaining -= take;
-    this.messageBytesIn += take;
-    if (this.bdatRemaining > 0) {
+    bdat.remaining -= take;
+    this.timers.messageBytes(take);
+    if (bdat.remaining > 0) {
       this.checkDataRate();
       return;
     }
     this.mode = InputMode.Command;
-    this.settle(this.bdatChunkDone(), null);
+    this.settle(this.bdatChunkDone(bdat), null);
   }
 
-  private bdatChunkDone(): Outcome {
-    const discard = this.bdatDiscardReply;
-    if (discard !== null) {
-      this.bdatDiscardReply = null;
-      return discard;
-    }
+  private bdatChunkDone(bdat: BdatReceiver): Outcome {
+    const refusal = bdat.takeRefusal();
+    if (refusal !== null) return refusal;
     if (this.sinkFailure !== null || this.sink === null) {
       // Size exceeded or the sink refused: the message is over; later chunks get 503.
       const reply = this.sinkFailure ?? R.localError;
       this.finishTransaction(reply);
       return reply;
     }
-    if (!this.bdatLast) return smtpReply(250, '2.0.0', `${this.bdatChunkSize} octets received`);
-    if (this.lineCheck !== null && !this.lineCheck.complete) {
-      this.violation(this.bareLineEndingReply(), 'bare-line-ending');
-      return null;
-    }
+    if (!bdat.lastChunk) return bdat.chunkReceived();
+    if (!bdat.endsCleanly()) return closing(this.bareLineEndingReply(), 'bare-line-ending');
     return this.endMessage();
   }
-
 
   // ---- TLS --------------------------------------------------------------------------------------------
 
@@ -936,7 +882,7 @@ export class SmtpConnection {
       this.drainListener = null;
     }
     // The command timeout starts afresh for the handshake (as a new socket timeout did).
-    this.lastActivity = performance.now();
+    this.timers.touch();
     // CVE-2011-0411: nothing received before the handshake may be read as a command after it.
     this.input = null;
     this.pos = 0;
@@ -1000,138 +946,39 @@ export class SmtpConnection {
     if (this.host.secureContext === null) return R.notImplemented;
     if (this.state.tls !== null) return R.tlsActive;
     if (argument.length > 0) return smtpReply(501, '5.5.4', 'Syntax: STARTTLS');
-    if (this.input !== null && this.pos < this.input.length) {
-      // SPEC §2 / RFC 3207 §4: STARTTLS must end a pipelined batch.
-      this.endReason = 'pipelined-after-starttls';
-      this.pendingHangUp = null;
-      this.closing = false;
-      this.out += this.format(R.pipelinedAfterStartTls);
-      this.hangUp();
-      return null;
-    }
+    // SPEC §2 / RFC 3207 §4: STARTTLS must end a pipelined batch.
+    if (this.input !== null && this.pos < this.input.length) return PIPELINED_AFTER_STARTTLS;
     this.upgradePending = true;
     return R.tlsGo;
   }
 
   auth(argument: string): Outcome {
-    if (this.smtpState === SmtpState.Greeted) return R.needHelo;
     if (this.state.authUser !== null) return R.alreadyAuthed;
     if (this.smtpState !== SmtpState.Ready) return R.authInTransaction;
     const session = this.session!;
     if (typeof session.auth !== 'function' || this.config.authMechanisms.length === 0) return R.notImplemented;
     if (this.state.tls === null && !this.config.authBeforeTls) return R.authBeforeTls;
-    if (this.host.authFailures.isBlocked(this.state.connection.remoteAddress)) {
-      this.endReason = 'auth-rate-limit';
-      this.pendingHangUp = null;
-      this.hangUpWith(R.tooManyAuthFailures);
-      return null;
-    }
-    const space = argument.indexOf(' ');
-    const mechanism = (space < 0 ? argument : argument.slice(0, space)).toUpperCase();
-    const initial = space < 0 ? null : argument.slice(space + 1).trim();
-    if ((mechanism !== 'PLAIN' && mechanism !== 'LOGIN') || !this.config.authMechanisms.includes(mechanism)) {
-      return smtpReply(504, '5.5.4', 'Unrecognized authentication mechanism');
-    }
-    this.authMechanism = mechanism;
-    if (mechanism === 'PLAIN') {
-      if (initial === null) return this.awaitAuth(AuthStage.PlainResponse, '');
-      return this.authPlain(initial);
-    }
-    if (initial === null) return this.awaitAuth(AuthStage.LoginUsername, 'VXNlcm5hbWU6'); // "Username:"
-    const user = decodeAuthResponse(initial);
-    if (user === null) return R.authBadBase64;
-    this.authUsername = user.toString('utf8');
-    return this.awaitAuth(AuthStage.LoginPassword, 'UGFzc3dvcmQ6'); // "Password:"
+    const exchange = (this.authExchange ??= new AuthExchange(this.config, this.host.authFailures, this));
+    const outcome = exchange.begin(argument, session, this.state);
+    if (exchange.awaitingResponse) this.mode = InputMode.AuthResponse;
+    return outcome;
   }
 
-  private awaitAuth(stage: AuthStage, challenge: string): SmtpReply {
-    this.authStage = stage;
-    this.mode = InputMode.AuthResponse;
-    return smtpReply(334, '', challenge);
-  }
-
+  /** A continuation line of the AUTH exchange, answered as AUTH is. */
   private authResponse(line: string): void {
-    const stage = this.authStage;
-    this.authStage = AuthStage.None;
     this.mode = InputMode.Command;
-    const text = line.trim();
-    // RFC 4954 §4: "*" cancels the exchange.
-    if (text === '*') {
-      this.emit(R.authCancelled, null);
-      return;
-    }
-    let outcome: Outcome;
-    if (stage === AuthStage.PlainResponse) {
-      outcome = this.authPlain(text);
-    } else {
-      const decoded = decodeAuthResponse(text);
-      if (decoded === null) {
-        outcome = R.authBadBase64;
-      } else if (stage === AuthStage.LoginUsername) {
-        this.authUsername = decoded.toString('utf8');
-        outcome = this.awaitAuth(AuthStage.LoginPassword, 'UGFzc3dvcmQ6');
-      } else {
-        outcome = this.verifyAuth(this.authUsername, decoded.toString('utf8'));
-      }
-    }
-    this.settle(outcome, COMMANDS.get('AUTH')!);
+    const exchange = this.authExchange!;
+    const outcome = exchange.respond(line, this.session!, this.state);
+    if (exchange.awaitingResponse) this.mode = InputMode.AuthResponse;
+    this.settle(outcome, AUTH);
   }
 
-  private authPlain(response: string): Outcome {
-    const decoded = decodeAuthResponse(response);
-    if (decoded === null) return R.authBadBase64;
-    const credentials = parseAuthPlain(decoded);
-    if (credentials === null) return R.authBadPlain;
-    return this.verifyAuth(credentials.username, credentials.password);
-  }
-
-  private verifyAuth(username: string, password: string): Outcome {
-    let result: Promise<void> | void;
-    try {
-      result = this.session!.auth!(this.authMechanism, username, password, this.state);
-    } catch (err) {
-      return this.authFailed(err);
-    }
-    if (isThenable<void>(result)) {
-      return Promise.resolve(result).then(
-        () => this.authSucceeded(username),
-        (err: unknown) => this.authFailed(err),
-      );
-    }
-    return this.authSucceeded(username);
-  }
-
-  private authSucceeded(username: string): SmtpReply {
-    this.state.authUser = username;
-    return R.authOk;
-  }
-
-  /** A growing delay per failure (1x, 2x, ... authFailureDelayMs); the last allowed failure also hangs up. */
-  private authFailed(err: unknown): Outcome {
-    const reply = this.replyForError(err);
-    if (reply.code < 500) return reply; // a temporary backend problem is not the client's failure
-    this.authFailures++;
-    this.host.authFailures.record(this.state.connection.remoteAddress);
-    if (this.authFailures >= this.config.maxAuthFailures) {
-      this.endReason = 'too-many-auth-failures';
-      this.pendingHangUp = R.tooManyAuthFailures;
-    }
-    const delay = this.config.authFailureDelayMs * this.authFailures;
-    if (delay === 0) return reply;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(reply), delay);
-      timer.unref();
-    });
-  }
-
-  private hangUpWith(reply: SmtpReply): void {
-    this.out += this.format(reply);
-    this.hangUp();
+  /** The session ends for `reason` once the reply now being prepared has left. */
+  ending(reason: string): void {
+    this.endReason = reason;
   }
 
   mail(argument: string): Outcome {
-    if (this.smtpState === SmtpState.Greeted) return R.needHelo;
-    if (this.smtpState !== SmtpState.Ready) return R.nestedMail;
     const parsed = parseMailArgument(argument, this.config.maxMessageSize);
     if (isSmtpError(parsed)) return parsed.reply;
     const result = this.session!.mail(parsed.from, parsed.params, this.state);
@@ -1149,7 +996,6 @@ export class SmtpConnection {
   }
 
   rcpt(argument: string): Outcome {
-    if (this.smtpState < SmtpState.Mail) return this.smtpState === SmtpState.Greeted ? R.needHelo : R.needMail;
     if (this.usingBdat) return R.mixedBdat;
     if (this.recipients >= this.config.maxRecipients) return R.tooManyRecipients;
     const to = parseRcptArgument(argument, this.smtputf8);
@@ -1165,10 +1011,8 @@ export class SmtpConnection {
     return R.rcptOk;
   }
 
-  data(argument: string): Outcome {
-    if (argument.length > 0) return smtpReply(501, '5.5.4', 'Syntax: DATA');
+  data(): Outcome {
     if (this.usingBdat) return R.mixedBdat;
-    if (this.smtpState !== SmtpState.Rcpt) return this.smtpState === SmtpState.Greeted ? R.needHelo : R.needRcpt;
     const result = this.session!.data(this.state);
     if (isThenable<DataSink>(result)) return Promise.resolve(result).then((sink) => this.dataAccepted(sink));
     return this.dataAccepted(result);
@@ -1184,9 +1028,7 @@ export class SmtpConnection {
   bdat(argument: string): Outcome {
     const parsed = parseBdatArgument(argument);
     if (isSmtpError(parsed)) return parsed.reply;
-    this.bdatChunkSize = parsed.size;
-    this.bdatLast = parsed.last;
-    this.bdatRemaining = parsed.size;
+    (this.bdatReceiver ??= new BdatReceiver(this.config.lineEndings)).expect(parsed.size, parsed.last);
     // RFC 3030 §2: the chunk's bytes follow whatever we answer, so a refused BDAT still consumes them.
     let refusal: SmtpReply | null = null;
     if (this.smtpState !== SmtpState.Rcpt) refusal = this.smtpState === SmtpState.Greeted ? R.needHelo : R.needBdatTransaction;
@@ -1211,20 +1053,20 @@ export class SmtpConnection {
   private bdatStarted(sink: DataSink): Outcome {
     this.usingBdat = true;
     this.startMessage(sink);
-    (this.lineCheck ??= new LineEndingCheck(this.config.lineEndings)).reset();
+    this.bdatReceiver!.startMessage();
     return this.bdatReceive(null);
   }
 
   /** Enter chunk reading; `refusal` is answered after the chunk's bytes are consumed. */
   private bdatReceive(refusal: SmtpReply | null): Outcome {
-    this.bdatDiscardReply = refusal;
-    if (this.bdatRemaining === 0) return this.bdatChunkDone();
+    const bdat = this.bdatReceiver!;
+    bdat.receive(refusal);
+    if (bdat.remaining === 0) return this.bdatChunkDone(bdat);
     this.mode = InputMode.BdatChunk;
     return null;
   }
 
-  rset(argument: string): Outcome {
-    if (argument.length > 0) return smtpReply(501, '5.5.4', 'Syntax: RSET');
+  rset(): Outcome {
     this.clearTransaction();
     this.resetSession();
     return R.ok;
@@ -1235,12 +1077,7 @@ export class SmtpConnection {
   }
 
   quit(): Outcome {
-    this.endReason = 'quit';
-    this.pendingHangUp = null;
-    const reply = this.format(R.bye);
-    this.out += reply;
-    this.hangUp();
-    return null;
+    return QUIT;
   }
 
   vrfy(argument: string): Outcome {

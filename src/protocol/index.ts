@@ -1,6 +1,6 @@
 // Public API of the SMTP engine.
 export { SmtpServer } from './server.js';
-export type { SmtpServerOptions, SmtpLogger } from './server.js';
+export type { SmtpServerOptions, SmtpLogger } from './options.js';
 export { SmtpError, isSmtpError } from './reply.js';
 export type { SmtpReply } from './reply.js';
 export type { Backend, Session, DataSink, MailParams, ConnectionInfo, SessionState, TlsInfo } from './backend.js';
@@ -22,3 +22,4 @@ export { parseProxyHeader, ProxyHeaderError, TrustedProxies } from './proxy.js';
 export type { ProxyHeader } from './proxy.js';
 export { type SmtpObserver, silentObserver } from './observer.js';
 export { DEFAULTS as ENGINE_DEFAULTS } from './options.js';
+export * from './client/index.js';

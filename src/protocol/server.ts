@@ -6,70 +6,12 @@ import type { Backend } from './backend.js';
 import { silentObserver, type SmtpObserver } from './observer.js';
 import { AuthFailureCounter } from './auth-failures.js';
 import { SmtpConnection, type ConnectionHost, type LocalEnd } from './connection.js';
-import { resolveOptions, type EngineConfig } from './options.js';
+import { resolveOptions, type EngineConfig, type SmtpLogger, type SmtpServerOptions } from './options.js';
+
+export type { SmtpLogger, SmtpServerOptions } from './options.js';
 import { normalizeAddress, TrustedProxies } from './proxy.js';
 import { formatReply, smtpReply } from './reply.js';
 import type { LineEndings } from './data-reader.js';
-
-export interface SmtpLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug?(obj: object, msg?: string): void;
-}
-
-export interface SmtpServerOptions {
-  /** Greeting and EHLO name; default os.hostname(). */
-  hostname?: string;
-  /** Enables STARTTLS; absent = STARTTLS not advertised. */
-  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
-  /** Default false: AUTH before STARTTLS is refused with 538 5.7.11 and not advertised. */
-  authBeforeTls?: boolean;
-  /** Default false: when true, MAIL/RCPT/DATA/BDAT/AUTH before STARTTLS get 530 5.7.0. */
-  requireTls?: boolean;
-  /**
-   * Default "normalize": a bare LF in DATA/BDAT ends a line as CRLF would (only CRLF.CRLF ends DATA); a bare CR
-   * is refused with 521 5.5.2. "strict": a bare CR or LF is refused with 521 5.5.2.
-   */
-  lineEndings?: LineEndings;
-  /** Default both; AUTH is advertised only when the backend session implements auth(). */
-  authMechanisms?: ('PLAIN' | 'LOGIN')[];
-  /** Default 30 MiB (advertised as SIZE). */
-  maxMessageSize?: number;
-  /** Default 2048 bytes including CRLF. */
-  maxLineLength?: number;
-  /** Default 100 (452 4.5.3 beyond). */
-  maxRecipients?: number;
-  /** Default 1000 connections in total (421 4.7.0 at connect beyond). */
-  maxConnections?: number;
-  /** Default 50 per client address (421 4.7.0 at connect beyond). */
-  maxConnectionsPerAddress?: number;
-  /** Default 10 protocol errors per session (then 421 4.7.0 and close). */
-  maxBadCommands?: number;
-  /** Default 3 per session (then 421 4.7.0 and close). */
-  maxAuthFailures?: number;
-  /** Default 10 per client address per minute, across sessions (then 421 4.7.0). */
-  maxAuthFailuresPerAddressPerMinute?: number;
-  /** Delay before the n-th failed AUTH reply is n times this; default 1000 ms. */
-  authFailureDelayMs?: number;
-  /** Default 5 min of client silence (421 4.4.2). */
-  commandTimeoutMs?: number;
-  /** Default 500 bytes/s averaged over DATA/BDAT once dataRateGraceMs passed; 0 = off. */
-  minDataRateBytesPerSec?: number;
-  /** Default 10 s before the minimum data rate applies. */
-  dataRateGraceMs?: number;
-  /** Default 30 min for a whole session (421 4.4.2). */
-  sessionDeadlineMs?: number;
-  /** Default 0 (off): wait this long before the greeting and refuse clients that talk first. */
-  greetingDelayMs?: number;
-  /** Default grace period of close() when called without one: 10 s. */
-  shutdownGraceMs?: number;
-  /** Peers (addresses or CIDR ranges) that must send a PROXY v1/v2 header; from others a header is refused. */
-  proxyProtocol?: { trusted: string[] } | undefined;
-  logger?: SmtpLogger;
-  /** Sessions, replies, TLS handshakes and limits as they happen (metrics); default: none. */
-  observer?: SmtpObserver;
-}
 
 const silentLogger: SmtpLogger = { info() {}, warn() {}, error() {}, debug() {} };
 const TOO_MANY_CONNECTIONS = formatReply(smtpReply(421, '4.7.0', 'Too many connections, try again later'));

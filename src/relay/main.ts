@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { SmtpServer, type SmtpServerOptions } from '../protocol/server.js';
+import { SmtpServer, type SmtpServerOptions } from '../protocol/index.js';
 import { ApiKeyIndex } from './accept/api-key.js';
 import { MessageAcceptor } from './accept/message-acceptor.js';
 import { AccountLimits } from './accept/account-limits.js';

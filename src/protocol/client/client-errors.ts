@@ -1,7 +1,6 @@
 // Every way an SMTP client session can fail, as a typed error. A route turns them into per-recipient outcomes:
 // `permanent` errors can never succeed with this message (fail it); every other one is worth a later retry.
-import type { ClientReply } from './client-reply.js';
-import { formatClientReply } from './client-reply.js';
+import { formatClientReply, type ClientReply } from './reply.js';
 
 export type SmtpClientErrorKind =
   | 'connection-refused'

@@ -1,24 +1,9 @@
 // The client's side of replies: turns the bytes a server sends into complete replies (RFC 5321 §4.2).
 // A multi-line reply is "ddd-text" lines ending with one "ddd text" line, all with the same code.
 import { SmtpProtocolError } from './client-errors.js';
+import type { ClientReply } from './reply.js';
 
-/** A reply as the client received it. */
-export interface ClientReply {
-  code: number;
-  /** RFC 3463 enhanced status code of the first line ("5.1.1"), or null when the server sent none. */
-  enhanced: string | null;
-  /** The text of every line, without the "ddd-" / "ddd " prefix. */
-  lines: string[];
-}
-
-/** A reply in one line for logs and events: "550 5.1.1 No such user" (lines of a multi-line reply joined by " / "). */
-export function formatClientReply(reply: ClientReply): string {
-  return reply.lines.length === 0 ? String(reply.code) : `${reply.code} ${reply.lines.join(' / ')}`;
-}
-
-export function isPositive(reply: ClientReply): boolean {
-  return reply.code >= 200 && reply.code < 400;
-}
+export { type ClientReply, formatClientReply, isPositive } from './reply.js';
 
 const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
 /** Longer reply lines are a broken or hostile server (RFC 5321 §4.5.3.1.5 allows 512 octets). */

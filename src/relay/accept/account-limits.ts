@@ -1,5 +1,5 @@
 // Per-account sending rate (token bucket) and daily quota (UTC day), counted in outbound messages (recipients).
-import { SmtpError } from '../../protocol/reply.js';
+import { SmtpError } from '../../protocol/index.js';
 import type { RateConfig } from '../config/index.js';
 
 const DAY_MS = 86_400_000;

@@ -2,7 +2,7 @@
 // Every refusal is an SmtpError with the reply of SPEC §3; nothing here touches the network or the disk.
 import { hostname as osHostname } from 'node:os';
 import { composeMessage, encodeHtml, parseAddressList, type ComposeMailbox, type Mailbox, type ParsedMessage } from '../../mime/index.js';
-import { SmtpError } from '../../protocol/reply.js';
+import { SmtpError } from '../../protocol/index.js';
 import type { AccountConfig, RelayConfig, TemplateConfig } from '../config/index.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
 import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from '../template/index.js';

@@ -1,5 +1,5 @@
 // The rules of SPEC §3 that decide what happens to a message, each failure an SmtpError with its reply.
-import { SmtpError } from '../../protocol/reply.js';
+import { SmtpError } from '../../protocol/index.js';
 import type { AccountConfig, RouteConfig } from '../config/index.js';
 import { TemplateVariablesError, parseTemplateJson } from '../template/variables.js';
 

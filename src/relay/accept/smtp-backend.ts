@@ -1,7 +1,6 @@
 // The relay's side of the SMTP engine: API-key AUTH, the MIME parser fed during DATA, the accept path, the spool.
 import type { Logger } from 'pino';
-import type { Backend, ConnectionInfo, DataSink, MailParams, Session, SessionState } from '../../protocol/backend.js';
-import { SmtpError, type SmtpReply } from '../../protocol/reply.js';
+import { SmtpError, type Backend, type ConnectionInfo, type DataSink, type MailParams, type Session, type SessionState, type SmtpReply } from '../../protocol/index.js';
 import { ComposeError, MessageParser, isMimeLimitError, type MimeLimits, type ParsedMessage } from '../../mime/index.js';
 import type { AccountConfig, RelayConfig } from '../config/index.js';
 import type { ApiKeyIndex } from './api-key.js';

@@ -2,7 +2,7 @@
 // Kept in <data>/tags/<account>.txt, one tag a line, so the bound survives restarts.
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SmtpError } from '../../protocol/reply.js';
+import { SmtpError } from '../../protocol/index.js';
 import { UNTAGGED } from './policy.js';
 
 export class TagRegistry {

@@ -10,10 +10,13 @@
 // caFile/verifyCertificate; failing the mail would lose it). Only local refusals that no retry can change fail:
 // the message needs SMTPUTF8 the smarthost lacks, it exceeds the smarthost's SIZE, or an address is malformed.
 import { readFile } from 'node:fs/promises';
-import { SmtpClientPool, type SmtpClientPoolStats } from '../../protocol/client/client-pool.js';
-import type { SmtpClientTimeouts } from '../../protocol/client/smtp-client.js';
-import { SmtpClientError } from '../../protocol/client/client-errors.js';
-import { formatClientReply } from '../../protocol/client/client-reply.js';
+import {
+  SmtpClientError,
+  SmtpClientPool,
+  formatClientReply,
+  type SmtpClientPoolStats,
+  type SmtpClientTimeouts,
+} from '../../protocol/index.js';
 import type { SmtpRouteConfig } from '../config/index.js';
 import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
 

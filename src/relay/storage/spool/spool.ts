@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import stringify from 'fast-json-stable-stringify';
-import { SmtpError } from '../../../protocol/reply.js';
+import { SmtpError } from '../../../protocol/index.js';
 
 // ---------------------------------------------------------------- public types
 
