@@ -47,14 +47,27 @@ export interface LimitsConfig extends SmtpLimitsConfig, MessageLimitsConfig {
   template: TemplateLimitsConfig;
 }
 
+/** One DKIM key of an account (SPEC §5): messages whose From domain is `domain` or below it are signed with it. */
+export interface DkimKeyFileConfig {
+  domain: string;
+  selector: string;
+  algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  /** Absolute path of the PEM private key (txrelay dkim-keygen writes one). */
+  privateKeyFile: string;
+}
+
 export interface FileRouteConfig {
   type: 'file';
+  /** Sign with the account's DKIM keys; default true. */
+  dkim: boolean;
   /** Absolute folder the .eml files are written into (relative paths resolve against the config file's folder). */
   path: string;
 }
 
 export interface SmtpRouteConfig {
   type: 'smtp';
+  /** Sign with the account's DKIM keys; default true (false for a smarthost that signs itself). */
+  dkim: boolean;
   host: string;
   port: number;
   tls: RouteTlsMode;
@@ -103,6 +116,8 @@ export interface AccountConfig {
   rate: RateConfig;
   /** Lower-cased domains a From address must belong to; null = any sender domain. */
   senderDomains: string[] | null;
+  /** DKIM keys; [] = messages leave unsigned. */
+  dkim: DkimKeyFileConfig[];
 }
 
 export interface AdminConfig {

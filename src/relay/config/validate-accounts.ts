@@ -3,13 +3,15 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js';
 import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, isHostName, readableFile } from './formats.js';
-import type { AccountConfig, RateConfig, RouteConfig, TemplateConfig } from './schema.js';
+import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
+import type { AccountConfig, DkimKeyFileConfig, RateConfig, RouteConfig, TemplateConfig } from './schema.js';
 
 function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
   const type = rr.obj['type'];
   if (type === 'file') {
-    new FieldReader(rr.issues, rr.path, rr.obj, ['type', 'path']); // reports unknown fields
+    new FieldReader(rr.issues, rr.path, rr.obj, ['type', 'path', 'dkim']); // reports unknown fields
     const p = rr.string('path');
+    const dkim = rr.bool('dkim', true);
     if (p === null) return null;
     const abs = resolve(baseDir, p);
     try {
@@ -17,10 +19,10 @@ function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
     } catch {
       // A missing folder is created by RouteFile at start.
     }
-    return { type: 'file', path: abs };
+    return { type: 'file', path: abs, dkim };
   }
   if (type === 'smtp') {
-    const allowed = ['type', 'host', 'port', 'tls', 'verifyCertificate', 'caFile', 'username', 'password', 'poolSize', 'maxMessagesPerConnection', 'envelopeFrom'];
+    const allowed = ['type', 'host', 'port', 'tls', 'verifyCertificate', 'caFile', 'username', 'password', 'poolSize', 'maxMessagesPerConnection', 'envelopeFrom', 'dkim'];
     new FieldReader(rr.issues, rr.path, rr.obj, allowed); // reports unknown fields
     const host = rr.string('host') ?? '';
     if (host && !isHostName(host)) rr.fail('host', `must be a host name or IP address, got ${JSON.stringify(host)}`);
@@ -41,10 +43,50 @@ function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
     const maxMessagesPerConnection = rr.int('maxMessagesPerConnection', 1, MAX_INT, 100);
     const envelopeFrom = rr.string('envelopeFrom', null);
     if (envelopeFrom !== null && !ADDRESS_PATTERN.test(envelopeFrom)) rr.fail('envelopeFrom', `must be a bare address like bounces@example.com, got ${JSON.stringify(envelopeFrom)}`);
-    return { type: 'smtp', host, port, tls, verifyCertificate, caFile, username, password, poolSize, maxMessagesPerConnection, envelopeFrom };
+    const dkim = rr.bool('dkim', true);
+    return { type: 'smtp', host, port, tls, verifyCertificate, caFile, username, password, poolSize, maxMessagesPerConnection, envelopeFrom, dkim };
   }
   rr.fail('type', type === undefined ? 'is required ("file" or "smtp")' : `must be "file" or "smtp", got ${JSON.stringify(type)}`);
   return null;
+}
+
+/** The account's DKIM keys; each key file is read and checked now (type, RSA size), so a bad key stops the start. */
+function readDkimKeys(ar: FieldReader, baseDir: string): DkimKeyFileConfig[] {
+  const raw = ar.obj['dkim'];
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    ar.fail('dkim', `must be an array of keys, got ${typeName(raw)}`);
+    return [];
+  }
+  const out: DkimKeyFileConfig[] = [];
+  raw.forEach((item: unknown, i) => {
+    const kr = FieldReader.of(ar.issues, pathOf(ar.at('dkim'), i), item, ['domain', 'selector', 'algorithm', 'privateKeyFile']);
+    if (!kr) return;
+    const domain = (kr.string('domain') ?? '').toLowerCase();
+    if (domain && !DOMAIN_PATTERN.test(domain)) kr.fail('domain', `must be a domain name, got ${JSON.stringify(domain)}`);
+    const selector = kr.string('selector') ?? '';
+    if (selector && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(selector)) kr.fail('selector', `must be DNS labels, got ${JSON.stringify(selector)}`);
+    const algorithm = kr.oneOf('algorithm', DKIM_ALGORITHMS, 'rsa-sha256');
+    const file = kr.string('privateKeyFile');
+    if (file === null || !domain || !selector) return;
+    const privateKeyFile = resolve(baseDir, file);
+    let pem: string;
+    try {
+      pem = readFileSync(privateKeyFile, 'utf8');
+    } catch (err) {
+      kr.fail('privateKeyFile', `cannot read ${privateKeyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return;
+    }
+    try {
+      loadDkimKey({ domain, selector, algorithm, privateKeyPem: pem });
+    } catch (err) {
+      if (!(err instanceof DkimError)) throw err;
+      kr.fail('privateKeyFile', err.message);
+      return;
+    }
+    out.push({ domain, selector, algorithm, privateKeyFile });
+  });
+  return out;
 }
 
 function readTemplate(tr: FieldReader, baseDir: string): TemplateConfig | null {
@@ -123,7 +165,8 @@ function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
     rate.perDay = rr.has('perDay') ? rr.int('perDay', 1, MAX_INT, 1) : null;
   }
   const senderDomains = ar.stringArray('senderDomains', (s) => (DOMAIN_PATTERN.test(s.toLowerCase()) ? null : `must be a domain name, got ${JSON.stringify(s)}`));
-  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null };
+  const dkim = readDkimKeys(ar, baseDir);
+  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim };
 }
 
 export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
@@ -140,7 +183,7 @@ export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
   const out: AccountConfig[] = [];
   const ids = new Map<string, number>();
   const keys = new Map<string, string>();
-  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains'];
+  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim'];
   raw.forEach((item: unknown, i) => {
     const ar = FieldReader.of(r.issues, pathOf(r.at('accounts'), i), item, allowed);
     if (!ar) return;

@@ -15,6 +15,8 @@ export interface DkimKeyConfig {
   selector: string;
   algorithm: DkimAlgorithm;
   privateKeyPem: string;
+  /** Who may sign with it (the relay: an account id); sign() with an owner uses only that owner's keys. */
+  owner?: string;
 }
 
 /** A key checked and parsed once, ready to sign with. */
@@ -24,6 +26,7 @@ export interface DkimKey {
   readonly algorithm: DkimAlgorithm;
   readonly privateKeyPem: string;
   readonly privateKey: KeyObject;
+  readonly owner: string | null;
 }
 
 export type DkimErrorKind = 'key' | 'body' | 'queue-full' | 'worker-crash' | 'timeout' | 'closed' | 'record';
@@ -62,7 +65,7 @@ export function loadDkimKey(config: DkimKeyConfig): DkimKey {
   } else if (type !== 'ed25519') {
     throw new DkimError('key', `${where}: algorithm ed25519-sha256 needs an Ed25519 key, this one is ${type}`);
   }
-  return { domain, selector: config.selector, algorithm: config.algorithm, privateKeyPem: config.privateKeyPem, privateKey };
+  return { domain, selector: config.selector, algorithm: config.algorithm, privateKeyPem: config.privateKeyPem, privateKey, owner: config.owner ?? null };
 }
 
 /** The keys that sign a message from `fromDomain`: its own domain's and its parent domains' (relaxed alignment). */

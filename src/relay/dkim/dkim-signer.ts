@@ -75,12 +75,14 @@ export class DkimSigner {
   /**
    * The DKIM-Signature fields for `message` (each folded, ending with CRLF), one per aligned key, or '' when no
    * key is aligned with its From domain. `body` is prepareBody() of a message with the same body, if the caller has it.
+   * With an `owner`, only that owner's keys sign (one relay-wide signer serves every account).
    */
-  async signatureHeaders(message: Buffer, body?: PreparedBody): Promise<string> {
+  async signatureHeaders(message: Buffer, body?: PreparedBody, owner?: string): Promise<string> {
     const { header, body: bodyBytes } = splitMessage(message);
     const index = indexHeaders(header);
     const domain = fromDomain(index);
-    const keys = domain === null ? [] : keysForDomain(this.keys, domain);
+    const candidates = owner === undefined ? this.keys : this.keys.filter((k) => k.owner === owner);
+    const keys = domain === null ? [] : keysForDomain(candidates, domain);
     if (keys.length === 0) return '';
     if (body !== undefined && body.bodyLength !== bodyBytes.length) {
       throw new DkimError('body', `the prepared body hash is of a ${body.bodyLength}-byte body, this message's body has ${bodyBytes.length} bytes`);
@@ -108,9 +110,15 @@ export class DkimSigner {
     return fields.join('');
   }
 
+  /** Whether some key of `owner` (any key without one) would sign a message from `fromDomain`. */
+  covers(fromDomain: string, owner?: string): boolean {
+    const candidates = owner === undefined ? this.keys : this.keys.filter((k) => k.owner === owner);
+    return keysForDomain(candidates, fromDomain).length > 0;
+  }
+
   /** The message with its DKIM-Signature fields prepended (the same buffer when no key applies). */
-  async sign(message: Buffer, body?: PreparedBody): Promise<Buffer> {
-    const fields = await this.signatureHeaders(message, body);
+  async sign(message: Buffer, body?: PreparedBody, owner?: string): Promise<Buffer> {
+    const fields = await this.signatureHeaders(message, body, owner);
     return fields === '' ? message : Buffer.concat([Buffer.from(fields, 'latin1'), message]);
   }
 
