@@ -18,16 +18,19 @@ import { SmtpClient, type ClientTlsMode, type SmtpClientTimeouts } from '../../p
 import { ConnectionClosedError, ConnectionFailedError, SmtpTimeoutError, TlsHandshakeError } from '../../protocol/client/client-errors.js';
 import type { MxRouteConfig } from '../config/index.js';
 import {
+  Destination,
+  DestinationPausedError,
   MtaStsResolver,
   MxResolver,
   httpsPolicyFetch,
   mxAllowed,
+  type DestinationConnection,
+  type DestinationState,
   type DnsQueries,
   type MtaStsPolicy,
   type MxHost,
   type MxResolverOptions,
 } from './mx/index.js';
-import { Destination, DestinationPausedError, type DestinationConnection, type DestinationState } from './mx/destination.js';
 import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
 import { outcomeOfError, outcomeOfReply } from './smtp-outcome.js';
 
