@@ -104,12 +104,12 @@ function serverOptions(config: RelayConfig, listener: ListenerConfig, tls: { key
 }
 
 /** One Route object per (account, route name); rebuilt on reload. */
-function buildRoutes(config: RelayConfig): Map<string, Route> {
+function buildRoutes(config: RelayConfig, logger: Logger): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const account of config.accounts) {
     for (const [name, rc] of Object.entries(account.routes)) {
       const key = `${account.id}\u0000${name}`;
-      routes.set(key, createRoute(name, rc, { clientName: config.hostname }));
+      routes.set(key, createRoute(name, rc, { clientName: config.hostname, logger }));
     }
   }
   return routes;
@@ -151,7 +151,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const limits = new AccountLimits();
   let generation = 1;
   let runtime: RelayRuntime = { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation) };
-  let routes = buildRoutes(config);
+  let routes = buildRoutes(config, logger);
   const eventLog = await EventLog.open(join(config.dataDir, 'events'));
   const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
   const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool) });
@@ -220,7 +220,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       const released = config.queue.hold && !next.queue.hold;
       generation++;
       runtime = { config: next, keys: new ApiKeyIndex(next.accounts), acceptor: new MessageAcceptor(next, tags, generation) };
-      routes = buildRoutes(next);
+      routes = buildRoutes(next, logger);
       config = next;
       for (const r of oldRoutes.values()) void r.close();
       if (released) scheduler.resume();

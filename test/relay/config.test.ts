@@ -50,7 +50,7 @@ test('applies every default to a minimal configuration', () => {
   assert.equal(config.admin, null);
   const account = config.accounts[0]!;
   assert.equal(account.name, 'a');
-  assert.deepEqual(account.routes['out'], { type: 'file', path: '/etc/txrelay/outbox' });
+  assert.deepEqual(account.routes['out'], { type: 'file', path: '/etc/txrelay/outbox', dkim: true });
   assert.equal(Object.getPrototypeOf(account.routes), null, 'a header naming "toString" or "__proto__" finds no inherited route');
   assert.equal(account.routes['toString'], undefined);
   assert.deepEqual([account.defaultRoute, account.senderDomains, account.rate], [null, null, { perSecond: null, perDay: null }]);
@@ -68,9 +68,48 @@ test('fills the defaults of an smtp route', () => {
   (json['accounts'] as { routes: unknown }[])[0]!.routes = { up: { type: 'smtp', host: 'smtp.example.com', port: 587 } };
   const route = validateConfig(json, '/x').config?.accounts[0]!.routes['up'];
   assert.deepEqual(route, {
-    type: 'smtp', host: 'smtp.example.com', port: 587, tls: 'required', verifyCertificate: true, caFile: null,
+    type: 'smtp', dkim: true, host: 'smtp.example.com', port: 587, tls: 'required', verifyCertificate: true, caFile: null,
     username: null, password: null, poolSize: 4, maxMessagesPerConnection: 100, envelopeFrom: null,
   });
+});
+
+test('fills the defaults of an mx route', () => {
+  const json = minimal();
+  (json['accounts'] as { routes: unknown }[])[0]!.routes = { direct: { type: 'mx' } };
+  const route = validateConfig(json, '/x').config?.accounts[0]!.routes['direct'];
+  assert.deepEqual(route, {
+    type: 'mx', dkim: true, port: 25, helo: null, localAddresses: [], ipFamily: 'any', tls: 'opportunistic', caFile: null, mtaSts: true,
+    dnsServers: null, maxConnectionsPerDestination: 10, maxMessagesPerConnection: 100, connectTimeoutMs: 30_000,
+  });
+  (json['accounts'] as { routes: unknown }[])[0]!.routes = {
+    direct: { type: 'mx', port: 2525, helo: 'relay.example.com', ipFamily: 'ipv4', tls: 'verify', mtaSts: false, dnsServers: ['127.0.0.1:5353', '::1', '[::1]:53'], maxConnectionsPerDestination: 3 },
+  };
+  const set = validateConfig(json, '/x').config?.accounts[0]!.routes['direct'];
+  assert.deepEqual(set, {
+    type: 'mx', dkim: true, port: 2525, helo: 'relay.example.com', localAddresses: [], ipFamily: 'ipv4', tls: 'verify', caFile: null, mtaSts: false,
+    dnsServers: ['127.0.0.1:5353', '::1', '[::1]:53'], maxConnectionsPerDestination: 3, maxMessagesPerConnection: 100, connectTimeoutMs: 30_000,
+  });
+});
+
+test('checks every field of an mx route, naming it', () => {
+  const route = (r: Record<string, unknown>): ReturnType<typeof validateConfig>['errors'] =>
+    validateConfig({ accounts: [{ id: 'a', apiKeys: [HASH_A], routes: { direct: { type: 'mx', ...r } } }] }, '/tmp').errors;
+  const at = (field: string): string => `$.accounts[0].routes.direct.${field}`;
+  const bad = route({
+    port: 0, helo: 'not a name', ipFamily: 'ipv5', tls: 'required', mtaSts: 'yes', dnsServers: ['dns.example', '127.0.0.1:70000'],
+    maxConnectionsPerDestination: 0, maxMessagesPerConnection: 1.5, connectTimeoutMs: -1, host: 'mx.example', caFile: '/nonexistent/ca.pem',
+  });
+  assert.deepEqual(bad.map((e) => e.path).sort(), [
+    at('caFile'), at('connectTimeoutMs'), `${at('dnsServers')}[0]`, `${at('dnsServers')}[1]`, at('helo'), at('host'), at('ipFamily'),
+    at('maxConnectionsPerDestination'), at('maxMessagesPerConnection'), at('mtaSts'), at('port'), at('tls'),
+  ].sort());
+  assert.match(bad.find((e) => e.path === at('tls'))!.message, /"opportunistic", "verify", "none"/);
+  assert.match(bad.find((e) => e.path === `${at('dnsServers')}[0]`)!.message, /must be an IP address, optionally with a port/);
+  assert.deepEqual(route({ localAddresses: ['192.0.2.1', 'eth0'] }).map((e) => [e.path, e.message]), [
+    [`${at('localAddresses')}[1]`, 'must be an IP address, got "eth0"'],
+    [at('localAddresses'), 'is not supported yet (the SMTP client cannot bind a source address); leave it empty'],
+  ]);
+  assert.deepEqual(route({ dnsServers: [] }).map((e) => e.path), [at('dnsServers')]);
 });
 
 test('reports every problem at once, each with its JSON path', () => {
@@ -156,7 +195,7 @@ test('checks host names, the envelope sender and credentials of an smtp route', 
   assert.deepEqual(paths(route({ host: '192.0.2.1', username: 'u' })).sort(), ['$.accounts[0].routes.up.password', '$.hostname']);
   assert.deepEqual(paths(route({ host: 'smtp.example', username: 'u', password: 'p', tls: 'none' })).sort(), ['$.accounts[0].routes.up.tls', '$.hostname']);
   const missingType = validateConfig({ accounts: [{ id: 'a', apiKeys: [], routes: { up: { host: 'x' } } }] }, '/tmp').errors;
-  assert.deepEqual(missingType, [{ path: '$.accounts[0].routes.up.type', message: 'is required ("file" or "smtp")' }]);
+  assert.deepEqual(missingType, [{ path: '$.accounts[0].routes.up.type', message: 'is required ("file", "smtp" or "mx")' }]);
 });
 
 test('loads a template htmlFile relative to the config file and reports one it cannot read', async () => {
@@ -221,7 +260,7 @@ test('the embedded default has three ports, a demo account with a file route, an
   assert.deepEqual(first.config.tls, { cert: null, key: null });
   const demo = first.config.accounts[0]!;
   assert.equal(demo.id, 'demo');
-  assert.deepEqual({ ...demo.routes }, { outbox: { type: 'file', path: join(dir, 'outbox') } });
+  assert.deepEqual({ ...demo.routes }, { outbox: { type: 'file', path: join(dir, 'outbox'), dkim: true } });
   assert.equal(new ApiKeyIndex(first.config.accounts).lookup(first.demoKey)?.id, 'demo');
   const keyFile = join(dir, 'demo-api-key');
   assert.equal(await readFile(keyFile, 'utf8'), first.demoKey + '\n');

@@ -35,3 +35,13 @@ export function checkAddressOrCidr(s: string): string | null {
   return null;
 }
 
+
+/** A DNS server as node:dns setServers takes it: "ip", "ip:port" or "[ipv6]:port". */
+export function checkDnsServer(s: string): string | null {
+  const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s);
+  const hostPort = /^([^:]+):(\d{1,5})$/.exec(s);
+  const [addr, port] = bracketed ? [bracketed[1]!, bracketed[2]!] : hostPort ? [hostPort[1]!, hostPort[2]!] : [s, null];
+  if (isIP(addr) === 0 || (bracketed && isIP(addr) !== 6)) return `must be an IP address, optionally with a port ("127.0.0.1:5353", "[::1]:53"), got ${JSON.stringify(s)}`;
+  if (port !== null && (Number(port) < 1 || Number(port) > 65535)) return `has a port outside 1-65535 in ${JSON.stringify(s)}`;
+  return null;
+}

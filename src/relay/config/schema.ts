@@ -84,7 +84,35 @@ export interface SmtpRouteConfig {
   envelopeFrom: string | null;
 }
 
-export type RouteConfig = FileRouteConfig | SmtpRouteConfig;
+/** How an `mx` route uses TLS: STARTTLS when offered (no verification), STARTTLS with the MX name verified, or never. */
+export type MxTlsMode = 'opportunistic' | 'verify' | 'none';
+export type MxIpFamily = 'any' | 'ipv4' | 'ipv6';
+
+/** Direct delivery to the MX hosts of each recipient's domain (issue 15; docs/delivery.md "The mx route"). */
+export interface MxRouteConfig {
+  type: 'mx';
+  /** Sign with the account's DKIM keys; default true. */
+  dkim: boolean;
+  /** Port of the MX hosts; 25 (tests use another). */
+  port: number;
+  /** Our name in EHLO; null = the relay's `hostname`. */
+  helo: string | null;
+  /** Source addresses to bind, used in turn; empty = the system's choice. */
+  localAddresses: string[];
+  ipFamily: MxIpFamily;
+  tls: MxTlsMode;
+  /** Absolute path of a PEM CA bundle for `verify` (and MTA-STS enforce) instead of the system roots; null = system roots. */
+  caFile: string | null;
+  /** Honour RFC 8461 MTA-STS policies. */
+  mtaSts: boolean;
+  /** DNS servers as "ip" or "ip:port"; null = the system resolver. */
+  dnsServers: string[] | null;
+  maxConnectionsPerDestination: number;
+  maxMessagesPerConnection: number;
+  connectTimeoutMs: number;
+}
+
+export type RouteConfig = FileRouteConfig | SmtpRouteConfig | MxRouteConfig;
 
 export interface TemplateConfig {
   /** The template's HTML (from `html`, or the contents of `htmlFile`). */

@@ -1,10 +1,45 @@
 // Validation of the account sections: accounts, their routes, templates and rates.
 import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js';
-import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, isHostName, readableFile } from './formats.js';
+import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkDnsServer, isHostName, readableFile } from './formats.js';
 import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
-import type { AccountConfig, DkimKeyFileConfig, RateConfig, RouteConfig, TemplateConfig } from './schema.js';
+import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, RouteConfig, TemplateConfig } from './schema.js';
+
+const MX_ROUTE_FIELDS = [
+  'type', 'port', 'helo', 'localAddresses', 'ipFamily', 'tls', 'caFile', 'mtaSts', 'dnsServers',
+  'maxConnectionsPerDestination', 'maxMessagesPerConnection', 'connectTimeoutMs', 'dkim',
+];
+
+function readMxRoute(rr: FieldReader, baseDir: string): MxRouteConfig {
+  new FieldReader(rr.issues, rr.path, rr.obj, MX_ROUTE_FIELDS); // reports unknown fields
+  const port = rr.int('port', 1, 65535, 25);
+  const helo = rr.string('helo', null);
+  if (helo !== null && !DOMAIN_PATTERN.test(helo.toLowerCase())) rr.fail('helo', `must be a host name (sent in EHLO), got ${JSON.stringify(helo)}`);
+  const localAddresses = rr.stringArray('localAddresses', (s) => (isIP(s) === 0 ? `must be an IP address, got ${JSON.stringify(s)}` : null)) ?? [];
+  // The SMTP client (src/protocol/client) cannot bind a source address yet; refusing beats ignoring the setting.
+  if (localAddresses.length > 0) rr.fail('localAddresses', 'is not supported yet (the SMTP client cannot bind a source address); leave it empty');
+  const ipFamily = rr.oneOf('ipFamily', ['any', 'ipv4', 'ipv6'] as const, 'any');
+  const tls = rr.oneOf('tls', ['opportunistic', 'verify', 'none'] as const, 'opportunistic');
+  let caFile = rr.string('caFile', null);
+  if (caFile !== null) {
+    caFile = resolve(baseDir, caFile);
+    const reason = readableFile(caFile);
+    if (reason) rr.fail('caFile', reason);
+  }
+  const mtaSts = rr.bool('mtaSts', true);
+  const dnsServers = rr.stringArray('dnsServers', checkDnsServer);
+  if (Array.isArray(rr.obj['dnsServers']) && rr.obj['dnsServers'].length === 0) rr.fail('dnsServers', 'must list at least one server (or be left out for the system resolver)');
+  const maxConnectionsPerDestination = rr.int('maxConnectionsPerDestination', 1, 1000, 10);
+  const maxMessagesPerConnection = rr.int('maxMessagesPerConnection', 1, MAX_INT, 100);
+  const connectTimeoutMs = rr.int('connectTimeoutMs', 1, 600_000, 30_000);
+  const dkim = rr.bool('dkim', true);
+  return {
+    type: 'mx', dkim, port, helo, localAddresses, ipFamily, tls, caFile, mtaSts, dnsServers: dnsServers?.length ? dnsServers : null,
+    maxConnectionsPerDestination, maxMessagesPerConnection, connectTimeoutMs,
+  };
+}
 
 function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
   const type = rr.obj['type'];
@@ -46,7 +81,8 @@ function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
     const dkim = rr.bool('dkim', true);
     return { type: 'smtp', host, port, tls, verifyCertificate, caFile, username, password, poolSize, maxMessagesPerConnection, envelopeFrom, dkim };
   }
-  rr.fail('type', type === undefined ? 'is required ("file" or "smtp")' : `must be "file" or "smtp", got ${JSON.stringify(type)}`);
+  if (type === 'mx') return readMxRoute(rr, baseDir);
+  rr.fail('type', type === undefined ? 'is required ("file", "smtp" or "mx")' : `must be "file", "smtp" or "mx", got ${JSON.stringify(type)}`);
   return null;
 }
 

@@ -1,24 +1,16 @@
 // The `smtp` route: delivers through a smarthost over a pool of SmtpClient connections.
 // Each recipient has its own composed .eml, so each recipient is one SMTP transaction (on a pooled connection).
 //
-// Outcomes: 2xx delivered; 4xx deferred; 5xx failed, with the upstream reply. A failure is a hard bounce (the
-// scheduler suppresses the address) when it proves the address bad: a 5xx to RCPT, or any 5xx whose enhanced code
-// is about the address or mailbox (5.1.x, 5.2.x, RFC 3463). A 5xx to the content (e.g. 554 5.7.1 at the final
-// dot) or to MAIL FROM (prefixed "MAIL FROM refused:") fails this message only.
+// Outcomes (smtp-outcome.ts): 2xx delivered; 4xx deferred; 5xx failed, a hard bounce when it proves the address bad.
 // Every session-level failure defers: connection refused or dropped, timeouts, a 5xx greeting/EHLO, AUTH refused,
 // "TLS required but not offered" and "certificate invalid" (an operator can fix the smarthost or the route's
 // caFile/verifyCertificate; failing the mail would lose it). Only local refusals that no retry can change fail:
 // the message needs SMTPUTF8 the smarthost lacks, it exceeds the smarthost's SIZE, or an address is malformed.
 import { readFile } from 'node:fs/promises';
-import {
-  SmtpClientError,
-  SmtpClientPool,
-  formatClientReply,
-  type SmtpClientPoolStats,
-  type SmtpClientTimeouts,
-} from '../../protocol/index.js';
+import { SmtpClientPool, type SmtpClientPoolStats, type SmtpClientTimeouts } from '../../protocol/index.js';
 import type { SmtpRouteConfig } from '../config/index.js';
 import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
+import { outcomeOfReply, outcomeOfError } from './smtp-outcome.js';
 
 export interface RouteSmtpOptions {
   /** Our name in EHLO; default os.hostname() (the lead passes config.hostname). */
@@ -92,17 +84,9 @@ export class RouteSmtp implements Route {
   private async deliverOne(pool: SmtpClientPool, from: string, r: OutboundRecipient): Promise<RecipientOutcome> {
     try {
       const result = await pool.send({ from, to: [r.address] }, r.body);
-      const d = result.recipients[0]!;
-      const reply = formatClientReply(d.reply);
-      if (d.accepted) return { recipient: r.address, status: 'delivered', reply };
-      if (d.reply.code < 500) return { recipient: r.address, status: 'deferred', reply };
-      if (d.stage === 'MAIL') return { recipient: r.address, status: 'failed', reply: `MAIL FROM refused: ${reply}`, hardBounce: false };
-      const addressStatus = d.reply.enhanced !== null && /^5\.[12]\./.test(d.reply.enhanced);
-      return { recipient: r.address, status: 'failed', reply, hardBounce: d.stage === 'RCPT' || addressStatus };
+      return outcomeOfReply(r.address, result.recipients[0]!);
     } catch (err) {
-      const message = (err as Error).message;
-      if (err instanceof SmtpClientError && err.permanent) return { recipient: r.address, status: 'failed', reply: `refused locally: ${message}`, hardBounce: false };
-      return { recipient: r.address, status: 'deferred', reply: err instanceof SmtpClientError ? message : `local error: ${message}` };
+      return outcomeOfError(r.address, err);
     }
   }
 

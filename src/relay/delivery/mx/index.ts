@@ -1,4 +1,4 @@
-// Destination resolution for the `mx` route: MX hosts with their addresses, and MTA-STS policies.
+// For the `mx` route: MX hosts with their addresses, MTA-STS policies, and each destination's connections and pause.
 export { MxResolver, type MxResolverOptions, type MxResolution, type MxHost, type IpFamily, type DnsQueries } from './mx-resolver.js';
 export {
   MtaStsResolver,
@@ -14,3 +14,4 @@ export {
   type HttpsPolicyFetchOptions,
 } from './mta-sts.js';
 export { TtlCache, type Clock } from './ttl-cache.js';
+export { Destination, DestinationPausedError, type DestinationOptions, type DestinationConnection, type DestinationState } from './destination.js';
