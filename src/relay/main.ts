@@ -1,4 +1,5 @@
 // `txrelay [--config FILE] [--data DIR]`: starts the relay (embedded default configuration without --config).
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,7 @@ import { createLogger, logFormatOf } from './cli/logger.js';
 import { startBanner } from './cli/start-banner.js';
 import { SuppressionList } from './storage/suppression-list.js';
 import { TagRegistry } from './accept/tag-registry.js';
+import { DkimSigner } from './dkim/index.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -103,6 +105,21 @@ function serverOptions(config: RelayConfig, listener: ListenerConfig, tls: { key
   };
 }
 
+/** One signer for every account's DKIM keys (each key owned by its account), or null when no account has one. */
+function buildDkimSigner(config: RelayConfig): DkimSigner | null {
+  const keys = config.accounts.flatMap((a) =>
+    a.dkim.map((k) => ({ domain: k.domain, selector: k.selector, algorithm: k.algorithm, privateKeyPem: readFileSync(k.privateKeyFile, 'utf8'), owner: a.id })),
+  );
+  return keys.length === 0 ? null : new DkimSigner({ keys });
+}
+
+/** Signatures in flight when a reload replaces the signer finish on the old one; its workers stop after this. */
+const RETIRED_SIGNER_GRACE_MS = 30_000;
+
+function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number): RelayRuntime {
+  return { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation), dkim: buildDkimSigner(config) };
+}
+
 /** One Route object per (account, route name); rebuilt on reload. */
 function buildRoutes(config: RelayConfig, logger: Logger): Map<string, Route> {
   const routes = new Map<string, Route>();
@@ -150,7 +167,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const tags = new TagRegistry(join(config.dataDir, 'tags'));
   const limits = new AccountLimits();
   let generation = 1;
-  let runtime: RelayRuntime = { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation) };
+  let runtime = runtimeOf(config, tags, generation);
   let routes = buildRoutes(config, logger);
   const eventLog = await EventLog.open(join(config.dataDir, 'events'));
   const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
@@ -184,6 +201,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     await spool.close();
     await eventLog.close();
     await suppression.close();
+    await runtime.dkim?.close();
     await unlock();
     throw new Error('no listener could be bound');
   }
@@ -219,7 +237,9 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       const oldRoutes = routes;
       const released = config.queue.hold && !next.queue.hold;
       generation++;
-      runtime = { config: next, keys: new ApiKeyIndex(next.accounts), acceptor: new MessageAcceptor(next, tags, generation) };
+      const retired = runtime.dkim;
+      runtime = runtimeOf(next, tags, generation);
+      if (retired) setTimeout(() => void retired.close(), RETIRED_SIGNER_GRACE_MS).unref();
       routes = buildRoutes(next, logger);
       config = next;
       for (const r of oldRoutes.values()) void r.close();
@@ -231,6 +251,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
       await scheduler.stop();
       for (const r of routes.values()) await r.close();
+      await runtime.dkim?.close();
       await admin?.server.close();
       await spool.close();
       await eventLog.close();

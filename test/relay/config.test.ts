@@ -275,10 +275,51 @@ test('txrelay check-config prints ok for a valid file, and every issue with exit
   const run = (file: string) =>
     spawnSync(process.execPath, ['--input-type=module', '-e', `import { main } from ${JSON.stringify(url)}; process.exitCode = await main([${JSON.stringify(file)}]);`], { encoding: 'utf8', timeout: 30_000 });
   const good = run(fileURLToPath(new URL('../../../examples/relay.json', import.meta.url)));
-  assert.deepEqual([good.status, good.stdout], [0, 'ok\n']);
+  assert.equal(good.status, 0, good.stderr);
+  assert.match(good.stdout, /^(warning: .*\n)*ok\n$/);
+  assert.match(good.stdout, /warning: account "[^"]+": no DKIM key, its messages leave unsigned/);
   const dir = await tempDir();
   await writeFile(join(dir, 'bad.json'), JSON.stringify({ listeners: [{ port: -1 }], accounts: [{ id: 'a', apiKeys: [], routes: {} }] }));
   const bad = run(join(dir, 'bad.json'));
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /^invalid configuration .*bad\.json:\n {2}\$\.listeners\[0\]\.port: must be between 0 and 65535, got -1\n {2}\$\.accounts\[0\]\.routes: must define at least one route\n$/);
+});
+
+test('check-config warns about an account without DKIM keys and a sender domain no key covers', async () => {
+  const { configWarnings } = await import('../../src/relay/cli/check-config.js');
+  const dir = await tempDir();
+  const { generateKeyPairSync } = await import('node:crypto');
+  await writeFile(join(dir, 'ed.pem'), generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const { config, errors } = validateConfig({
+    accounts: [
+      { id: 'signed', apiKeys: [HASH_A], routes: { out: { type: 'file', path: 'o' } }, senderDomains: ['shop.example', 'mail.shop.example', 'other.example'],
+        dkim: [{ domain: 'shop.example', selector: 's1', algorithm: 'ed25519-sha256', privateKeyFile: 'ed.pem' }] },
+      { id: 'bare', apiKeys: [HASH_B], routes: { out: { type: 'file', path: 'o' } } },
+    ],
+  }, dir);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(configWarnings(config!), [
+    'account "signed": sender domain other.example has no DKIM key (its messages leave unsigned)',
+    'account "bare": no DKIM key, its messages leave unsigned (txrelay dkim-keygen makes one)',
+  ]);
+});
+
+test('a DKIM key that is too small, unreadable or of the wrong type is refused at load, naming the field', async () => {
+  const dir = await tempDir();
+  const { generateKeyPairSync } = await import('node:crypto');
+  await writeFile(join(dir, 'rsa1024.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  await writeFile(join(dir, 'ed.pem'), generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const { errors } = validateConfig({
+    accounts: [{ id: 'a', apiKeys: [HASH_A], routes: { out: { type: 'file', path: 'o' } }, dkim: [
+      { domain: 'shop.example', selector: 's1', algorithm: 'rsa-sha256', privateKeyFile: 'rsa1024.pem' },
+      { domain: 'shop.example', selector: 's2', privateKeyFile: 'missing.pem' },
+      { domain: 'shop.example', selector: 's3', algorithm: 'rsa-sha256', privateKeyFile: 'ed.pem' },
+      { domain: 'not a domain', selector: 's4', privateKeyFile: 'ed.pem' },
+    ] }],
+  }, dir);
+  const byPath = new Map(errors.map((e) => [e.path, e.message]));
+  assert.match(byPath.get('$.accounts[0].dkim[0].privateKeyFile') ?? '', /1024 bits, at least 2048/);
+  assert.match(byPath.get('$.accounts[0].dkim[1].privateKeyFile') ?? '', /cannot read .*missing\.pem: ENOENT/);
+  assert.match(byPath.get('$.accounts[0].dkim[2].privateKeyFile') ?? '', /needs an RSA key, this one is ed25519/);
+  assert.match(byPath.get('$.accounts[0].dkim[3].domain') ?? '', /must be a domain name/);
 });

@@ -10,12 +10,15 @@ import { createSpoolId, type Spool, type SpoolEntry } from '../storage/spool/spo
 import { recordAccepted, recordRejected, type EventSink } from '../storage/event-log.js';
 import { printable } from './policy.js';
 import type { AcceptObserver } from './accept-observer.js';
+import { prepareBody, type DkimSigner } from '../dkim/index.js';
 
 /** Everything a configuration reload replaces at once; sessions read the current one at each step. */
 export interface RelayRuntime {
   config: RelayConfig;
   keys: ApiKeyIndex;
   acceptor: MessageAcceptor;
+  /** Signs outbound messages with the accounts' DKIM keys; null when no account has one. */
+  dkim: DkimSigner | null;
 }
 
 export interface SmtpBackendDeps {
@@ -140,6 +143,14 @@ class RelayDataSink implements DataSink {
     }
     const { account, route, tag } = accepted;
     const dropped = parsed.dropped;
+    if (this.runtime.dkim !== null && route.config.dkim && account.dkim.length > 0) {
+      try {
+        await signRecipients(this.runtime.dkim, accepted, account.id);
+      } catch (e) {
+        logger.error({ session: this.connection.id, id, err: (e as Error).message }, 'DKIM signing failed');
+        throw this.rejected(new SmtpError(451, '4.3.0', 'Requested action aborted: signing failed, try again later'), accepted);
+      }
+    }
     const giveBack = this.deps.limits.take(account.id, account.rate, accepted.recipients.length);
     let entry: SpoolEntry;
     try {
@@ -213,4 +224,20 @@ function toReplyError(e: unknown): SmtpError {
   // An address the composer cannot write (e.g. a quoted local part with a space): permanent, never a retry loop.
   if (e instanceof ComposeError) return new SmtpError(554, '5.6.0', printable(`Cannot compose the outbound message: ${e.message}`, 400));
   throw e;
+}
+
+/**
+ * Signs each recipient's message in place (before it is spooled, so every delivery attempt sends the same bytes).
+ * Every recipient's message has the same body: its hash is computed once (RFC 6376 §3.7); the RSA or Ed25519
+ * signatures are made in the signer's worker threads, off the event loop.
+ */
+async function signRecipients(signer: DkimSigner, accepted: AcceptedMessage, owner: string): Promise<void> {
+  const first = accepted.recipients[0];
+  if (first === undefined) return;
+  const body = prepareBody(first.body);
+  await Promise.all(
+    accepted.recipients.map(async (r) => {
+      r.body = await signer.sign(r.body, body, owner);
+    }),
+  );
 }

@@ -69,7 +69,7 @@ export function loadDkimKey(config: DkimKeyConfig): DkimKey {
 }
 
 /** The keys that sign a message from `fromDomain`: its own domain's and its parent domains' (relaxed alignment). */
-export function keysForDomain(keys: readonly DkimKey[], fromDomain: string): DkimKey[] {
+export function keysForDomain<K extends { readonly domain: string }>(keys: readonly K[], fromDomain: string): K[] {
   const d = fromDomain.toLowerCase().replace(/\.$/, '');
   return keys.filter((k) => d === k.domain || d.endsWith(`.${k.domain}`));
 }
