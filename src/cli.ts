@@ -22,6 +22,10 @@ async function cli(argv: string[]): Promise<number> {
         '  txrelay keygen                                print a new API key and the hash for the configuration\n' +
         '  txrelay inspect [FILE|-]                      show what the relay keeps from a message\n' +
         '  txrelay parse-report [FILE|-]                 one JSON line per recipient of a bounce, complaint or auto-reply\n' +
+        '  txrelay dkim-keygen --domain D --selector S [--algorithm rsa-sha256|ed25519-sha256] [--out FILE]\n' +
+        '                                                write a DKIM key (0600) and print the DNS record to publish\n' +
+        '  txrelay dkim-check --domain D --selector S --key FILE [--dns-server ADDR:PORT]\n' +
+        '                                                say whether the published record matches the key\n' +
         '  txrelay render TEMPLATE [--vars JSON | --vars-file FILE] [--autoescape | --no-autoescape] [--strict]\n',
     );
     return 0;
