@@ -5,7 +5,7 @@ import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutboundMessage, RecipientOutcome, Route } from './route.js';
-import { SPOOL_ID_PATTERN } from '../storage/spool/spool.js';
+import { SPOOL_ID_PATTERN } from '../storage/spool/index.js';
 
 /** The fs operations RouteFile uses; injectable so tests can make a write fail. */
 export interface RouteFileFs {
