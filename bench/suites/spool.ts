@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchRow, BenchSuite } from '../harness.js';
-import { Spool, createSpoolId } from '../../src/relay/storage/spool/spool.js';
-import type { SpoolMessage } from '../../src/relay/storage/spool/spool.js';
+import { Spool, createSpoolId } from '../../src/relay/storage/spool/index.js';
+import type { SpoolMessage } from '../../src/relay/storage/spool/index.js';
 
 const BODY = Buffer.alloc(2048, 'x');
 

@@ -1,9 +1,9 @@
 // The embedded default configuration of `npm start` with no arguments (SPEC §6): three plain ports, a
 // self-signed certificate, one demo account with a `file` route into the data folder.
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateApiKey, hashApiKey } from './accept/api-key.js';
+import { writeFileDurably } from './storage/durable-file.js';
 import { ConfigError, DEFAULT_PORTS, validateConfig } from './config/index.js';
 import type { RelayConfig } from './config/index.js';
 
@@ -31,9 +31,7 @@ async function demoApiKey(dataDir: string): Promise<{ key: string; created: bool
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const key = generateApiKey();
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, key + '\n', { mode: 0o600, flush: true });
-  await rename(temp, path);
+  await writeFileDurably(path, key + '\n', { mode: 0o600 });
   return { key, created: true };
 }
 

@@ -22,7 +22,7 @@ import { RelayMetrics, spoolDepthOf } from './admin/relay-metrics.js';
 import { TagStats } from './admin/stats.js';
 import { createRoute } from './delivery/route-factory.js';
 import type { Route } from './delivery/route.js';
-import { Spool } from './storage/spool/spool.js';
+import { Spool } from './storage/spool/index.js';
 import { lockDataFolder } from './storage/data-lock.js';
 import { createLogger, logFormatOf } from './cli/logger.js';
 import { startBanner } from './cli/start-banner.js';

@@ -8,7 +8,7 @@ import { DeliveryScheduler } from '../../src/relay/delivery/scheduler.js';
 import { EventLog, type StoredEvent } from '../../src/relay/storage/event-log.js';
 import { SuppressionList } from '../../src/relay/storage/suppression-list.js';
 import { RouteSmtp } from '../../src/relay/delivery/route-smtp.js';
-import { Spool, createSpoolId, type SpoolEntry } from '../../src/relay/storage/spool/spool.js';
+import { Spool, createSpoolId, type SpoolEntry } from '../../src/relay/storage/spool/index.js';
 import type { QueueConfig, SmtpRouteConfig } from '../../src/relay/config/index.js';
 import type { Route } from '../../src/relay/delivery/route.js';
 import type { SmtpClientTimeouts } from '../../src/protocol/client/smtp-client.js';

@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pino } from 'pino';
 import { DeliveryScheduler } from '../../src/relay/delivery/scheduler.js';
 import { RouteFile } from '../../src/relay/delivery/route-file.js';
-import { Spool, createSpoolId } from '../../src/relay/storage/spool/spool.js';
+import { Spool, createSpoolId } from '../../src/relay/storage/spool/index.js';
 import type { Route } from '../../src/relay/delivery/route.js';
 import { ManualClock } from './manual-clock.js';
 import { smtpRoute, testRoute } from './delivery-harness.js';

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
-import { Spool, SpoolFullError, SpoolMessageError, SpoolWriteError, createSpoolId } from '../../src/relay/storage/spool/spool.js';
-import type { SpoolFs, SpoolMessage } from '../../src/relay/storage/spool/spool.js';
+import { Spool, SpoolFullError, SpoolMessageError, SpoolWriteError, createSpoolId } from '../../src/relay/storage/spool/index.js';
+import type { SpoolFs, SpoolMessage } from '../../src/relay/storage/spool/index.js';
 
 const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'txrelay-spool-'));
 
@@ -502,7 +502,7 @@ test('removes temp files and orphaned state files at open', async () => {
 
 test('a process killed with SIGKILL while enqueueing loses no acknowledged message', { timeout: 60_000 }, async () => {
   const dir = await tempDir();
-  const spoolUrl = pathToFileURL(fileURLToPath(new URL('../../src/relay/storage/spool/spool.js', import.meta.url))).href;
+  const spoolUrl = pathToFileURL(fileURLToPath(new URL('../../src/relay/storage/spool/index.js', import.meta.url))).href;
   const script = join(dir, 'writer.mjs');
   await writeFile(
     script,

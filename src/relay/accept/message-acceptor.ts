@@ -7,7 +7,7 @@ import type { AccountConfig, RelayConfig, TemplateConfig } from '../config/index
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
 import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from '../template/index.js';
 import type { TagRegistry } from './tag-registry.js';
-import type { SpoolRecipient } from '../storage/spool/spool.js';
+import type { SpoolRecipient } from '../storage/spool/index.js';
 import { recipientNames } from './recipient-names.js';
 
 /** What one accepted SMTP message becomes before it is spooled. */

@@ -6,7 +6,7 @@ import type { AccountConfig, RelayConfig } from '../config/index.js';
 import type { ApiKeyIndex } from './api-key.js';
 import type { AcceptedMessage, MessageAcceptor } from './message-acceptor.js';
 import type { AccountLimits } from './account-limits.js';
-import { createSpoolId, type Spool, type SpoolEntry } from '../storage/spool/spool.js';
+import { createSpoolId, type Spool, type SpoolEntry } from '../storage/spool/index.js';
 import { recordAccepted, recordRejected, type EventSink } from '../storage/event-log.js';
 import { printable } from './policy.js';
 import type { AcceptObserver } from './accept-observer.js';

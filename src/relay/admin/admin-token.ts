@@ -1,9 +1,10 @@
 // An admin token for configurations that enable the admin server without one (the embedded default):
 // generated once, kept in `<dataDir>/admin-token` (mode 0600) so it survives restarts, and printed at start.
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MIN_TOKEN_LENGTH } from './bearer-token.js';
+import { writeFileDurably } from '../storage/durable-file.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -19,8 +20,6 @@ export async function ensureAdminToken(dataDir: string): Promise<{ token: string
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const token = randomBytes(24).toString('base64url');
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, token + '\n', { mode: 0o600, flush: true });
-  await rename(temp, path);
+  await writeFileDurably(path, token + '\n', { mode: 0o600 });
   return { token, path, created: true };
 }

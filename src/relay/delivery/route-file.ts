@@ -1,11 +1,13 @@
 // The `file` route: each outbound message becomes `<id>-<n>.eml` in a folder (the embedded default's outbox).
-// Each file appears whole or not at all: written to a hidden temp name, fsynced, renamed, then the folder fsynced.
+// Each file appears whole or not at all: written through writeFileDurably (storage/durable-file.ts), the folder
+// fsynced once per delivery rather than once per file.
 // A retry writes the same name again, so a re-delivery after a crash replaces the file rather than duplicating it.
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutboundMessage, RecipientOutcome, Route } from './route.js';
-import { SPOOL_ID_PATTERN } from '../storage/spool/spool.js';
+import { SPOOL_ID_PATTERN } from '../storage/spool/index.js';
+import { fsyncDirectory, isDurableTempName, writeFileDurably } from '../storage/durable-file.js';
 
 /** The fs operations RouteFile uses; injectable so tests can make a write fail. */
 export interface RouteFileFs {
@@ -21,9 +23,6 @@ export interface RouteFileOptions {
   /** Mode of the .eml files; default 0o640. */
   fileMode?: number;
 }
-
-const TEMP_SUFFIX = '.tmp';
-let tempCounter = 0;
 
 export class RouteFile implements Route {
   readonly type = 'file';
@@ -50,7 +49,7 @@ export class RouteFile implements Route {
     this.ready ??= (async () => {
       await this.fs.mkdir(this.folder, { recursive: true });
       for (const name of await this.fs.readdir(this.folder)) {
-        if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) await this.fs.unlink(join(this.folder, name)).catch(() => undefined);
+        if (isDurableTempName(name)) await this.fs.unlink(join(this.folder, name)).catch(() => undefined);
       }
     })();
     // A failed preparation (e.g. permission) is retried at the next delivery.
@@ -75,7 +74,7 @@ export class RouteFile implements Route {
         const index = r.index ?? position;
         if (!Number.isSafeInteger(index) || index < 0) return { recipient: r.address, status: 'failed', reply: `invalid recipient index ${index}` };
         try {
-          await this.writeAtomically(RouteFile.fileName(msg.id, index), r.body);
+          await writeFileDurably(join(this.folder, RouteFile.fileName(msg.id, index)), r.body, { mode: this.fileMode, syncDirectory: false, fs: this.fs });
           return { recipient: r.address, status: 'delivered', reply: `written to ${RouteFile.fileName(msg.id, index)}` };
         } catch (err) {
           return { recipient: r.address, status: 'deferred', reply: `cannot write to ${this.folder}: ${describe(err)}` };
@@ -84,7 +83,7 @@ export class RouteFile implements Route {
     );
     if (outcomes.some((o) => o.status === 'delivered')) {
       try {
-        await this.syncFolder();
+        await fsyncDirectory(this.folder, this.fs);
       } catch (err) {
         // The renames may not be durable yet: report them as deferred so they are written again.
         for (const o of outcomes) {
@@ -96,38 +95,6 @@ export class RouteFile implements Route {
       }
     }
     return outcomes;
-  }
-
-  private async writeAtomically(name: string, body: Buffer): Promise<void> {
-    // The final name is unique per recipient; the temp name only has to differ between concurrent writers.
-    const temp = join(this.folder, `.${name}.${process.pid}-${++tempCounter}${TEMP_SUFFIX}`);
-    let fh: FileHandle | null = null;
-    try {
-      fh = await this.fs.open(temp, 'wx', this.fileMode);
-      let written = 0;
-      while (written < body.length) {
-        const { bytesWritten } = await fh.write(body, written, body.length - written, written);
-        if (bytesWritten === 0) throw new Error('write made no progress');
-        written += bytesWritten;
-      }
-      await fh.sync();
-      await fh.close();
-      fh = null;
-      await this.fs.rename(temp, join(this.folder, name));
-    } catch (err) {
-      if (fh) await fh.close().catch(() => undefined);
-      await this.fs.unlink(temp).catch(() => undefined);
-      throw err;
-    }
-  }
-
-  private async syncFolder(): Promise<void> {
-    const d = await this.fs.open(this.folder, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { QueueConfig } from '../config/index.js';
 import type { EventSink, RelayEvent } from '../storage/event-log.js';
 import type { OutboundRecipient, RecipientOutcome, Route } from './route.js';
-import type { Spool, SpoolEntry } from '../storage/spool/spool.js';
+import type { Spool, SpoolEntry } from '../storage/spool/index.js';
 import type { SuppressionList } from '../storage/suppression-list.js';
 
 /** Time and timers, injectable so tests check retry spacing without sleeping. */

@@ -6,6 +6,7 @@ import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
+import { fsyncDirectory } from './durable-file.js';
 
 export interface SuppressionEntry {
   /** The address as first added (original case). */
@@ -133,7 +134,7 @@ export class SuppressionList {
         const path = join(this.dir, account + SUFFIX);
         const created = !(await exists(path));
         a.file = await nodeFs.open(path, 'a', 0o600);
-        if (created) await syncDir(this.dir);
+        if (created) await fsyncDirectory(this.dir);
       }
       const line = Buffer.from(stringify(record) + '\n', 'utf8');
       await a.file.write(line, 0, line.length, null);
@@ -173,14 +174,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const d = await nodeFs.open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
   }
 }

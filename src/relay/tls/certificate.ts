@@ -3,10 +3,11 @@
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import * as der from './der.js';
+import { writeFileDurably } from '../storage/durable-file.js';
 
 const OID = {
   commonName: '2.5.4.3',
@@ -114,12 +115,6 @@ export function createSelfSignedCertificate(privateKey: KeyObject, publicKey: Ke
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
-async function writeAtomically(path: string, data: string, mode: number): Promise<void> {
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, data, { mode, flush: true });
-  await rename(temp, path);
-}
-
 /** Reuses `<dataDir>/tls/{cert,key}.pem` when they match, parse and are not about to expire. */
 async function reuse(certPath: string, keyPath: string, now: Date): Promise<CertificateFiles | null> {
   let cert: string;
@@ -154,7 +149,7 @@ export async function ensureCertificate(dataDir: string, hostname: string, optio
   const cert = createSelfSignedCertificate(privateKey, publicKey, hostname, options);
   const key = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   // Key first: a crash between the two leaves a cert-less key, which the next start simply replaces.
-  await writeAtomically(keyPath, key, 0o600);
-  await writeAtomically(certPath, cert, 0o644);
+  await writeFileDurably(keyPath, key, { mode: 0o600 });
+  await writeFileDurably(certPath, cert, { mode: 0o644 });
   return { key, cert, created: true };
 }

@@ -1,293 +1,39 @@
-// The spool: accepted messages on local disk, durable before the 250 reply, resumed after a crash.
-//
-// Layout: an append-only log split in segments. `<dir>/<seq>.seg` holds message records; `<dir>/<seq>.state`
-// holds the delivery-state records of the messages of that segment. One enqueue call = one record, so every
-// recipient of one SMTP message becomes durable together or not at all.
-//
-// Group commit: enqueue calls that arrive while a write+fdatasync is in flight wait in a queue; the next batch
-// writes all of them with one writev and one fdatasync. A new segment costs one directory fsync when created
-// (before any record in it is acknowledged); appends need none, because the file's name is already durable.
-//
-// Record framing (both files): u32 payload length | u32 CRC-32 of the payload | payload. A record that is
-// short, has a zero length or a wrong CRC is torn: it and everything after it is cut off at open.
-// Message payload: u8 'M' | u32 meta length | meta JSON (fast-json-stable-stringify) | the bodies, in order.
-// State payload: JSON {op:"complete"|"defer", id, i, ...}.
-//
-// State records are written but not fsynced: a kill -9 keeps them (page cache), and a power loss that drops one
-// only re-delivers that recipient (at least once, never zero times). State records name the message's uid (random
-// per enqueue), so they never apply to another message that reused an id.
-//
-// A segment is deleted when none of its messages has a pending recipient and it is no longer the one being
-// appended to. Compaction keeps a few long-deferred messages from pinning whole segments: once a closed segment's
-// pending records are at most a quarter of it, they are copied forward (with their delivery state, through the
-// same group commit) and the segment is deleted. At open, the newest copy of a message wins.
+// The spool: accepted messages on local disk, durable before the 250 reply, resumed after a crash. The layout,
+// the record format and the durability rule are stated at the head of record-format.ts; this file does the I/O:
+// group commit of message records, state records, recovery at open, segment removal and compaction.
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { crc32 } from 'node:zlib';
-import stringify from 'fast-json-stable-stringify';
-import { SmtpError } from '../../../protocol/index.js';
-
-// ---------------------------------------------------------------- public types
-
-/** One outbound message: one recipient and the .eml composed for it. */
-export interface SpoolRecipient {
-  recipient: string;
-  body: Buffer;
-}
-
-/** What the accept path hands to enqueue: everything one SMTP transaction produced. */
-export interface SpoolMessage {
-  /** Queue id ("queued as <id>"), [A-Za-z0-9_-]{1,64}; createSpoolId() makes one. */
-  id: string;
-  account: string;
-  route: string;
-  tag: string;
-  /** The envelope sender used for delivery. */
-  from: string;
-  /** Milliseconds since the epoch; the queue age counts from here. */
-  createdAt: number;
-  recipients: SpoolRecipient[];
-  /** Anything else worth keeping with the message (event details); JSON-serialisable. */
-  meta?: Record<string, unknown>;
-}
-
-export type RecipientStatus = 'pending' | 'delivered' | 'failed';
-
-/** Delivery state of one recipient, as the scheduler sees it. */
-export interface SpoolRecipientState {
-  readonly recipient: string;
-  /** Body size in bytes. */
-  readonly size: number;
-  status: RecipientStatus;
-  /** Deferrals so far. */
-  attempts: number;
-  /** Not before this time (ms since epoch); 0 = now. */
-  nextAttemptAt: number;
-  /** Last upstream reply, if any. */
-  reply: string | null;
-}
-
-/** A message in the spool without its bodies (read them with spool.read(id)). */
-export interface SpoolEntry {
-  readonly id: string;
-  readonly account: string;
-  readonly route: string;
-  readonly tag: string;
-  readonly from: string;
-  readonly createdAt: number;
-  readonly meta: Record<string, unknown> | null;
-  readonly recipients: readonly SpoolRecipientState[];
-}
-
-export interface DeliveryOutcome {
-  status: 'delivered' | 'failed';
-  reply?: string;
-}
-
-/** The fs operations the spool uses; injectable so tests can make a write fail (ENOSPC). */
-export interface SpoolFs {
-  open(path: string, flags: string, mode?: number): Promise<FileHandle>;
-  readdir(path: string): Promise<string[]>;
-  unlink(path: string): Promise<void>;
-  mkdir(path: string, options: { recursive: true; mode?: number }): Promise<string | undefined>;
-}
-
-export interface SpoolOptions {
-  fs?: SpoolFs;
-  /** Bytes of segment files on disk (including finished messages not yet reclaimed); default 1 GiB. */
-  maxPendingBytes?: number;
-  /** Messages with a pending recipient, plus those being written; default 100000. */
-  maxPendingMessages?: number;
-  /** A segment is closed for appends once it reaches this size; default 8 MiB. */
-  segmentBytes?: number;
-  /**
-   * A closed segment whose pending records are at most a quarter of it is compacted (its pending messages
-   * copied forward) once it has been closed this long; default 60000. The wait spares messages that are
-   * about to be delivered anyway.
-   */
-  compactAfterMs?: number;
-  /**
-   * Bytes of newly spooled messages (their records' size) kept in memory until their first read, so the first delivery
-   * attempt does not read back what was just written; default 16 MiB, 0 turns it off (a relay that holds its
-   * queue never reads). Past the bound, messages are simply not kept: read() goes to the file as always.
-   */
-  readCacheBytes?: number;
-}
-
-/** What open() found on disk. */
-export interface SpoolRecovery {
-  messages: number;
-  /** Bytes cut off as torn records (a crash during a write). */
-  tornBytes: number;
-  /** Segments deleted because every message in them was finished. */
-  reclaimedSegments: number;
-}
-
-// ---------------------------------------------------------------- errors
-
-/** The spool could not make a message durable (disk full, I/O error). Nothing of it is kept. */
-export class SpoolWriteError extends SmtpError {
-  override readonly cause: unknown;
-  constructor(message: string, cause?: unknown) {
-    super(451, '4.3.0', 'Requested action aborted: local storage error, try again later');
-    this.name = 'SpoolWriteError';
-    this.message = `spool write failed: ${message}`;
-    this.cause = cause;
-  }
-}
-
-/** The spool is at its configured bound of bytes or messages. */
-export class SpoolFullError extends SmtpError {
-  constructor(what: string) {
-    super(451, '4.3.0', 'Requested action aborted: queue is full, try again later');
-    this.name = 'SpoolFullError';
-    this.message = `spool full: ${what}`;
-  }
-}
-
-/** A message handed to enqueue is malformed (a programming error of the caller, not a client's). */
-export class SpoolMessageError extends TypeError {
-  constructor(field: string, reason: string) {
-    super(`spool message ${field}: ${reason}`);
-    this.name = 'SpoolMessageError';
-  }
-}
-
-/** complete/defer/read named a message the spool does not hold. */
-export class SpoolUnknownMessageError extends Error {
-  constructor(id: string) {
-    super(`spool has no message ${JSON.stringify(id)}`);
-    this.name = 'SpoolUnknownMessageError';
-  }
-}
-
-// ---------------------------------------------------------------- ids
-
-export const SPOOL_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-// A random prefix per process and a counter: unique across processes and restarts without a CSPRNG call per
-// message (randomBytes per id cost ~15 µs of a ~100 µs accept path). Queue ids need not be unguessable.
-const processPrefix = randomBytes(5).toString('hex');
-let idCounter = 0;
-
-/** A new queue id: time in base 36 (sortable), a per-process random prefix, a counter; 25-31 characters. */
-export function createSpoolId(now: number = Date.now()): string {
-  idCounter = (idCounter + 1) % 0x7fffffff;
-  return now.toString(36).padStart(9, '0') + processPrefix + idCounter.toString(36).padStart(6, '0');
-}
-
-// ---------------------------------------------------------------- file format
-
-const SEGMENT_MAGIC = Buffer.from('TXRSEG1\n');
-const STATE_MAGIC = Buffer.from('TXRSTA1\n');
-const FRAME_BYTES = 8;
-const KIND_MESSAGE = 0x4d; // 'M'
-const SEQ_DIGITS = 16;
-
-/** One recipient in a record: its body size and, in a compaction copy, its delivery state at copy time. */
-interface RecipientMeta {
-  recipient: string;
-  size: number;
-  status?: RecipientStatus;
-  attempts?: number;
-  at?: number;
-  reply?: string | null;
-}
-
-interface MessageMeta {
-  v: 1;
-  id: string;
-  /** Random per enqueue, kept by compaction copies: state records name it, so they never apply to another message that reused the id. */
-  uid: string;
-  account: string;
-  route: string;
-  tag: string;
-  from: string;
-  createdAt: number;
-  meta: Record<string, unknown> | null;
-  recipients: RecipientMeta[];
-}
-
-type StateRecord =
-  | { op: 'complete'; id: string; u: string; i: number; status: 'delivered' | 'failed'; reply: string | null }
-  | { op: 'defer'; id: string; u: string; i: number; at: number; attempts: number; reply: string | null };
-
-function frame(payload: Buffer): Buffer {
-  const head = Buffer.allocUnsafe(FRAME_BYTES);
-  head.writeUInt32BE(payload.length, 0);
-  head.writeUInt32BE(crc32(payload), 4);
-  return Buffer.concat([head, payload]);
-}
-
-/** The framed record of a message; `states` (compaction copies) carries each recipient's delivery state. */
-function encodeMessage(msg: SpoolMessage, uid: string, states?: readonly SpoolRecipientState[]): Buffer {
-  const meta: MessageMeta = {
-    v: 1,
-    id: msg.id,
-    uid,
-    account: msg.account,
-    route: msg.route,
-    tag: msg.tag,
-    from: msg.from,
-    createdAt: msg.createdAt,
-    meta: msg.meta ?? null,
-    recipients: msg.recipients.map((r, i) => {
-      const s = states?.[i];
-      return s
-        ? { recipient: r.recipient, size: r.body.length, status: s.status, attempts: s.attempts, at: s.nextAttemptAt, reply: s.reply }
-        : { recipient: r.recipient, size: r.body.length };
-    }),
-  };
-  const metaBytes = Buffer.from(stringify(meta), 'utf8');
-  const bodiesLength = msg.recipients.reduce((n, r) => n + r.body.length, 0);
-  const payloadLength = 5 + metaBytes.length + bodiesLength;
-  // One buffer per record: the bodies are copied once, and a batch's writev stays a short list.
-  const out = Buffer.allocUnsafe(FRAME_BYTES + payloadLength);
-  let pos = FRAME_BYTES;
-  out[pos++] = KIND_MESSAGE;
-  out.writeUInt32BE(metaBytes.length, pos);
-  pos += 4;
-  pos += metaBytes.copy(out, pos);
-  for (const r of msg.recipients) pos += r.body.copy(out, pos);
-  out.writeUInt32BE(payloadLength, 0);
-  out.writeUInt32BE(crc32(out.subarray(FRAME_BYTES)), 4);
-  return out;
-}
-
-function decodeMeta(payload: Buffer): { meta: MessageMeta; bodiesAt: number } {
-  if (payload[0] !== KIND_MESSAGE) throw new Error('not a message record');
-  const metaLength = payload.readUInt32BE(1);
-  const meta = JSON.parse(payload.toString('utf8', 5, 5 + metaLength)) as MessageMeta;
-  return { meta, bodiesAt: 5 + metaLength };
-}
-
-/** Splits a log file into its intact records; `validLength` ends at the last intact one. */
-function scanRecords(buf: Buffer, magic: Buffer): { records: { offset: number; payload: Buffer }[]; validLength: number } {
-  if (buf.length < magic.length || !buf.subarray(0, magic.length).equals(magic)) return { records: [], validLength: 0 };
-  const records: { offset: number; payload: Buffer }[] = [];
-  let pos = magic.length;
-  while (pos + FRAME_BYTES <= buf.length) {
-    const length = buf.readUInt32BE(pos);
-    const crc = buf.readUInt32BE(pos + 4);
-    const end = pos + FRAME_BYTES + length;
-    if (length === 0 || end > buf.length) break;
-    const payload = buf.subarray(pos + FRAME_BYTES, end);
-    if (crc32(payload) !== crc) break;
-    records.push({ offset: pos + FRAME_BYTES, payload });
-    pos = end;
-  }
-  return { records, validLength: pos };
-}
-
-let uidCounter = 0;
-
-/** Distinguishes records of one id written by different processes or at different times (see compaction). */
-function newUid(): string {
-  uidCounter = (uidCounter + 1) % 0x7fffffff;
-  return processPrefix + uidCounter.toString(36) + Date.now().toString(36);
-}
+import { fsyncDirectory } from '../durable-file.js';
+import {
+  FRAME_BYTES,
+  SEGMENT_MAGIC,
+  SEQ_DIGITS,
+  STATE_MAGIC,
+  decodeMessage,
+  decodeMeta,
+  decodeState,
+  encodeMessage,
+  encodeState,
+  scanRecords,
+  type MessageMeta,
+  type StateRecord,
+} from './record-format.js';
+import { SPOOL_ID_PATTERN, newUid } from './spool-id.js';
+import {
+  SpoolFullError,
+  SpoolMessageError,
+  SpoolUnknownMessageError,
+  SpoolWriteError,
+  type DeliveryOutcome,
+  type RecipientStatus,
+  type SpoolEntry,
+  type SpoolFs,
+  type SpoolMessage,
+  type SpoolOptions,
+  type SpoolRecipientState,
+  type SpoolRecovery,
+} from './types.js';
 
 // ---------------------------------------------------------------- in-memory state
 
@@ -509,7 +255,7 @@ export class Spool {
     for (const { payload } of records) {
       let rec: StateRecord;
       try {
-        rec = JSON.parse(payload.toString('utf8')) as StateRecord;
+        rec = decodeState(payload);
       } catch {
         continue; // Ignoring a state record only means a recipient may be delivered again.
       }
@@ -676,13 +422,8 @@ export class Spool {
     return seg;
   }
 
-  private async syncDir(): Promise<void> {
-    const d = await this.fs.open(this.dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+  private syncDir(): Promise<void> {
+    return fsyncDirectory(this.dir, this.fs);
   }
 
   /** Stops appending to a segment; deletes it at once when nothing in it is pending. */
@@ -809,16 +550,7 @@ export class Spool {
         if (h.segment === seg) throw err;
       }
     }
-    const { meta, bodiesAt } = decodeMeta(payload);
-    let pos = bodiesAt;
-    const recipients = meta.recipients.map((r) => {
-      const body = payload.subarray(pos, pos + r.size);
-      pos += r.size;
-      return { recipient: r.recipient, body };
-    });
-    const msg: SpoolMessage = { id: meta.id, account: meta.account, route: meta.route, tag: meta.tag, from: meta.from, createdAt: meta.createdAt, recipients };
-    if (meta.meta) msg.meta = meta.meta;
-    return msg;
+    return decodeMessage(payload);
   }
 
   private uncache(h: Held): void {
@@ -877,7 +609,7 @@ export class Spool {
    * that a crash could cost a duplicate delivery.
    */
   private appendState(seg: Segment, rec: StateRecord): Promise<void> {
-    const buf = frame(Buffer.from(stringify(rec), 'utf8'));
+    const buf = encodeState(rec);
     return new Promise<void>((resolve, reject) => {
       seg.stateQueue.push({ id: rec.id, buf, resolve, reject });
       if (seg.stateDraining) return;
