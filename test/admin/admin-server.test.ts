@@ -184,7 +184,7 @@ describe('AdminServer over HTTP', () => {
     assert.equal(body.interval, '15m');
     assert.equal(body.accounts.length, 1);
     const acme = body.accounts[0]!;
-    assert.deepEqual(acme.totals, { accepted: 3, delivered: 1, deferred: 2, failed: 1, rejected: 0, suppressed: 0 });
+    assert.deepEqual(acme.totals, { accepted: 3, delivered: 1, deferred: 2, failed: 1, rejected: 0, suppressed: 0, bounced: 0, complained: 0, bouncedHard: 0, bouncedSoft: 0 });
     assert.equal(acme.series.length, 4);
     assert.deepEqual(
       acme.tags.map((t) => [t.tag, t.totals.accepted, t.totals.failed]),
@@ -259,7 +259,7 @@ describe('AdminServer over HTTP', () => {
   });
 
   it('refuses malformed event queries with 400 naming the parameter', async () => {
-    await expectError('/api/events?type=bounced', 400, 'type');
+    await expectError('/api/events?type=exploded', 400, 'type');
     await expectError('/api/events?limit=0', 400, 'limit');
     await expectError('/api/events?limit=1001', 400, 'limit');
     await expectError('/api/events?limit=ten', 400, 'limit');

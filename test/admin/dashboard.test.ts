@@ -35,6 +35,12 @@ describe('dashboard in headless Chromium', { skip: needTool('chromium'), timeout
       events.push({ type: 'accepted', time: at(50 - i), id: `w${i}`, account: 'acme', tag: 'welcome', route: 'main', recipient: `user${i}@example.com` });
       events.push({ type: 'delivered', time: at(49 - i), id: `w${i}`, account: 'acme', tag: 'welcome', route: 'main', recipient: `user${i}@example.com`, reply: '250 ok', attempt: 1, latencyMs: 20 + i });
     }
+    // Reports that came back later for the welcome mails: a hard bounce, a soft one (a delay), a complaint.
+    events.push(
+      { type: 'bounced', time: at(40), id: 'w0', account: 'acme', tag: 'welcome', route: 'main', recipient: 'user0@example.com', status: '5.1.1', hard: true, reason: 'userunknown', reply: '550 5.1.1 no such user' },
+      { type: 'bounced', time: at(39), id: 'w1', account: 'acme', tag: 'welcome', route: 'main', recipient: 'user1@example.com', status: '4.2.2', hard: false, reason: 'mailboxfull', reply: '452 4.2.2 mailbox full' },
+      { type: 'complained', time: at(38), id: 'w2', account: 'acme', tag: 'welcome', route: 'main', recipient: 'user2@example.com', reason: 'feedback', reply: 'abuse' },
+    );
     events.push(
       { type: 'accepted', time: at(30), id: 'r1', account: 'acme', tag: 'reset', route: 'main', recipient: 'bob@example.org' },
       { type: 'failed', time: at(29), id: 'r1', account: 'acme', tag: 'reset', route: 'main', recipient: 'bob@example.org', reply: '550 5.1.1 <script>alert(1)</script> no such user', attempt: 1 },
@@ -68,12 +74,13 @@ describe('dashboard in headless Chromium', { skip: needTool('chromium'), timeout
     // Stats render first, then the events: once the events table has rendered, both are there.
     await page.locator('#events[data-renders="1"]').waitFor({ state: 'attached' });
     assert.equal(await page.locator('#account').inputValue(), 'acme');
-    // Columns: tag, accepted, delivered, deferred, failed, rejected, suppressed.
-    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="welcome"]'), ['welcome', '5', '5', '0', '0', '0', '0']);
-    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="reset"]'), ['reset', '2', '0', '1', '1', '0', '0']);
-    assert.deepEqual(await rowCells(page, '#tags tbody tr.total'), ['Total', '7', '5', '1', '1', '0', '0']);
-    assert.equal(await page.locator('#chart polyline').count(), 6, 'one line per event type');
-    assert.equal(await page.locator('#events tbody tr[data-type]').count(), 14, 'every acme event is listed');
+    // Columns: tag, accepted, delivered, deferred, failed, rejected, suppressed, bounced hard, bounced soft, complained,
+    // bounce rate and complaint rate (per delivered recipient).
+    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="welcome"]'), ['welcome', '5', '5', '0', '0', '0', '0', '1', '1', '1', '40.00%', '20.00%']);
+    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="reset"]'), ['reset', '2', '0', '1', '1', '0', '0', '0', '0', '0', '-', '-']);
+    assert.deepEqual(await rowCells(page, '#tags tbody tr.total'), ['Total', '7', '5', '1', '1', '0', '0', '1', '1', '1', '40.00%', '20.00%']);
+    assert.equal(await page.locator('#chart polyline').count(), 8, 'one line per event type');
+    assert.equal(await page.locator('#events tbody tr[data-type]').count(), 17, 'every acme event is listed');
   });
 
   it('keeps the token for the tab across a reload, and writes a readable screenshot', async () => {

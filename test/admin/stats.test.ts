@@ -48,11 +48,11 @@ describe('TagStats', () => {
     const report = stats.query({ accounts: ['acme'], from: T0, to: T0 + DAY_MS, intervalMs: HOUR });
     assert.equal(report.accounts.length, 1);
     const acme = report.accounts[0]!;
-    assert.deepEqual(acme.totals, { accepted: 4, delivered: 2, deferred: 1, failed: 1, rejected: 1, suppressed: 1 });
+    assert.deepEqual(acme.totals, { accepted: 4, delivered: 2, deferred: 1, failed: 1, rejected: 1, suppressed: 1, bounced: 0, complained: 0, bouncedHard: 0, bouncedSoft: 0 });
     const byTag = Object.fromEntries(acme.tags.map((t) => [t.tag, t.totals]));
-    assert.deepEqual(byTag['welcome'], { accepted: 3, delivered: 2, deferred: 1, failed: 0, rejected: 0, suppressed: 0 });
-    assert.deepEqual(byTag['reset'], { accepted: 1, delivered: 0, deferred: 0, failed: 1, rejected: 0, suppressed: 1 });
-    assert.deepEqual(byTag['untagged'], { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 1, suppressed: 0 });
+    assert.deepEqual(byTag['welcome'], { accepted: 3, delivered: 2, deferred: 1, failed: 0, rejected: 0, suppressed: 0, bounced: 0, complained: 0, bouncedHard: 0, bouncedSoft: 0 });
+    assert.deepEqual(byTag['reset'], { accepted: 1, delivered: 0, deferred: 0, failed: 1, rejected: 0, suppressed: 1, bounced: 0, complained: 0, bouncedHard: 0, bouncedSoft: 0 });
+    assert.deepEqual(byTag['untagged'], { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 1, suppressed: 0, bounced: 0, complained: 0, bouncedHard: 0, bouncedSoft: 0 });
     assert.equal(acme.tags[0]!.tag, 'welcome', 'busiest tag first');
   });
 
@@ -99,7 +99,7 @@ describe('TagStats', () => {
   it('answers a tag with no events with zeros rather than leaving it out', () => {
     const stats = new TagStats({ now: () => T0 });
     const report = stats.query({ accounts: ['acme'], tag: 'nothing', from: T0 - HOUR, to: T0, intervalMs: 15 * MIN });
-    assert.deepEqual(report.accounts[0]!.tags[0]!.totals, { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 0, suppressed: 0 });
+    assert.deepEqual(report.accounts[0]!.tags[0]!.totals, { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 0, suppressed: 0, bounced: 0, complained: 0, bouncedHard: 0, bouncedSoft: 0 });
     assert.equal(report.accounts[0]!.series.length, 4);
   });
 
@@ -169,6 +169,33 @@ describe('TagStats', () => {
     assert.equal(totals.accepted, 3);
     assert.equal(totals.delivered, 1);
     assert.equal(totals.deferred, 1);
+    await log.close();
+  });
+  it('counts bounces as hard and soft, complaints, and their rates per delivered recipient', async () => {
+    const stats = new TagStats({ now: () => T0 + DAY_MS });
+    const events: RelayEvent[] = [];
+    for (let i = 0; i < 4; i++) events.push(ev('delivered', i, 'welcome', `u${i}@example.com`));
+    events.push({ ...ev('bounced', 10, 'welcome', 'u0@example.com'), status: '5.1.1', hard: true, reason: 'userunknown' });
+    events.push({ ...ev('bounced', 11, 'welcome', 'u1@example.com'), status: '4.2.2', hard: false, reason: 'mailboxfull' });
+    events.push({ ...ev('complained', 12, 'welcome', 'u2@example.com'), reason: 'feedback' });
+    events.push({ ...ev('bounced', 13, 'reset', 'v@example.com'), status: '5.1.1', hard: true, reason: 'userunknown' });
+    for (const e of events) stats.record(e);
+    const report = stats.query({ accounts: ['acme'], from: T0, to: T0 + HOUR, intervalMs: HOUR });
+    const acme = report.accounts[0]!;
+    const welcome = acme.tags.find((t) => t.tag === 'welcome')!;
+    assert.deepEqual([welcome.totals.bounced, welcome.totals.bouncedHard, welcome.totals.bouncedSoft, welcome.totals.complained], [2, 1, 1, 1]);
+    assert.deepEqual(welcome.rates, { bounced: 0.5, bouncedHard: 0.25, complained: 0.25 });
+    const reset = acme.tags.find((t) => t.tag === 'reset')!;
+    assert.deepEqual(reset.rates, { bounced: null, bouncedHard: null, complained: null }, 'no rate without a delivered recipient');
+    assert.deepEqual([acme.totals.bounced, acme.totals.bouncedHard, acme.totals.bouncedSoft], [3, 2, 1]);
+    assert.equal(acme.series[0]!.bouncedHard, 2);
+    // A rebuild from the log gives the same split (the hard flag is stored with the event).
+    const log = await EventLog.open(join(dir, 'feedback'));
+    for (const e of events) log.append(e);
+    await log.flush();
+    const rebuilt = new TagStats({ now: () => T0 + DAY_MS });
+    await rebuilt.rebuildFrom(log);
+    assert.deepEqual(rebuilt.query({ accounts: ['acme'], from: T0, to: T0 + HOUR, intervalMs: HOUR }), report);
     await log.close();
   });
 });

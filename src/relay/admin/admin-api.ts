@@ -187,5 +187,6 @@ function suppressionJson(e: SuppressionEntry): { address: string; reason: string
 /** One CSV cell of an event; the dropped-parts list becomes "type name size; ..." text. */
 function csvCell(e: StoredEvent, column: string): string | number | null | undefined {
   if (column === 'dropped') return e.dropped?.map((d) => `${d.type} ${d.filename ?? '-'} ${d.size}`).join('; ');
-  return e[column as Exclude<keyof StoredEvent, 'dropped'>];
+  const v = e[column as Exclude<keyof StoredEvent, 'dropped'>];
+  return typeof v === 'boolean' ? String(v) : v;
 }

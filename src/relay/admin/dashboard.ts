@@ -42,8 +42,11 @@ const SCRIPT = `
 'use strict';
 (function () {
   var TOKEN_KEY = 'txrelay-admin-token';
-  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed'];
-  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280' };
+  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained'];
+  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', bounced: '#be185d', complained: '#0f766e' };
+  // Table columns: the counts (bounces split into hard and soft), then bounces and complaints per delivered recipient.
+  var COUNT_COLUMNS = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bouncedHard', 'bouncedSoft', 'complained'];
+  var RATE_COLUMNS = ['bounced', 'complained'];
   var RANGES = { '1h': [3600000, '1m'], '24h': [86400000, '15m'], '7d': [604800000, '1h'], '30d': [2592000000, '6h'] };
   var SVG = 'http://www.w3.org/2000/svg';
   var state = { token: sessionStorage.getItem(TOKEN_KEY), tag: '', pages: [], cursor: null, next: null, range: null };
@@ -120,7 +123,11 @@ const SCRIPT = `
   }
 
   function countCells(row, totals) {
-    TYPES.forEach(function (t) { row.appendChild(el('td', totals[t] || 0, 'num')); });
+    COUNT_COLUMNS.forEach(function (t) { row.appendChild(el('td', totals[t] || 0, 'num')); });
+    RATE_COLUMNS.forEach(function (t) {
+      var delivered = totals.delivered || 0;
+      row.appendChild(el('td', delivered === 0 ? '-' : (100 * (totals[t] || 0) / delivered).toFixed(2) + '%', 'num'));
+    });
   }
 
   function renderTags(account) {
@@ -140,7 +147,7 @@ const SCRIPT = `
     if (account.tags.length === 0) {
       var empty = el('tr');
       var td = el('td', 'No events in this range.');
-      td.colSpan = 7;
+      td.colSpan = 1 + COUNT_COLUMNS.length + RATE_COLUMNS.length;
       empty.appendChild(td);
       body.appendChild(empty);
     }
@@ -320,7 +327,9 @@ const SCRIPT = `
 })();
 `;
 
-const COUNT_HEADERS = '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>';
+const COUNT_HEADERS =
+  '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>' +
+  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -369,7 +378,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Recent events</h2>
     <form id="filters" class="controls">
       <span><label for="filter-type">Type</label><select id="filter-type">
-        <option value="">any</option><option>accepted</option><option>delivered</option><option>deferred</option><option>failed</option><option>rejected</option><option>suppressed</option><option value="failed,deferred,rejected">problems</option>
+        <option value="">any</option><option>accepted</option><option>delivered</option><option>deferred</option><option>failed</option><option>rejected</option><option>suppressed</option><option>bounced</option><option>complained</option><option value="failed,deferred,rejected,bounced,complained">problems</option>
       </select></span>
       <span><label for="filter-tag">Tag</label><input id="filter-tag" size="16"></span>
       <span><label for="filter-recipient">Recipient</label><input id="filter-recipient" size="28" placeholder="exact address"></span>

@@ -48,6 +48,8 @@ export class RelayMetrics implements AcceptObserver {
   private readonly tlsHandshakes: Counter;
   private readonly limitsHit: Counter;
   private readonly eventsDropped: Counter;
+  private readonly bounces: Counter;
+  private readonly feedbackReports: Counter;
   private readonly startTime: Gauge;
   private readonly residentMemory: Gauge;
   private readonly heapUsed: Gauge;
@@ -65,7 +67,7 @@ export class RelayMetrics implements AcceptObserver {
       maxSeries: o.maxAccountTagSeries ?? 1000,
     });
     this.messagesRejected = r.counter({ name: 'txrelay_messages_rejected_total', help: 'Messages refused at end of DATA, by SMTP reply code.', labelNames: ['code'], maxSeries: 100 });
-    this.recipients = r.counter({ name: 'txrelay_recipients_total', help: 'Recipient events, by outcome (accepted, delivered, deferred, failed, rejected, suppressed).', labelNames: ['outcome'], maxSeries: 20 });
+    this.recipients = r.counter({ name: 'txrelay_recipients_total', help: 'Recipient events, by outcome (accepted, delivered, deferred, failed, rejected, suppressed, bounced, complained).', labelNames: ['outcome'], maxSeries: 20 });
     this.acceptedBytes = r.counter({ name: 'txrelay_accepted_bytes_total', help: 'Bytes of DATA of accepted messages.' });
     this.messageSize = r.histogram({ name: 'txrelay_message_size_bytes', help: 'Size of accepted messages as received.', buckets: SIZE_BUCKETS_BYTES });
     this.messageRecipients = r.histogram({ name: 'txrelay_message_recipients', help: 'Recipients per accepted message.', buckets: [1, 2, 5, 10, 25, 50, 100] });
@@ -83,6 +85,13 @@ export class RelayMetrics implements AcceptObserver {
     this.tlsHandshakes = r.counter({ name: 'txrelay_tls_handshakes_total', help: 'STARTTLS handshakes completed, by protocol version (failed handshakes as "failed").', labelNames: ['version'], maxSeries: 10 });
     this.limitsHit = r.counter({ name: 'txrelay_limits_hit_total', help: 'Times a configured limit refused or ended something, by limit name.', labelNames: ['limit'], maxSeries: 50 });
     this.eventsDropped = r.counter({ name: 'txrelay_events_dropped_total', help: 'Events the event log could not take (buffer full or disk error); they are missing from the stats API.' });
+    this.bounces = r.counter({ name: 'txrelay_bounces_total', help: 'Bounce reports received on the inbound listener, by kind (hard: the address was suppressed; soft).', labelNames: ['kind'], maxSeries: 2 });
+    this.feedbackReports = r.counter({
+      name: 'txrelay_feedback_reports_total',
+      help: 'Reports received on the inbound listener, by result (recorded, ignored: nothing to record or not ours, refused: over a limit).',
+      labelNames: ['result'],
+      maxSeries: 5,
+    });
     this.startTime = r.gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.' });
     this.residentMemory = r.gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.' });
     this.heapUsed = r.gauge({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, in bytes.' });
@@ -145,8 +154,14 @@ export class RelayMetrics implements AcceptObserver {
   }
 
   /** Every event appended to the event log (the same stream the per-tag stats fold). */
-  recipientEvent(event: { type: EventType }): void {
+  recipientEvent(event: { type: EventType; hard?: boolean }): void {
     this.recipients.inc({ outcome: event.type });
+    if (event.type === 'bounced') this.bounces.inc({ kind: event.hard === true ? 'hard' : 'soft' });
+  }
+
+  /** One message received on the inbound listener (bounces, complaints). */
+  feedbackReport(result: 'recorded' | 'ignored' | 'refused'): void {
+    this.feedbackReports.inc({ result });
   }
 
   /** The event log refused an event (EventLog.append returned false). */

@@ -1,10 +1,21 @@
-// Per-account, per-tag (and per recipient domain within a tag) counts of the six event types, kept as
+// Per-account, per-tag (and per recipient domain within a tag) counts of the event types (bounces also split into
+// hard and soft), kept as
 // minute buckets in memory and derived only from the event log: every appended event is folded in, and
 // at start the aggregates are rebuilt by replaying the log over the retention window (no checkpoint file,
 // so the numbers can never disagree with the log they come from).
 import { EVENT_TYPES, type EventPage, type EventQuery, type EventType } from '../storage/event-log.js';
 
-export type OutcomeCounts = Record<EventType, number>;
+/** What is counted: every event type, and `bounced` split into hard and soft (bounced = bouncedHard + bouncedSoft). */
+export const COUNTED = [...EVENT_TYPES, 'bouncedHard', 'bouncedSoft'] as const;
+export type CountedName = (typeof COUNTED)[number];
+export type OutcomeCounts = Record<CountedName, number>;
+
+/** Feedback as a share of the delivered recipients (0.02 = 2 %); null when nothing was delivered. */
+export interface FeedbackRates {
+  bounced: number | null;
+  bouncedHard: number | null;
+  complained: number | null;
+}
 
 /** The fields of an event the stats read; time is ms since the epoch (as appended) or ISO 8601 (as stored). */
 export interface CountableEvent {
@@ -13,6 +24,8 @@ export interface CountableEvent {
   account?: string;
   tag?: string;
   recipient?: string;
+  /** bounced: hard or soft. */
+  hard?: boolean;
 }
 
 /** The part of the EventLog a rebuild reads. */
@@ -59,6 +72,7 @@ export interface DomainReport {
 export interface TagReport {
   tag: string;
   totals: OutcomeCounts;
+  rates: FeedbackRates;
   /** Present when the query named this tag. */
   series?: SeriesPoint[];
   /** Present when the query named this tag; busiest first. */
@@ -68,6 +82,7 @@ export interface TagReport {
 export interface AccountReport {
   account: string;
   totals: OutcomeCounts;
+  rates: FeedbackRates;
   series: SeriesPoint[];
   /** Busiest first (by accepted, then by name). */
   tags: TagReport[];
@@ -95,8 +110,8 @@ export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;
 export const OVERFLOW_KEY = 'other';
 export const UNTAGGED = 'untagged';
-const SLOTS = EVENT_TYPES.length;
-const SLOT = Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i])) as Record<EventType, number>;
+const SLOTS = COUNTED.length;
+const SLOT = Object.fromEntries(COUNTED.map((t, i) => [t, i])) as Record<CountedName, number>;
 
 /** Minute index → counts, one slot per event type. */
 type MinuteSeries = Map<number, Float64Array>;
@@ -189,7 +204,8 @@ export class TagStats {
         const series = new Float64Array(points * SLOTS);
         const totals = fill(agg.minutes, range, series);
         addInto(accountSeries, series);
-        const report: TagReport = { tag, totals: countsOf(totals) };
+        const counts = countsOf(totals);
+        const report: TagReport = { tag, totals: counts, rates: ratesOf(counts) };
         if (q.tag !== undefined) {
           report.series = pointsOf(series, range);
           report.domains = [...agg.domains]
@@ -203,11 +219,11 @@ export class TagStats {
         }
         if (q.tag !== undefined || sum(report.totals) > 0) tagReports.push(report);
       }
-      if (q.tag !== undefined && tagReports.length === 0) tagReports.push({ tag: q.tag, totals: zeroCounts(), series: pointsOf(new Float64Array(points * SLOTS), range), domains: [] });
+      if (q.tag !== undefined && tagReports.length === 0) tagReports.push({ tag: q.tag, totals: zeroCounts(), rates: ratesOf(zeroCounts()), series: pointsOf(new Float64Array(points * SLOTS), range), domains: [] });
       tagReports.sort(busiestFirst((t) => t.tag));
       const totals = zeroCounts();
-      for (const t of tagReports) for (const type of EVENT_TYPES) totals[type] += t.totals[type];
-      accounts.push({ account, totals, series: pointsOf(accountSeries, range), tags: tagReports });
+      for (const t of tagReports) for (const name of COUNTED) totals[name] += t.totals[name];
+      accounts.push({ account, totals, rates: ratesOf(totals), series: pointsOf(accountSeries, range), tags: tagReports });
     }
     return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), intervalMs, accounts };
   }
@@ -225,7 +241,7 @@ export class TagStats {
   }
 
   private fold(event: CountableEvent, t: number = timeOf(event, this.now)): boolean {
-    const slot = SLOT[event.type];
+    const slot = SLOT[event.type] as number | undefined;
     if (slot === undefined || event.account === undefined || !Number.isFinite(t)) return false; // not attributable to an account
     if (t < this.now() - this.retentionMs) return false;
     let tags = this.accounts.get(event.account);
@@ -236,8 +252,14 @@ export class TagStats {
     const tagName = event.tag === undefined || event.tag === '' ? UNTAGGED : event.tag;
     const agg = boundedEntry(tags, tagName, this.maxTagsPerAccount, (): TagAggregate => ({ minutes: new Map(), domains: new Map() }));
     const minute = Math.floor(t / MINUTE_MS);
+    const domain = boundedEntry(agg.domains, domainOf(event.recipient), this.maxDomainsPerTag, (): MinuteSeries => new Map());
     bump(agg.minutes, minute, slot);
-    bump(boundedEntry(agg.domains, domainOf(event.recipient), this.maxDomainsPerTag, (): MinuteSeries => new Map()), minute, slot);
+    bump(domain, minute, slot);
+    if (event.type === 'bounced') {
+      const kind = SLOT[event.hard === true ? 'bouncedHard' : 'bouncedSoft'];
+      bump(agg.minutes, minute, kind);
+      bump(domain, minute, kind);
+    }
     return true;
   }
 }
@@ -294,7 +316,7 @@ function pointsOf(series: Float64Array, r: Range): SeriesPoint[] {
   const out: SeriesPoint[] = [];
   for (let p = 0; p < r.points; p++) {
     const point = { start: new Date(r.firstPoint + p * r.intervalMs).toISOString() } as SeriesPoint;
-    for (let s = 0; s < SLOTS; s++) point[EVENT_TYPES[s]!] = series[p * SLOTS + s]!;
+    for (let s = 0; s < SLOTS; s++) point[COUNTED[s]!] = series[p * SLOTS + s]!;
     out.push(point);
   }
   return out;
@@ -302,12 +324,17 @@ function pointsOf(series: Float64Array, r: Range): SeriesPoint[] {
 
 function countsOf(slots: Float64Array): OutcomeCounts {
   const c = zeroCounts();
-  for (let s = 0; s < SLOTS; s++) c[EVENT_TYPES[s]!] = slots[s]!;
+  for (let s = 0; s < SLOTS; s++) c[COUNTED[s]!] = slots[s]!;
   return c;
 }
 
 export function zeroCounts(): OutcomeCounts {
-  return { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 0, suppressed: 0 };
+  return Object.fromEntries(COUNTED.map((name) => [name, 0])) as OutcomeCounts;
+}
+
+export function ratesOf(c: OutcomeCounts): FeedbackRates {
+  const share = (n: number): number | null => (c.delivered === 0 ? null : n / c.delivered);
+  return { bounced: share(c.bounced), bouncedHard: share(c.bouncedHard), complained: share(c.complained) };
 }
 
 function sum(c: OutcomeCounts): number {

@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
 
-export const EVENT_TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed'] as const;
+export const EVENT_TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** What a caller records. Absent fields are left out of the line. */
@@ -32,6 +32,14 @@ export interface RelayEvent {
   latencyMs?: number;
   /** accepted: the parts the relay dropped from the message (SPEC §3), by type, file name and raw size. */
   dropped?: { type: string; filename: string | null; size: number }[];
+  /** bounced: the RFC 3463 status of the report ("5.1.1"). */
+  status?: string;
+  /** bounced, complained: the remote server's words, or the complaint's Feedback-Type. */
+  diagnostic?: string;
+  /** bounced: the address itself is bad (it was suppressed); false for a soft bounce or a delay. */
+  hard?: boolean;
+  /** bounced, complained: the report parser's reason word (userunknown, mailboxfull, feedback, ...). */
+  reason?: string;
 }
 
 /** An event as read back: time as an ISO 8601 string. */
@@ -63,6 +71,8 @@ export interface EventQuery {
   /** Exclusive upper bound, ms since the epoch. */
   to?: number;
   account?: string;
+  /** The spool id of the message. */
+  id?: string;
   tag?: string;
   type?: EventType | readonly EventType[];
   /** Compared without regard to case. */
@@ -209,6 +219,7 @@ export class EventLog implements EventSink {
         if (query.from !== undefined && t < query.from) continue;
         if (query.to !== undefined && t >= query.to) continue;
         if (query.account !== undefined && e.account !== query.account) continue;
+        if (query.id !== undefined && e.id !== query.id) continue;
         if (query.tag !== undefined && e.tag !== query.tag) continue;
         if (types && !types.has(e.type)) continue;
         if (recipient !== undefined && e.recipient?.toLowerCase() !== recipient) continue;
