@@ -57,7 +57,7 @@ async function measure(send: Sender, count: number): Promise<Measurement> {
 function routeSender(port: number, body: Buffer): { send: Sender; close(): Promise<void> } {
   const config: SmtpRouteConfig = {
     type: 'smtp', host: '127.0.0.1', port, tls: 'none', verifyCertificate: true, caFile: null, username: null, password: null,
-    poolSize: POOL_SIZE, maxMessagesPerConnection: PER_CONNECTION, envelopeFrom: null, dkim: true,
+    poolSize: POOL_SIZE, maxMessagesPerConnection: PER_CONNECTION, envelopeFrom: null, dkim: true, returnPath: null,
   };
   const route = new RouteSmtp('bench', config, { clientName: 'bench.invalid' });
   return {

@@ -28,6 +28,11 @@ import { createLogger, logFormatOf } from './cli/logger.js';
 import { startBanner } from './cli/start-banner.js';
 import { SuppressionList } from './storage/suppression-list.js';
 import { TagRegistry } from './accept/tag-registry.js';
+import { VerpSigner } from './feedback/verp-address.js';
+import { ensureVerpSecret } from './storage/verp-secret.js';
+import { InboundBackend } from './inbound/inbound-backend.js';
+import { ReportOutcomes } from './inbound/report-outcomes.js';
+import { SentRecipients } from './inbound/sent-recipients.js';
 import { DkimSigner } from './dkim/index.js';
 
 interface CliOptions {
@@ -121,15 +126,34 @@ function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number): 
 }
 
 /** One Route object per (account, route name); rebuilt on reload. */
-function buildRoutes(config: RelayConfig, logger: Logger): Map<string, Route> {
+function buildRoutes(config: RelayConfig, logger: Logger, signer: VerpSigner | null): Map<string, Route> {
   const routes = new Map<string, Route>();
   for (const account of config.accounts) {
     for (const [name, rc] of Object.entries(account.routes)) {
       const key = `${account.id}\u0000${name}`;
-      routes.set(key, createRoute(name, rc, { clientName: config.hostname, logger }));
+      routes.set(key, createRoute(name, rc, { clientName: config.hostname, logger, ...(signer ? { returnPathSigner: signer } : {}) }));
     }
   }
   return routes;
+}
+
+/** VERP is in use: a route sets a returnPath, or the inbound listener reads reports. */
+function usesVerp(config: RelayConfig): boolean {
+  return config.inbound !== null || config.accounts.some((a) => Object.values(a.routes).some((r) => r.returnPath));
+}
+
+/** The VERP signer with the data folder's secret (made at the first start that needs it); null when unused. */
+async function verpSignerOf(config: RelayConfig, logger: Logger): Promise<VerpSigner | null> {
+  if (!usesVerp(config)) return null;
+  const s = await ensureVerpSecret(config.dataDir);
+  if (s.created) logger.info({ path: s.path }, 'created the secret that signs VERP return paths');
+  return new VerpSigner(s.secret);
+}
+
+/** The inbound listener's address as a listener configuration (no AUTH, no PROXY). */
+function inboundListener(config: RelayConfig): ListenerConfig | null {
+  const i = config.inbound;
+  return i === null ? null : { port: i.port, host: i.host, authBeforeTls: false, proxyProtocol: null, lineEndings: 'normalize' };
 }
 
 export interface RunningRelay {
@@ -142,6 +166,8 @@ export interface RunningRelay {
   readonly metrics: RelayMetrics;
   /** The admin HTTP address, when the configuration has an admin section and its port could be bound. */
   readonly admin: AddressInfo | null;
+  /** The inbound (bounces and complaints) listener's address, when configured and bound. */
+  readonly inbound: AddressInfo | null;
   /** Replaces accounts, routes, templates and certificates; listeners and limits change at restart. */
   reload(next: RelayConfig): Promise<void>;
   /** Graceful shutdown (SPEC §2). */
@@ -168,7 +194,11 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const limits = new AccountLimits();
   let generation = 1;
   let runtime = runtimeOf(config, tags, generation);
-  let routes = buildRoutes(config, logger);
+  let signer = await verpSignerOf(config, logger).catch(async (err: unknown) => {
+    await unlock();
+    throw err;
+  });
+  let routes = buildRoutes(config, logger, signer);
   const eventLog = await EventLog.open(join(config.dataDir, 'events'));
   const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
   const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool) });
@@ -197,7 +227,24 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       logger.error({ port: listener.port, host: listener.host, err: (err as Error).message }, 'cannot listen on this port; continuing with the others');
     }
   }
-  if (servers.length === 0) {
+  let inbound: { server: SmtpServer; address: AddressInfo } | null = null;
+  const il = inboundListener(config);
+  if (il !== null && signer !== null) {
+    const outcomes = new ReportOutcomes({ recipients: new SentRecipients({ spool, events: eventLog }), suppression, events, logger });
+    const verp = signer;
+    const backend = new InboundBackend({ domains: () => config.inbound?.domains ?? [], signer: verp, outcomes, logger, observer: metrics });
+    const server = new SmtpServer(backend, { ...serverOptions(config, il, tls, logger), observer: metrics });
+    try {
+      const address = await server.listen(il.port, il.host);
+      logger.info({ port: address.port, host: address.address, domains: config.inbound?.domains }, 'inbound listening (bounces and complaints)');
+      inbound = { server, address };
+      servers.push(server);
+    } catch (err) {
+      logger.error({ port: il.port, host: il.host, err: (err as Error).message }, 'cannot listen on the inbound port; reports will not be read');
+    }
+  }
+  if (addresses.length === 0) {
+    await inbound?.server.close(0);
     await spool.close();
     await eventLog.close();
     await suppression.close();
@@ -231,6 +278,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     suppression,
     metrics,
     admin: admin?.address ?? null,
+    inbound: inbound?.address ?? null,
     async reload(next: RelayConfig): Promise<void> {
       const nextTls = await tlsOf(next, logger);
       for (const s of servers) s.setTls(nextTls);
@@ -240,7 +288,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       const retired = runtime.dkim;
       runtime = runtimeOf(next, tags, generation);
       if (retired) setTimeout(() => void retired.close(), RETIRED_SIGNER_GRACE_MS).unref();
-      routes = buildRoutes(next, logger);
+      signer ??= await verpSignerOf(next, logger);
+      routes = buildRoutes(next, logger, signer);
       config = next;
       for (const r of oldRoutes.values()) void r.close();
       if (released) scheduler.resume();

@@ -25,7 +25,7 @@ export const TEST_TIMEOUTS: Partial<SmtpClientTimeouts> = {
 export function smtpRoute(port: number, patch: Partial<SmtpRouteConfig> = {}): SmtpRouteConfig {
   return {
     type: 'smtp', host: '127.0.0.1', port, tls: 'none', verifyCertificate: true, caFile: null, username: null, password: null,
-    poolSize: 2, maxMessagesPerConnection: 100, envelopeFrom: null, dkim: true, ...patch,
+    poolSize: 2, maxMessagesPerConnection: 100, envelopeFrom: null, dkim: true, returnPath: null, ...patch,
   };
 }
 

@@ -56,10 +56,18 @@ export interface DkimKeyFileConfig {
   privateKeyFile: string;
 }
 
+/** VERP (issue 16 §2): each outbound copy's envelope sender becomes `b-<queue id>-<n>-<sig>@<domain>`. */
+export interface ReturnPathConfig {
+  /** Lower-cased domain whose MX points at the relay's inbound listener. */
+  domain: string;
+}
+
 export interface FileRouteConfig {
   type: 'file';
   /** Sign with the account's DKIM keys; default true. */
   dkim: boolean;
+  /** VERP return path (written as the Return-Path header of each file); null = none. */
+  returnPath: ReturnPathConfig | null;
   /** Absolute folder the .eml files are written into (relative paths resolve against the config file's folder). */
   path: string;
 }
@@ -82,6 +90,8 @@ export interface SmtpRouteConfig {
   maxMessagesPerConnection: number;
   /** MAIL FROM used upstream; null = the message's own From address. */
   envelopeFrom: string | null;
+  /** VERP return path, instead of envelopeFrom; null = none. */
+  returnPath: ReturnPathConfig | null;
 }
 
 /** How an `mx` route uses TLS: STARTTLS when offered (no verification), STARTTLS with the MX name verified, or never. */
@@ -110,6 +120,8 @@ export interface MxRouteConfig {
   maxConnectionsPerDestination: number;
   maxMessagesPerConnection: number;
   connectTimeoutMs: number;
+  /** VERP return path; null = none. */
+  returnPath: ReturnPathConfig | null;
 }
 
 export type RouteConfig = FileRouteConfig | SmtpRouteConfig | MxRouteConfig;
@@ -165,6 +177,15 @@ export interface QueueConfig {
   hold: boolean;
 }
 
+/** The listener for reports mailed back (bounces, complaints): SMTP without AUTH, for these domains only. */
+export interface InboundConfig {
+  port: number;
+  /** Address to bind; default "0.0.0.0". */
+  host: string;
+  /** Lower-cased domains accepted in RCPT (the returnPath domains whose MX points here); others get 550 5.7.1. */
+  domains: string[];
+}
+
 export interface RelayConfig {
   /** Name used in the greeting and the self-signed certificate; default os.hostname(). */
   hostname: string;
@@ -178,5 +199,7 @@ export interface RelayConfig {
   queue: QueueConfig;
   textOnly: 'reject' | 'wrap';
   accounts: AccountConfig[];
+  /** The inbound listener for bounces and complaints; null = none. */
+  inbound: InboundConfig | null;
 }
 

@@ -5,12 +5,24 @@ import { resolve } from 'node:path';
 import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js';
 import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkDnsServer, isHostName, readableFile } from './formats.js';
 import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
-import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, RouteConfig, TemplateConfig } from './schema.js';
+import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, ReturnPathConfig, RouteConfig, TemplateConfig } from './schema.js';
 
 const MX_ROUTE_FIELDS = [
   'type', 'port', 'helo', 'localAddresses', 'ipFamily', 'tls', 'caFile', 'mtaSts', 'dnsServers',
-  'maxConnectionsPerDestination', 'maxMessagesPerConnection', 'connectTimeoutMs', 'dkim',
+  'maxConnectionsPerDestination', 'maxMessagesPerConnection', 'connectTimeoutMs', 'dkim', 'returnPath',
 ];
+
+/** `"returnPath": { "domain": "bounces.example.com" }` of any route type; null when absent. */
+function readReturnPath(rr: FieldReader): ReturnPathConfig | null {
+  const pr = rr.child('returnPath', ['domain']);
+  if (!pr) return null;
+  const domain = (pr.string('domain') ?? '').toLowerCase();
+  if (!DOMAIN_PATTERN.test(domain)) {
+    if (pr.has('domain')) pr.fail('domain', `must be a domain name (its MX points at the inbound listener), got ${JSON.stringify(domain)}`);
+    return null;
+  }
+  return { domain };
+}
 
 function readMxRoute(rr: FieldReader, baseDir: string): MxRouteConfig {
   new FieldReader(rr.issues, rr.path, rr.obj, MX_ROUTE_FIELDS); // reports unknown fields
@@ -37,14 +49,14 @@ function readMxRoute(rr: FieldReader, baseDir: string): MxRouteConfig {
   const dkim = rr.bool('dkim', true);
   return {
     type: 'mx', dkim, port, helo, localAddresses, ipFamily, tls, caFile, mtaSts, dnsServers: dnsServers?.length ? dnsServers : null,
-    maxConnectionsPerDestination, maxMessagesPerConnection, connectTimeoutMs,
+    maxConnectionsPerDestination, maxMessagesPerConnection, connectTimeoutMs, returnPath: readReturnPath(rr),
   };
 }
 
 function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
   const type = rr.obj['type'];
   if (type === 'file') {
-    new FieldReader(rr.issues, rr.path, rr.obj, ['type', 'path', 'dkim']); // reports unknown fields
+    new FieldReader(rr.issues, rr.path, rr.obj, ['type', 'path', 'dkim', 'returnPath']); // reports unknown fields
     const p = rr.string('path');
     const dkim = rr.bool('dkim', true);
     if (p === null) return null;
@@ -54,10 +66,10 @@ function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
     } catch {
       // A missing folder is created by RouteFile at start.
     }
-    return { type: 'file', path: abs, dkim };
+    return { type: 'file', path: abs, dkim, returnPath: readReturnPath(rr) };
   }
   if (type === 'smtp') {
-    const allowed = ['type', 'host', 'port', 'tls', 'verifyCertificate', 'caFile', 'username', 'password', 'poolSize', 'maxMessagesPerConnection', 'envelopeFrom', 'dkim'];
+    const allowed = ['type', 'host', 'port', 'tls', 'verifyCertificate', 'caFile', 'username', 'password', 'poolSize', 'maxMessagesPerConnection', 'envelopeFrom', 'dkim', 'returnPath'];
     new FieldReader(rr.issues, rr.path, rr.obj, allowed); // reports unknown fields
     const host = rr.string('host') ?? '';
     if (host && !isHostName(host)) rr.fail('host', `must be a host name or IP address, got ${JSON.stringify(host)}`);
@@ -79,7 +91,9 @@ function readRoute(rr: FieldReader, baseDir: string): RouteConfig | null {
     const envelopeFrom = rr.string('envelopeFrom', null);
     if (envelopeFrom !== null && !ADDRESS_PATTERN.test(envelopeFrom)) rr.fail('envelopeFrom', `must be a bare address like bounces@example.com, got ${JSON.stringify(envelopeFrom)}`);
     const dkim = rr.bool('dkim', true);
-    return { type: 'smtp', host, port, tls, verifyCertificate, caFile, username, password, poolSize, maxMessagesPerConnection, envelopeFrom, dkim };
+    const returnPath = readReturnPath(rr);
+    if (returnPath !== null && envelopeFrom !== null) rr.fail('returnPath', 'must not be set together with envelopeFrom (both choose the envelope sender)');
+    return { type: 'smtp', host, port, tls, verifyCertificate, caFile, username, password, poolSize, maxMessagesPerConnection, envelopeFrom, dkim, returnPath };
   }
   if (type === 'mx') return readMxRoute(rr, baseDir);
   rr.fail('type', type === undefined ? 'is required ("file", "smtp" or "mx")' : `must be "file", "smtp" or "mx", got ${JSON.stringify(type)}`);

@@ -6,8 +6,8 @@ import { resolve } from 'node:path';
 import type { ConfigIssue } from './config-error.js';
 import { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
 import { FieldReader, pathOf, typeName } from './field-reader.js';
-import { MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
-import type { AdminConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
+import { DOMAIN_PATTERN, MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
+import type { AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
 import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
 import { readAccounts } from './validate-accounts.js';
 
@@ -108,7 +108,24 @@ function readAdmin(r: FieldReader): AdminConfig | null {
   return { host, port, token };
 }
 
-const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'accounts'];
+/** `"inbound": { "port": 25, "host": "0.0.0.0", "domains": ["bounces.example.com"] }`; null when absent. */
+function readInbound(r: FieldReader, listeners: ListenerConfig[], admin: AdminConfig | null): InboundConfig | null {
+  const ir = r.child('inbound', ['port', 'host', 'domains']);
+  if (!ir) return null;
+  const port = ir.int('port', 0, 65535, 25);
+  const host = ir.string('host', '0.0.0.0');
+  if (isIP(host) === 0 && host !== 'localhost') ir.fail('host', `must be an IP address or "localhost", got ${JSON.stringify(host)}`);
+  const domains = (ir.stringArray('domains', (s) => (DOMAIN_PATTERN.test(s.toLowerCase()) ? null : `must be a domain name, got ${JSON.stringify(s)}`)) ?? []).map((d) => d.toLowerCase());
+  if (domains.length === 0) ir.fail('domains', 'must list at least one domain (the returnPath domains whose MX points at this listener)');
+  if (port !== 0) {
+    const clash = listeners.findIndex((l) => l.port === port && (l.host === host || isWildcard(l.host) || isWildcard(host)));
+    if (clash >= 0) ir.fail('port', `port ${port} is already used by $.listeners[${clash}]`);
+    if (admin && admin.port === port) ir.fail('port', `port ${port} is already used by $.admin`);
+  }
+  return { port, host, domains };
+}
+
+const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'accounts', 'inbound'];
 
 /**
  * Checks a parsed configuration and applies every default. Relative paths resolve against `baseDir`
@@ -133,6 +150,7 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   const queue = readQueue(r);
   const textOnly = r.oneOf('textOnly', ['reject', 'wrap'] as const, 'reject');
   const accounts = readAccounts(r, baseDir);
+  const inbound = readInbound(r, listeners, admin);
   if (issues.length > 0) return { errors: issues };
-  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, accounts }, errors: [] };
+  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, accounts, inbound }, errors: [] };
 }

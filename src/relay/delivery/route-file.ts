@@ -2,10 +2,12 @@
 // Each file appears whole or not at all: written through writeFileDurably (storage/durable-file.ts), the folder
 // fsynced once per delivery rather than once per file.
 // A retry writes the same name again, so a re-delivery after a crash replaces the file rather than duplicating it.
+// With a returnPath (VERP) the file starts with `Return-Path: <b-...>`, as a final delivery records the envelope
+// sender (RFC 5321 §4.4); that is where tests and local consumers read it.
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OutboundMessage, RecipientOutcome, Route } from './route.js';
+import type { OutboundMessage, RecipientOutcome, ReturnPathOf, Route } from './route.js';
 import { SPOOL_ID_PATTERN } from '../storage/spool/index.js';
 import { fsyncDirectory, isDurableTempName, writeFileDurably } from '../storage/durable-file.js';
 
@@ -22,6 +24,8 @@ export interface RouteFileOptions {
   fs?: RouteFileFs;
   /** Mode of the .eml files; default 0o640. */
   fileMode?: number;
+  /** VERP: each recipient's envelope sender, written as a Return-Path header; null = no header. */
+  returnPath?: ReturnPathOf | null;
 }
 
 export class RouteFile implements Route {
@@ -30,6 +34,7 @@ export class RouteFile implements Route {
   readonly folder: string;
   private readonly fs: RouteFileFs;
   private readonly fileMode: number;
+  private readonly returnPath: ReturnPathOf | null;
   private ready: Promise<void> | null = null;
 
   constructor(name: string, folder: string, options: RouteFileOptions = {}) {
@@ -37,6 +42,7 @@ export class RouteFile implements Route {
     this.folder = folder;
     this.fs = options.fs ?? (nodeFs as unknown as RouteFileFs);
     this.fileMode = options.fileMode ?? 0o640;
+    this.returnPath = options.returnPath ?? null;
   }
 
   /** The name a recipient's file gets: `<id>-<n>.eml`, n = the recipient's index in its message. */
@@ -74,7 +80,8 @@ export class RouteFile implements Route {
         const index = r.index ?? position;
         if (!Number.isSafeInteger(index) || index < 0) return { recipient: r.address, status: 'failed', reply: `invalid recipient index ${index}` };
         try {
-          await writeFileDurably(join(this.folder, RouteFile.fileName(msg.id, index)), r.body, { mode: this.fileMode, syncDirectory: false, fs: this.fs });
+          const body = this.returnPath === null ? r.body : Buffer.concat([Buffer.from(`Return-Path: <${this.returnPath(msg.id, index)}>\r\n`, 'latin1'), r.body]);
+          await writeFileDurably(join(this.folder, RouteFile.fileName(msg.id, index)), body, { mode: this.fileMode, syncDirectory: false, fs: this.fs });
           return { recipient: r.address, status: 'delivered', reply: `written to ${RouteFile.fileName(msg.id, index)}` };
         } catch (err) {
           return { recipient: r.address, status: 'deferred', reply: `cannot write to ${this.folder}: ${describe(err)}` };

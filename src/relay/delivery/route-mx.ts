@@ -38,7 +38,7 @@ import {
   type MxHost,
   type MxResolverOptions,
 } from './mx/index.js';
-import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
+import type { OutboundMessage, OutboundRecipient, RecipientOutcome, ReturnPathOf, Route } from './route.js';
 import { outcomeOfError, outcomeOfReply } from './smtp-outcome.js';
 
 export interface RouteMxOptions {
@@ -62,6 +62,8 @@ export interface RouteMxOptions {
   mtaSts?: MtaStsResolver;
   logger?: Logger;
   now?: () => number;
+  /** VERP: each recipient's envelope sender (the route's returnPath); null = the message's. */
+  returnPath?: ReturnPathOf | null;
 }
 
 /** Where one domain's recipients go, once DNS and MTA-STS have spoken. */
@@ -149,7 +151,7 @@ export class RouteMx implements Route {
     }
     await Promise.all(
       [...byDomain].map(async ([domain, recipients]) => {
-        const results = await this.deliverToDomain(domain, msg.from, recipients);
+        const results = await this.deliverToDomain(domain, this.senderOf(msg), recipients);
         recipients.forEach((r, i) => outcomes.set(r, results[i]!));
       }),
     );
@@ -161,7 +163,14 @@ export class RouteMx implements Route {
     await Promise.all([...this.destinationsByName.values()].map((d) => d.close()));
   }
 
-  private async deliverToDomain(domain: string, from: string, recipients: OutboundRecipient[]): Promise<RecipientOutcome[]> {
+  /** Each recipient's envelope sender: its VERP address with a returnPath, else the message's. */
+  private senderOf(msg: OutboundMessage): (r: OutboundRecipient) => string {
+    const returnPath = this.options.returnPath ?? null;
+    if (returnPath === null) return () => msg.from;
+    return (r) => returnPath(msg.id, r.index ?? msg.recipients.indexOf(r));
+  }
+
+  private async deliverToDomain(domain: string, from: (r: OutboundRecipient) => string, recipients: OutboundRecipient[]): Promise<RecipientOutcome[]> {
     const all = (status: 'failed' | 'deferred', reply: string, hardBounce?: boolean): RecipientOutcome[] =>
       recipients.map((r) => ({ recipient: r.address, status, reply, ...(hardBounce === undefined ? {} : { hardBounce }) }));
     const plan = await this.plan(domain);
@@ -175,7 +184,7 @@ export class RouteMx implements Route {
           plan.destination.release(held);
           held = null;
         }
-        const result = await this.sendOne(plan, held, from, r);
+        const result = await this.sendOne(plan, held, from(r), r);
         held = result.held;
         out.push(result.outcome);
       }

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { SmtpClientPool, type SmtpClientPoolStats, type SmtpClientTimeouts } from '../../protocol/index.js';
 import type { SmtpRouteConfig } from '../config/index.js';
-import type { OutboundMessage, OutboundRecipient, RecipientOutcome, Route } from './route.js';
+import type { OutboundMessage, OutboundRecipient, RecipientOutcome, ReturnPathOf, Route } from './route.js';
 import { outcomeOfReply, outcomeOfError } from './smtp-outcome.js';
 
 export interface RouteSmtpOptions {
@@ -19,6 +19,8 @@ export interface RouteSmtpOptions {
   timeouts?: Partial<SmtpClientTimeouts>;
   /** Idle pooled connections are closed after this long; default 30 s. */
   idleTimeoutMs?: number;
+  /** VERP: each recipient's envelope sender (the route's returnPath); null = envelopeFrom, else the message's. */
+  returnPath?: ReturnPathOf | null;
 }
 
 export class RouteSmtp implements Route {
@@ -78,7 +80,8 @@ export class RouteSmtp implements Route {
       return msg.recipients.map((r) => ({ recipient: r.address, status: 'deferred', reply }));
     }
     const from = this.config.envelopeFrom ?? msg.from;
-    return Promise.all(msg.recipients.map((r) => this.deliverOne(pool, from, r)));
+    const returnPath = this.options.returnPath ?? null;
+    return Promise.all(msg.recipients.map((r, i) => this.deliverOne(pool, returnPath === null ? from : returnPath(msg.id, r.index ?? i), r)));
   }
 
   private async deliverOne(pool: SmtpClientPool, from: string, r: OutboundRecipient): Promise<RecipientOutcome> {

@@ -18,6 +18,17 @@ export interface OutboundMessage {
   recipients: OutboundRecipient[];
 }
 
+/**
+ * The envelope sender of one recipient's copy, for a route with a `returnPath` (VERP, issue 16 §2): made from the
+ * message's spool id and the recipient's index, so a report mailed back to it names both.
+ */
+export type ReturnPathOf = (id: string, index: number) => string;
+
+/** Signs VERP addresses (feedback/verp-address.ts's VerpSigner); the route factory needs only this. */
+export interface ReturnPathSigner {
+  address(domain: string, id: string, index: number): string;
+}
+
 export type DeliveryStatus = 'delivered' | 'deferred' | 'failed';
 
 /** The result for one recipient, in the order of OutboundMessage.recipients. */
