@@ -157,8 +157,8 @@ export async function sendWithNodemailer(
 
 export interface TestUpstream {
   port: number;
-  /** Every message received, with its envelope recipients. */
-  received: { to: string[]; mail: ParsedMail }[];
+  /** Every message received, with its envelope sender ("" for the null sender) and recipients. */
+  received: { from: string; to: string[]; mail: ParsedMail }[];
   close(): Promise<void>;
 }
 
@@ -177,7 +177,8 @@ export async function startUpstream(): Promise<TestUpstream> {
     onData(stream, session, cb) {
       simpleParser(stream).then(
         (mail) => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
+          const mailFrom = session.envelope.mailFrom;
+          received.push({ from: mailFrom === false ? '' : mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address), mail });
           cb();
         },
         cb,
