@@ -50,7 +50,7 @@ test('applies every default to a minimal configuration', () => {
   assert.equal(config.admin, null);
   const account = config.accounts[0]!;
   assert.equal(account.name, 'a');
-  assert.deepEqual(account.routes['out'], { type: 'file', path: '/etc/txrelay/outbox', dkim: true });
+  assert.deepEqual(account.routes['out'], { type: 'file', path: '/etc/txrelay/outbox', dkim: true, returnPath: null });
   assert.equal(Object.getPrototypeOf(account.routes), null, 'a header naming "toString" or "__proto__" finds no inherited route');
   assert.equal(account.routes['toString'], undefined);
   assert.deepEqual([account.defaultRoute, account.senderDomains, account.rate], [null, null, { perSecond: null, perDay: null }]);
@@ -69,7 +69,7 @@ test('fills the defaults of an smtp route', () => {
   const route = validateConfig(json, '/x').config?.accounts[0]!.routes['up'];
   assert.deepEqual(route, {
     type: 'smtp', dkim: true, host: 'smtp.example.com', port: 587, tls: 'required', verifyCertificate: true, caFile: null,
-    username: null, password: null, poolSize: 4, maxMessagesPerConnection: 100, envelopeFrom: null,
+    username: null, password: null, poolSize: 4, maxMessagesPerConnection: 100, envelopeFrom: null, returnPath: null,
   });
 });
 
@@ -79,7 +79,7 @@ test('fills the defaults of an mx route', () => {
   const route = validateConfig(json, '/x').config?.accounts[0]!.routes['direct'];
   assert.deepEqual(route, {
     type: 'mx', dkim: true, port: 25, helo: null, localAddresses: [], ipFamily: 'any', tls: 'opportunistic', caFile: null, mtaSts: true,
-    dnsServers: null, maxConnectionsPerDestination: 10, maxMessagesPerConnection: 100, connectTimeoutMs: 30_000,
+    dnsServers: null, maxConnectionsPerDestination: 10, maxMessagesPerConnection: 100, connectTimeoutMs: 30_000, returnPath: null,
   });
   (json['accounts'] as { routes: unknown }[])[0]!.routes = {
     direct: { type: 'mx', port: 2525, helo: 'relay.example.com', ipFamily: 'ipv4', tls: 'verify', mtaSts: false, dnsServers: ['127.0.0.1:5353', '::1', '[::1]:53'], maxConnectionsPerDestination: 3 },
@@ -87,7 +87,7 @@ test('fills the defaults of an mx route', () => {
   const set = validateConfig(json, '/x').config?.accounts[0]!.routes['direct'];
   assert.deepEqual(set, {
     type: 'mx', dkim: true, port: 2525, helo: 'relay.example.com', localAddresses: [], ipFamily: 'ipv4', tls: 'verify', caFile: null, mtaSts: false,
-    dnsServers: ['127.0.0.1:5353', '::1', '[::1]:53'], maxConnectionsPerDestination: 3, maxMessagesPerConnection: 100, connectTimeoutMs: 30_000,
+    dnsServers: ['127.0.0.1:5353', '::1', '[::1]:53'], maxConnectionsPerDestination: 3, maxMessagesPerConnection: 100, connectTimeoutMs: 30_000, returnPath: null,
   });
 });
 
@@ -260,7 +260,7 @@ test('the embedded default has three ports, a demo account with a file route, an
   assert.deepEqual(first.config.tls, { cert: null, key: null });
   const demo = first.config.accounts[0]!;
   assert.equal(demo.id, 'demo');
-  assert.deepEqual({ ...demo.routes }, { outbox: { type: 'file', path: join(dir, 'outbox'), dkim: true } });
+  assert.deepEqual({ ...demo.routes }, { outbox: { type: 'file', path: join(dir, 'outbox'), dkim: true, returnPath: null } });
   assert.equal(new ApiKeyIndex(first.config.accounts).lookup(first.demoKey)?.id, 'demo');
   const keyFile = join(dir, 'demo-api-key');
   assert.equal(await readFile(keyFile, 'utf8'), first.demoKey + '\n');
@@ -322,4 +322,26 @@ test('a DKIM key that is too small, unreadable or of the wrong type is refused a
   assert.match(byPath.get('$.accounts[0].dkim[1].privateKeyFile') ?? '', /cannot read .*missing\.pem: ENOENT/);
   assert.match(byPath.get('$.accounts[0].dkim[2].privateKeyFile') ?? '', /needs an RSA key, this one is ed25519/);
   assert.match(byPath.get('$.accounts[0].dkim[3].domain') ?? '', /must be a domain name/);
+});
+
+test('reads a route\'s returnPath (lower-cased) on every route type, and not beside envelopeFrom', () => {
+  const withRoute = (r: Record<string, unknown>): Record<string, unknown> => ({ accounts: [{ id: 'a', apiKeys: [], routes: { r } }] });
+  for (const r of [{ type: 'file', path: 'out' }, { type: 'smtp', host: 'smtp.example.com' }, { type: 'mx' }]) {
+    const route = validateConfig(withRoute({ ...r, returnPath: { domain: 'Bounces.Shop.Example' } }), '/x').config?.accounts[0]!.routes['r'];
+    assert.deepEqual(route?.returnPath, { domain: 'bounces.shop.example' }, r.type);
+    assert.equal(validateConfig(withRoute(r), '/x').config?.accounts[0]!.routes['r']!.returnPath, null);
+  }
+  assert.deepEqual(paths(withRoute({ type: 'mx', returnPath: { domain: 'not a domain' } })), ['$.accounts[0].routes.r.returnPath.domain']);
+  assert.deepEqual(paths(withRoute({ type: 'mx', returnPath: { domain: 'b.example', secret: 'x' } })), ['$.accounts[0].routes.r.returnPath.secret']);
+  assert.deepEqual(paths(withRoute({ type: 'smtp', host: 'smtp.example.com', envelopeFrom: 'b@x.example', returnPath: { domain: 'b.example' } })), ['$.accounts[0].routes.r.returnPath']);
+});
+
+test('reads the inbound listener: port 25 and every address by default, at least one domain, no port shared', () => {
+  const { config } = validateConfig({ ...minimal(), inbound: { domains: ['Bounces.Shop.Example'] } }, '/x');
+  assert.deepEqual(config?.inbound, { port: 25, host: '0.0.0.0', domains: ['bounces.shop.example'] });
+  assert.equal(validateConfig(minimal(), '/x').config?.inbound, null);
+  assert.deepEqual(paths({ ...minimal(), inbound: { port: 2626 } }), ['$.inbound.domains']);
+  assert.deepEqual(paths({ ...minimal(), inbound: { domains: ['x..y'], host: 'any' } }).sort(), ['$.inbound.domains[0]', '$.inbound.host']);
+  assert.deepEqual(paths({ ...minimal(), listeners: [{ port: 2525 }], inbound: { port: 2525, domains: ['b.example'] } }), ['$.inbound.port']);
+  assert.deepEqual(paths({ ...minimal(), admin: { port: 9099 }, inbound: { port: 9099, domains: ['b.example'] } }), ['$.inbound.port']);
 });

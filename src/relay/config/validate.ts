@@ -116,7 +116,8 @@ function readInbound(r: FieldReader, listeners: ListenerConfig[], admin: AdminCo
   const host = ir.string('host', '0.0.0.0');
   if (isIP(host) === 0 && host !== 'localhost') ir.fail('host', `must be an IP address or "localhost", got ${JSON.stringify(host)}`);
   const domains = (ir.stringArray('domains', (s) => (DOMAIN_PATTERN.test(s.toLowerCase()) ? null : `must be a domain name, got ${JSON.stringify(s)}`)) ?? []).map((d) => d.toLowerCase());
-  if (domains.length === 0) ir.fail('domains', 'must list at least one domain (the returnPath domains whose MX points at this listener)');
+  const raw = ir.obj['domains'];
+  if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) ir.fail('domains', 'must list at least one domain (the returnPath domains whose MX points at this listener)');
   if (port !== 0) {
     const clash = listeners.findIndex((l) => l.port === port && (l.host === host || isWildcard(l.host) || isWildcard(host)));
     if (clash >= 0) ir.fail('port', `port ${port} is already used by $.listeners[${clash}]`);
