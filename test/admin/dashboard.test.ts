@@ -68,11 +68,11 @@ describe('dashboard in headless Chromium', { skip: needTool('chromium'), timeout
     // Stats render first, then the events: once the events table has rendered, both are there.
     await page.locator('#events[data-renders="1"]').waitFor({ state: 'attached' });
     assert.equal(await page.locator('#account').inputValue(), 'acme');
-    // Columns: tag, accepted, delivered, deferred, failed, rejected, suppressed.
-    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="welcome"]'), ['welcome', '5', '5', '0', '0', '0', '0']);
-    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="reset"]'), ['reset', '2', '0', '1', '1', '0', '0']);
-    assert.deepEqual(await rowCells(page, '#tags tbody tr.total'), ['Total', '7', '5', '1', '1', '0', '0']);
-    assert.equal(await page.locator('#chart polyline').count(), 6, 'one line per event type');
+    // Columns: tag, accepted, delivered, deferred, failed, rejected, suppressed, unsubscribed.
+    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="welcome"]'), ['welcome', '5', '5', '0', '0', '0', '0', '0']);
+    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="reset"]'), ['reset', '2', '0', '1', '1', '0', '0', '0']);
+    assert.deepEqual(await rowCells(page, '#tags tbody tr.total'), ['Total', '7', '5', '1', '1', '0', '0', '0']);
+    assert.equal(await page.locator('#chart polyline').count(), 7, 'one line per event type');
     assert.equal(await page.locator('#events tbody tr[data-type]').count(), 14, 'every acme event is listed');
   });
 

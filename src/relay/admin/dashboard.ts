@@ -42,8 +42,8 @@ const SCRIPT = `
 'use strict';
 (function () {
   var TOKEN_KEY = 'txrelay-admin-token';
-  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed'];
-  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280' };
+  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'unsubscribed'];
+  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', unsubscribed: '#0891b2' };
   var RANGES = { '1h': [3600000, '1m'], '24h': [86400000, '15m'], '7d': [604800000, '1h'], '30d': [2592000000, '6h'] };
   var SVG = 'http://www.w3.org/2000/svg';
   var state = { token: sessionStorage.getItem(TOKEN_KEY), tag: '', pages: [], cursor: null, next: null, range: null };
@@ -320,7 +320,7 @@ const SCRIPT = `
 })();
 `;
 
-const COUNT_HEADERS = '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>';
+const COUNT_HEADERS = '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th><th class="num">Unsubscribed</th>';
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -369,7 +369,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Recent events</h2>
     <form id="filters" class="controls">
       <span><label for="filter-type">Type</label><select id="filter-type">
-        <option value="">any</option><option>accepted</option><option>delivered</option><option>deferred</option><option>failed</option><option>rejected</option><option>suppressed</option><option value="failed,deferred,rejected">problems</option>
+        <option value="">any</option><option>accepted</option><option>delivered</option><option>deferred</option><option>failed</option><option>rejected</option><option>suppressed</option><option>unsubscribed</option><option value="failed,deferred,rejected">problems</option>
       </select></span>
       <span><label for="filter-tag">Tag</label><input id="filter-tag" size="16"></span>
       <span><label for="filter-recipient">Recipient</label><input id="filter-recipient" size="28" placeholder="exact address"></span>

@@ -1,4 +1,4 @@
-// Per-account, per-tag (and per recipient domain within a tag) counts of the six event types, kept as
+// Per-account, per-tag (and per recipient domain within a tag) counts of the event types (EVENT_TYPES), kept as
 // minute buckets in memory and derived only from the event log: every appended event is folded in, and
 // at start the aggregates are rebuilt by replaying the log over the retention window (no checkpoint file,
 // so the numbers can never disagree with the log they come from).
@@ -307,7 +307,7 @@ function countsOf(slots: Float64Array): OutcomeCounts {
 }
 
 export function zeroCounts(): OutcomeCounts {
-  return { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 0, suppressed: 0 };
+  return { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 0, suppressed: 0, unsubscribed: 0 };
 }
 
 function sum(c: OutcomeCounts): number {
