@@ -323,3 +323,36 @@ test('a DKIM key that is too small, unreadable or of the wrong type is refused a
   assert.match(byPath.get('$.accounts[0].dkim[2].privateKeyFile') ?? '', /needs an RSA key, this one is ed25519/);
   assert.match(byPath.get('$.accounts[0].dkim[3].domain') ?? '', /must be a domain name/);
 });
+
+test('unsubscribe (account and template) and publicHttp: defaults, and errors naming the field', () => {
+  const json = minimal();
+  const account = (json['accounts'] as Record<string, unknown>[])[0]!;
+  account['unsubscribe'] = { baseUrl: 'https://relay.example/u/', mailto: 'unsubscribe@relay.example' };
+  account['templates'] = { news: { html: '<p>n</p>', tag: 'news', unsubscribe: { baseUrl: 'https://relay.example/u', scope: 'tag' } } };
+  json['publicHttp'] = { port: 8080 };
+  const { config, errors } = validateConfig(json, '/tmp');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(config!.publicHttp, { port: 8080, host: '0.0.0.0', trustProxy: [], secret: null });
+  assert.deepEqual(config!.accounts[0]!.unsubscribe, { baseUrl: 'https://relay.example/u', mailto: 'unsubscribe@relay.example', scope: 'account' });
+  assert.deepEqual(config!.accounts[0]!.templates['news']!.unsubscribe, { baseUrl: 'https://relay.example/u', mailto: null, scope: 'tag' });
+  assert.equal(validateConfig(minimal(), '/tmp').config!.accounts[0]!.unsubscribe, null);
+
+  delete json['publicHttp'];
+  assert.deepEqual(paths(json), ['$.accounts[0].unsubscribe'], 'links need the listener that answers them');
+
+  json['publicHttp'] = { port: 587, host: 'example.com', trustProxy: ['10.0.0.0/33'], secret: 'short', extra: 1 };
+  account['unsubscribe'] = { baseUrl: 'http://relay.example/u', mailto: 'no address', scope: 'list', other: true };
+  account['templates'] = { news: { html: '<p>n</p>', unsubscribe: { baseUrl: 'https://relay.example/u?next=https://evil.example' } } };
+  assert.deepEqual(paths(json).sort(), [
+    '$.accounts[0].templates.news.unsubscribe.baseUrl',
+    '$.accounts[0].unsubscribe.baseUrl',
+    '$.accounts[0].unsubscribe.mailto',
+    '$.accounts[0].unsubscribe.other',
+    '$.accounts[0].unsubscribe.scope',
+    '$.publicHttp.extra',
+    '$.publicHttp.host',
+    '$.publicHttp.port',
+    '$.publicHttp.secret',
+    '$.publicHttp.trustProxy[0]',
+  ]);
+});
