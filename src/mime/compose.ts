@@ -23,6 +23,17 @@ export interface ComposeInput {
   date?: Date;
   /** Right-hand side of the generated Message-ID; default os.hostname(). */
   hostname?: string;
+  /** More header fields (List-Unsubscribe...), written after Message-ID; absent on the usual path. */
+  extraHeaders?: readonly ComposeHeader[] | null;
+}
+
+/**
+ * A header field the caller structures itself: printable ASCII, no line breaks. The value is folded at its spaces
+ * to keep lines within 78 columns where it has spaces to fold at (RFC 5322 §2.1.1); a longer word stays whole.
+ */
+export interface ComposeHeader {
+  name: string;
+  value: string;
 }
 
 /** Thrown for input that cannot make a valid message (an address with a line break or no domain). */
@@ -93,6 +104,31 @@ export function encodeHtml(html: string): EncodedHtml {
   return { encoding, data, tail: encoding === 'base64' || endsInBreak ? '' : '=', nonEmpty: body.length > 0 };
 }
 
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]{1,76}$/;
+const FIELD_VALUE = /^[\x20-\x7e]*$/;
+const MAX_COLUMNS = 78;
+const MAX_LINE_OCTETS = 998;
+
+/** "Name: value\r\n", folded before a space wherever the line would pass 78 columns. */
+function foldedField(h: ComposeHeader): string {
+  if (!FIELD_NAME.test(h.name)) throw new ComposeError('extraHeaders', `invalid field name ${JSON.stringify(h.name)}`);
+  if (!FIELD_VALUE.test(h.value)) throw new ComposeError(h.name, 'must be printable ASCII without line breaks');
+  const words = h.value.split(' ');
+  let out = h.name + ':';
+  let column = out.length;
+  for (const word of words) {
+    if (word === '') continue;
+    if (column + 1 + word.length > MAX_COLUMNS && column > h.name.length + 1) {
+      out += '\r\n';
+      column = 0;
+    }
+    if (column + 1 + word.length > MAX_LINE_OCTETS) throw new ComposeError(h.name, `has a word longer than ${MAX_LINE_OCTETS - 1} octets`);
+    out += ' ' + word;
+    column += 1 + word.length;
+  }
+  return out + '\r\n';
+}
+
 export function composeMessage(input: ComposeInput): Buffer {
   const from = writableAddress('from', input.from.address);
   const to = writableAddress('to', input.to.address);
@@ -113,7 +149,9 @@ export function composeMessage(input: ComposeInput): Buffer {
   head +=
     'Subject: ' + unstructuredValue('Subject', input.subject) + '\r\n' +
     'Date: ' + (input.date ? rfc5322Date(input.date) : currentDate()) + '\r\n' +
-    'Message-ID: <' + messageId + '>\r\n' +
+    'Message-ID: <' + messageId + '>\r\n';
+  if (input.extraHeaders) for (const h of input.extraHeaders) head += foldedField(h);
+  head +=
     'MIME-Version: 1.0\r\n' +
     'Content-Type: text/html; charset=utf-8\r\n' +
     'Content-Transfer-Encoding: ' + (useBase64 ? 'base64' : 'quoted-printable') + '\r\n\r\n';

@@ -34,6 +34,8 @@ import { InboundBackend } from './inbound/inbound-backend.js';
 import { ReportOutcomes } from './inbound/report-outcomes.js';
 import { SentRecipients } from './inbound/sent-recipients.js';
 import { DkimSigner } from './dkim/index.js';
+import { PublicHttpServer, type PublicRoute } from './public-http/index.js';
+import { UnsubscribeTokens, ensureLinkSecret, unsubscribeRoute } from './unsubscribe/index.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -121,8 +123,8 @@ function buildDkimSigner(config: RelayConfig): DkimSigner | null {
 /** Signatures in flight when a reload replaces the signer finish on the old one; its workers stop after this. */
 const RETIRED_SIGNER_GRACE_MS = 30_000;
 
-function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number): RelayRuntime {
-  return { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation), dkim: buildDkimSigner(config) };
+function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number, unsubscribe: UnsubscribeTokens | null): RelayRuntime {
+  return { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation, unsubscribe), dkim: buildDkimSigner(config) };
 }
 
 /** One Route object per (account, route name); rebuilt on reload. */
@@ -168,6 +170,8 @@ export interface RunningRelay {
   readonly admin: AddressInfo | null;
   /** The inbound (bounces and complaints) listener's address, when configured and bound. */
   readonly inbound: AddressInfo | null;
+  /** The public HTTP address (unsubscribe links), when the configuration has publicHttp and its port could be bound. */
+  readonly publicHttp: AddressInfo | null;
   /** Replaces accounts, routes, templates and certificates; listeners and limits change at restart. */
   reload(next: RelayConfig): Promise<void>;
   /** Graceful shutdown (SPEC §2). */
@@ -183,6 +187,19 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     await unlock();
     throw err;
   });
+  // The links' key is read once: publicHttp (its listener and its secret) changes at restart, like the listeners.
+  const publicHttpConfig = config.publicHttp;
+  const unsubscribe =
+    publicHttpConfig === null
+      ? null
+      : new UnsubscribeTokens(
+          (
+            await ensureLinkSecret(config.dataDir, publicHttpConfig.secret).catch(async (err: unknown) => {
+              await unlock();
+              throw err;
+            })
+          ).secret,
+        );
   const spool = await Spool.open(join(config.dataDir, 'spool'), {
     maxPendingBytes: config.queue.maxPendingBytes,
     maxPendingMessages: config.queue.maxPendingMessages,
@@ -193,7 +210,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const tags = new TagRegistry(join(config.dataDir, 'tags'));
   const limits = new AccountLimits();
   let generation = 1;
-  let runtime = runtimeOf(config, tags, generation);
+  let runtime = runtimeOf(config, tags, generation, unsubscribe);
   let signer = await verpSignerOf(config, logger).catch(async (err: unknown) => {
     await unlock();
     throw err;
@@ -265,6 +282,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
         () => probeWritable(join(config.dataDir, 'spool')),
       ]),
   });
+  const publicHttp = unsubscribe === null ? null : await startPublicHttp(config, logger, unsubscribeRoute({ tokens: unsubscribe, suppression, events, logger }));
   if (config.queue.hold) logger.warn({ pending: spool.stats().messages }, 'queue.hold is on: messages are accepted and spooled but not delivered');
   else scheduler.resume();
 
@@ -279,6 +297,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     metrics,
     admin: admin?.address ?? null,
     inbound: inbound?.address ?? null,
+    publicHttp: publicHttp?.address ?? null,
     async reload(next: RelayConfig): Promise<void> {
       const nextTls = await tlsOf(next, logger);
       for (const s of servers) s.setTls(nextTls);
@@ -286,7 +305,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       const released = config.queue.hold && !next.queue.hold;
       generation++;
       const retired = runtime.dkim;
-      runtime = runtimeOf(next, tags, generation);
+      if (unsubscribe === null && next.publicHttp !== null) logger.warn('publicHttp was added: unsubscribe links start after a restart');
+      runtime = runtimeOf(next, tags, generation, unsubscribe);
       if (retired) setTimeout(() => void retired.close(), RETIRED_SIGNER_GRACE_MS).unref();
       signer ??= await verpSignerOf(next, logger);
       routes = buildRoutes(next, logger, signer);
@@ -302,6 +322,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       for (const r of routes.values()) await r.close();
       await runtime.dkim?.close();
       await admin?.server.close();
+      await publicHttp?.server.close();
       await spool.close();
       await eventLog.close();
       await suppression.close();
@@ -329,6 +350,21 @@ async function startAdmin(config: RelayConfig, logger: Logger, parts: AdminParts
   } catch (err) {
     // The admin page is for operators; mail keeps flowing without it.
     logger.error({ host: config.admin.host, port: config.admin.port, err: (err as Error).message }, 'cannot start the admin HTTP server; SMTP continues');
+    return null;
+  }
+}
+
+/** The public HTTP listener (unsubscribe links), when configured; like the admin server, SMTP runs on without it. */
+async function startPublicHttp(config: RelayConfig, logger: Logger, route: PublicRoute): Promise<{ server: PublicHttpServer; address: AddressInfo } | null> {
+  if (config.publicHttp === null) return null;
+  const { host, port, trustProxy } = config.publicHttp;
+  const server = new PublicHttpServer({ host, port, trustProxy, routes: new Map([['u', route]]), logger });
+  try {
+    const address = await server.listen();
+    logger.info({ host: address.address, port: address.port }, 'public HTTP listening (unsubscribe links)');
+    return { server, address };
+  } catch (err) {
+    logger.error({ host, port, err: (err as Error).message }, 'cannot start the public HTTP listener; unsubscribe links will fail, SMTP continues');
     return null;
   }
 }

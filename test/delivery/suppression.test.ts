@@ -79,3 +79,29 @@ test('refuses an account id that is not a plain file name', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a tag-scoped entry suppresses that tag only, survives a reopen, and is listed with its tag', async () => {
+  const dir = await tempDir();
+  try {
+    const a = await SuppressionList.open(dir);
+    assert.equal(await a.add('acme', 'ann@Example.com', 'unsubscribed', 5, 'news'), true);
+    assert.equal(await a.add('acme', 'ann@example.com', 'again', 6, 'news'), false, 'already listed for that tag');
+    assert.equal(a.has('acme', 'ann@example.com', 'news'), true);
+    assert.equal(a.has('acme', 'ann@example.com', 'receipts'), false);
+    assert.equal(a.has('acme', 'ann@example.com'), false, 'no account-wide entry');
+    await a.add('acme', 'bob@example.com', 'bounce', 7);
+    assert.equal(a.has('acme', 'bob@example.com', 'news'), true, 'an account-wide entry holds for every tag');
+    await a.close();
+    const b = await SuppressionList.open(dir);
+    assert.deepEqual(b.list('acme'), [
+      { address: 'ann@Example.com', reason: 'unsubscribed', time: 5, tag: 'news' },
+      { address: 'bob@example.com', reason: 'bounce', time: 7 },
+    ]);
+    assert.equal(await b.remove('acme', 'ann@example.com'), false, 'the account-wide scope has no entry for ann');
+    assert.equal(await b.remove('acme', 'ann@example.com', 8, 'news'), true);
+    assert.equal(b.has('acme', 'ann@example.com', 'news'), false);
+    await b.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -186,3 +186,27 @@ test('a body encoded once with encodeHtml composes the same bytes as the HTML st
     assert.deepEqual(composeMessage({ ...base, html: encodeHtml(html) }), composeMessage({ ...base, html }));
   }
 });
+
+test('writes extra header fields after Message-ID, folded at spaces within 78 columns, and refuses line breaks', async () => {
+  const long = 'https://relay.example/u/' + 'A'.repeat(120);
+  const msg = composeMessage({
+    ...base,
+    extraHeaders: [
+      { name: 'List-Unsubscribe', value: `<${long}>, <mailto:unsubscribe@relay.example?subject=unsubscribe>` },
+      { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+    ],
+  });
+  const text = msg.toString('latin1');
+  const head = text.slice(0, text.indexOf('\r\n\r\n'));
+  assert.match(head, /Message-ID: <fixed@relay\.test>\r\nList-Unsubscribe:/);
+  assert.match(head, /,\r\n <mailto:/, 'folded between the two URIs');
+  for (const line of lines(msg)) if (!line.includes('A'.repeat(120))) assert.ok(line.length <= 78, line);
+  const parsed = await simpleParser(msg);
+  // mailparser groups the List-* fields (RFC 2369) under "list".
+  const list = parsed.headers.get('list') as { unsubscribe: { url?: string; mail?: string }; 'unsubscribe-post': { name: string } };
+  assert.equal(list['unsubscribe-post'].name, 'List-Unsubscribe=One-Click');
+  assert.equal(list.unsubscribe.url, long);
+  assert.equal(list.unsubscribe.mail, 'unsubscribe@relay.example?subject=unsubscribe');
+  assert.throws(() => composeMessage({ ...base, extraHeaders: [{ name: 'X-Bad', value: 'a\r\nBcc: x@y' }] }), ComposeError);
+  assert.equal(composeMessage({ ...base, extraHeaders: [] }).equals(composeMessage(base)), true, 'no extra fields: the same bytes');
+});

@@ -345,3 +345,36 @@ test('reads the inbound listener: port 25 and every address by default, at least
   assert.deepEqual(paths({ ...minimal(), listeners: [{ port: 2525 }], inbound: { port: 2525, domains: ['b.example'] } }), ['$.inbound.port']);
   assert.deepEqual(paths({ ...minimal(), admin: { port: 9099 }, inbound: { port: 9099, domains: ['b.example'] } }), ['$.inbound.port']);
 });
+
+test('unsubscribe (account and template) and publicHttp: defaults, and errors naming the field', () => {
+  const json = minimal();
+  const account = (json['accounts'] as Record<string, unknown>[])[0]!;
+  account['unsubscribe'] = { baseUrl: 'https://relay.example/u/', mailto: 'unsubscribe@relay.example' };
+  account['templates'] = { news: { html: '<p>n</p>', tag: 'news', unsubscribe: { baseUrl: 'https://relay.example/u', scope: 'tag' } } };
+  json['publicHttp'] = { port: 8080 };
+  const { config, errors } = validateConfig(json, '/tmp');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(config!.publicHttp, { port: 8080, host: '0.0.0.0', trustProxy: [], secret: null });
+  assert.deepEqual(config!.accounts[0]!.unsubscribe, { baseUrl: 'https://relay.example/u', mailto: 'unsubscribe@relay.example', scope: 'account' });
+  assert.deepEqual(config!.accounts[0]!.templates['news']!.unsubscribe, { baseUrl: 'https://relay.example/u', mailto: null, scope: 'tag' });
+  assert.equal(validateConfig(minimal(), '/tmp').config!.accounts[0]!.unsubscribe, null);
+
+  delete json['publicHttp'];
+  assert.deepEqual(paths(json), ['$.accounts[0].unsubscribe'], 'links need the listener that answers them');
+
+  json['publicHttp'] = { port: 587, host: 'example.com', trustProxy: ['10.0.0.0/33'], secret: 'short', extra: 1 };
+  account['unsubscribe'] = { baseUrl: 'http://relay.example/u', mailto: 'no address', scope: 'list', other: true };
+  account['templates'] = { news: { html: '<p>n</p>', unsubscribe: { baseUrl: 'https://relay.example/u?next=https://evil.example' } } };
+  assert.deepEqual(paths(json).sort(), [
+    '$.accounts[0].templates.news.unsubscribe.baseUrl',
+    '$.accounts[0].unsubscribe.baseUrl',
+    '$.accounts[0].unsubscribe.mailto',
+    '$.accounts[0].unsubscribe.other',
+    '$.accounts[0].unsubscribe.scope',
+    '$.publicHttp.extra',
+    '$.publicHttp.host',
+    '$.publicHttp.port',
+    '$.publicHttp.secret',
+    '$.publicHttp.trustProxy[0]',
+  ]);
+});

@@ -9,6 +9,7 @@ import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } f
 import type { TagRegistry } from './tag-registry.js';
 import type { SpoolRecipient } from '../storage/spool/index.js';
 import { recipientNames } from './recipient-names.js';
+import { unsubscribeHeaders, type UnsubscribeTokens } from '../unsubscribe/index.js';
 
 /** What one accepted SMTP message becomes before it is spooled. */
 export interface AcceptedMessage {
@@ -40,6 +41,8 @@ export class MessageAcceptor {
     private readonly tags: TagRegistry,
     /** Bumped on every configuration reload, so cached templates of an older configuration are not reused. */
     private readonly generation: number,
+    /** Signs the unsubscribe links of accounts and templates that have them; null = no links. */
+    private readonly unsubscribeTokens: UnsubscribeTokens | null = null,
   ) {
     this.hostname = config.hostname || osHostname();
   }
@@ -88,14 +91,16 @@ export class MessageAcceptor {
 
     // Every recipient's message has the same body: encode it once, compose only the headers per recipient.
     const body = encodeHtml(html);
+    const unsubscribe = this.unsubscribeTokens === null ? null : (stored?.unsubscribe ?? account.unsubscribe);
     const recipients: SpoolRecipient[] = [];
     const names = recipientNames(h.to, input.recipients);
     for (let i = 0; i < input.recipients.length; i++) {
       const address = input.recipients[i]!;
       const name = names[i]!;
+      const extraHeaders = unsubscribe === null ? null : unsubscribeHeaders(this.unsubscribeTokens!, unsubscribe, account.id, tag, address);
       recipients.push({
         recipient: address,
-        body: composeMessage({ from, to: { name, address }, replyTo, subject, html: body, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}` }),
+        body: composeMessage({ from, to: { name, address }, replyTo, subject, html: body, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}`, extraHeaders }),
       });
     }
     return { account, route, tag, template: templateId, subject, from, recipients };

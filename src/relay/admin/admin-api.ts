@@ -129,7 +129,7 @@ export class AdminApi {
       throw AdminRequestError.badParameter('reason', 'must be a single-line string of at most 1000 characters');
     }
     const added = await this.d.suppressions.add(account, address, reason);
-    const entry = this.d.suppressions.list(account).find((e) => suppressionKey(e.address) === suppressionKey(address));
+    const entry = this.d.suppressions.list(account).find((e) => e.tag === undefined && suppressionKey(e.address) === suppressionKey(address));
     sendJson(res, added ? 201 : 200, { account, added, suppression: entry ? suppressionJson(entry) : null });
   }
 
@@ -180,8 +180,11 @@ function autoInterval(from: number, to: number): number {
   return AUTO_INTERVALS_MS[AUTO_INTERVALS_MS.length - 1]!;
 }
 
-function suppressionJson(e: SuppressionEntry): { address: string; reason: string; time: string } {
-  return { address: e.address, reason: e.reason, time: new Date(e.time).toISOString() };
+/** A tag-scoped entry (one-click unsubscribe with scope "tag") carries its tag; an account-wide one has none. */
+function suppressionJson(e: SuppressionEntry): { address: string; reason: string; time: string; tag?: string } {
+  const out: { address: string; reason: string; time: string; tag?: string } = { address: e.address, reason: e.reason, time: new Date(e.time).toISOString() };
+  if (e.tag !== undefined) out.tag = e.tag;
+  return out;
 }
 
 /** One CSV cell of an event; the dropped-parts list becomes "type name size; ..." text. */

@@ -42,10 +42,10 @@ const SCRIPT = `
 'use strict';
 (function () {
   var TOKEN_KEY = 'txrelay-admin-token';
-  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained'];
-  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', bounced: '#be185d', complained: '#0f766e' };
+  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed'];
+  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', bounced: '#be185d', complained: '#0f766e', unsubscribed: '#0891b2' };
   // Table columns: the counts (bounces split into hard and soft), then bounces and complaints per delivered recipient.
-  var COUNT_COLUMNS = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bouncedHard', 'bouncedSoft', 'complained'];
+  var COUNT_COLUMNS = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bouncedHard', 'bouncedSoft', 'complained', 'unsubscribed'];
   var RATE_COLUMNS = ['bounced', 'complained'];
   var RANGES = { '1h': [3600000, '1m'], '24h': [86400000, '15m'], '7d': [604800000, '1h'], '30d': [2592000000, '6h'] };
   var SVG = 'http://www.w3.org/2000/svg';
@@ -329,7 +329,7 @@ const SCRIPT = `
 
 const COUNT_HEADERS =
   '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>' +
-  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
+  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Unsubscribed</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -378,7 +378,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Recent events</h2>
     <form id="filters" class="controls">
       <span><label for="filter-type">Type</label><select id="filter-type">
-        <option value="">any</option><option>accepted</option><option>delivered</option><option>deferred</option><option>failed</option><option>rejected</option><option>suppressed</option><option>bounced</option><option>complained</option><option value="failed,deferred,rejected,bounced,complained">problems</option>
+        <option value="">any</option><option>accepted</option><option>delivered</option><option>deferred</option><option>failed</option><option>rejected</option><option>suppressed</option><option>bounced</option><option>complained</option><option>unsubscribed</option><option value="failed,deferred,rejected,bounced,complained">problems</option>
       </select></span>
       <span><label for="filter-tag">Tag</label><input id="filter-tag" size="16"></span>
       <span><label for="filter-recipient">Recipient</label><input id="filter-recipient" size="28" placeholder="exact address"></span>

@@ -67,7 +67,7 @@ export class RelayMetrics implements AcceptObserver {
       maxSeries: o.maxAccountTagSeries ?? 1000,
     });
     this.messagesRejected = r.counter({ name: 'txrelay_messages_rejected_total', help: 'Messages refused at end of DATA, by SMTP reply code.', labelNames: ['code'], maxSeries: 100 });
-    this.recipients = r.counter({ name: 'txrelay_recipients_total', help: 'Recipient events, by outcome (accepted, delivered, deferred, failed, rejected, suppressed, bounced, complained).', labelNames: ['outcome'], maxSeries: 20 });
+    this.recipients = r.counter({ name: 'txrelay_recipients_total', help: 'Recipient events, by outcome (accepted, delivered, deferred, failed, rejected, suppressed, bounced, complained, unsubscribed).', labelNames: ['outcome'], maxSeries: 20 });
     this.acceptedBytes = r.counter({ name: 'txrelay_accepted_bytes_total', help: 'Bytes of DATA of accepted messages.' });
     this.messageSize = r.histogram({ name: 'txrelay_message_size_bytes', help: 'Size of accepted messages as received.', buckets: SIZE_BUCKETS_BYTES });
     this.messageRecipients = r.histogram({ name: 'txrelay_message_recipients', help: 'Recipients per accepted message.', buckets: [1, 2, 5, 10, 25, 50, 100] });

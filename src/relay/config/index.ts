@@ -11,6 +11,7 @@ export type {
   MxIpFamily,
   MxRouteConfig,
   MxTlsMode,
+  PublicHttpConfig,
   QueueConfig,
   RateConfig,
   RelayConfig,
@@ -23,6 +24,8 @@ export type {
   TemplateConfig,
   TemplateLimitsConfig,
   TlsConfig,
+  UnsubscribeConfig,
+  UnsubscribeScope,
 } from './schema.js';
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';

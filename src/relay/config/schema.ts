@@ -126,6 +126,29 @@ export interface MxRouteConfig {
 
 export type RouteConfig = FileRouteConfig | SmtpRouteConfig | MxRouteConfig;
 
+/** How far a one-click unsubscribe reaches: every message of the account, or those with the message's tag. */
+export type UnsubscribeScope = 'account' | 'tag';
+
+/** One-click unsubscribe links (RFC 8058, RFC 2369) on every message of an account or a template (docs/feedback.md). */
+export interface UnsubscribeConfig {
+  /** Absolute https URL the public HTTP listener answers behind, without a trailing slash; links are `<baseUrl>/<token>`. */
+  baseUrl: string;
+  /** An address added as a `mailto:` alternative, or null. */
+  mailto: string | null;
+  scope: UnsubscribeScope;
+}
+
+/** The small public HTTP listener (not the admin port) that answers unsubscribe links. */
+export interface PublicHttpConfig {
+  port: number;
+  /** Address to bind; default "0.0.0.0". */
+  host: string;
+  /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; [] = none. */
+  trustProxy: string[];
+  /** HMAC key of the links; null = generated once into `<dataDir>/link-secret`. */
+  secret: string | null;
+}
+
 export interface TemplateConfig {
   /** The template's HTML (from `html`, or the contents of `htmlFile`). */
   html: string;
@@ -135,6 +158,8 @@ export interface TemplateConfig {
   from: string | null;
   replyTo: string | null;
   tag: string | null;
+  /** Wins over the account's; null = the account's. */
+  unsubscribe: UnsubscribeConfig | null;
 }
 
 export interface RateConfig {
@@ -158,6 +183,8 @@ export interface AccountConfig {
   senderDomains: string[] | null;
   /** DKIM keys; [] = messages leave unsigned. */
   dkim: DkimKeyFileConfig[];
+  /** One-click unsubscribe links on every message (a template's own setting wins); null = none. */
+  unsubscribe: UnsubscribeConfig | null;
 }
 
 export interface AdminConfig {
@@ -198,6 +225,8 @@ export interface RelayConfig {
   admin: AdminConfig | null;
   queue: QueueConfig;
   textOnly: 'reject' | 'wrap';
+  /** Required when an account or template sets unsubscribe; null = no public listener. */
+  publicHttp: PublicHttpConfig | null;
   accounts: AccountConfig[];
   /** The inbound listener for bounces and complaints; null = none. */
   inbound: InboundConfig | null;

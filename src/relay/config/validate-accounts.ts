@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js';
 import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkDnsServer, isHostName, readableFile } from './formats.js';
 import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
-import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, ReturnPathConfig, RouteConfig, TemplateConfig } from './schema.js';
+import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, ReturnPathConfig, RouteConfig, TemplateConfig, UnsubscribeConfig } from './schema.js';
 
 const MX_ROUTE_FIELDS = [
   'type', 'port', 'helo', 'localAddresses', 'ipFamily', 'tls', 'caFile', 'mtaSts', 'dnsServers',
@@ -139,6 +139,32 @@ function readDkimKeys(ar: FieldReader, baseDir: string): DkimKeyFileConfig[] {
   return out;
 }
 
+/** `unsubscribe` of an account or a template: an https base URL (RFC 8058 §3.1), an optional mailto address, a scope. */
+export function readUnsubscribe(r: FieldReader): UnsubscribeConfig | null {
+  const ur = r.child('unsubscribe', ['baseUrl', 'mailto', 'scope']);
+  if (!ur) return null;
+  const raw = ur.string('baseUrl');
+  let baseUrl = '';
+  if (raw !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(raw);
+    } catch {
+      ur.fail('baseUrl', `must be an absolute URL like "https://relay.example/u", got ${JSON.stringify(raw)}`);
+    }
+    if (url !== null) {
+      if (url.protocol !== 'https:') ur.fail('baseUrl', `must be an https URL (RFC 8058 §3.1), got ${JSON.stringify(raw)}`);
+      else if (url.username !== '' || url.password !== '') ur.fail('baseUrl', 'must not carry a user name or password');
+      else if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) ur.fail('baseUrl', 'must not have a query or a fragment (the token is appended as a path segment)');
+      else baseUrl = url.href.replace(/\/+$/, '');
+    }
+  }
+  const mailto = ur.string('mailto', null);
+  if (mailto !== null && (!ADDRESS_PATTERN.test(mailto) || /[?&%]/.test(mailto))) ur.fail('mailto', `must be a bare address like unsubscribe@relay.example, got ${JSON.stringify(mailto)}`);
+  const scope = ur.oneOf('scope', ['account', 'tag'] as const, 'account');
+  return { baseUrl, mailto, scope };
+}
+
 function readTemplate(tr: FieldReader, baseDir: string): TemplateConfig | null {
   let html = tr.string('html', null);
   let htmlFile = tr.string('htmlFile', null);
@@ -158,7 +184,8 @@ function readTemplate(tr: FieldReader, baseDir: string): TemplateConfig | null {
   const from = tr.string('from', null);
   const replyTo = tr.string('replyTo', null);
   if (html === null) return null;
-  return { html, htmlFile, subject, from, replyTo, tag };
+  const unsubscribe = readUnsubscribe(tr);
+  return { html, htmlFile, subject, from, replyTo, tag, unsubscribe };
 }
 
 function readNamedMap<T>(r: FieldReader, key: string, what: string, read: (child: FieldReader) => T | null, allowed: readonly string[] | null): Record<string, T> {
@@ -207,7 +234,7 @@ function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
   if (defaultRoute !== null && isPlainObject(ar.obj['routes']) && !(defaultRoute in (ar.obj['routes'] as object))) {
     ar.fail('defaultRoute', `names no route of this account: ${JSON.stringify(defaultRoute)} (routes: ${Object.keys(ar.obj['routes'] as object).join(', ') || 'none'})`);
   }
-  const templates = readNamedMap(ar, 'templates', 'template', (tr) => readTemplate(tr, baseDir), ['html', 'htmlFile', 'subject', 'from', 'replyTo', 'tag']);
+  const templates = readNamedMap(ar, 'templates', 'template', (tr) => readTemplate(tr, baseDir), ['html', 'htmlFile', 'subject', 'from', 'replyTo', 'tag', 'unsubscribe']);
   const rate: RateConfig = { perSecond: null, perDay: null };
   const rr = ar.child('rate', ['perSecond', 'perDay']);
   if (rr) {
@@ -216,7 +243,8 @@ function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
   }
   const senderDomains = ar.stringArray('senderDomains', (s) => (DOMAIN_PATTERN.test(s.toLowerCase()) ? null : `must be a domain name, got ${JSON.stringify(s)}`));
   const dkim = readDkimKeys(ar, baseDir);
-  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim };
+  const unsubscribe = readUnsubscribe(ar);
+  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim, unsubscribe };
 }
 
 export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
@@ -233,7 +261,7 @@ export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
   const out: AccountConfig[] = [];
   const ids = new Map<string, number>();
   const keys = new Map<string, string>();
-  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim'];
+  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim', 'unsubscribe'];
   raw.forEach((item: unknown, i) => {
     const ar = FieldReader.of(r.issues, pathOf(r.at('accounts'), i), item, allowed);
     if (!ar) return;

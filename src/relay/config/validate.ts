@@ -7,7 +7,7 @@ import type { ConfigIssue } from './config-error.js';
 import { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
 import { FieldReader, pathOf, typeName } from './field-reader.js';
 import { DOMAIN_PATTERN, MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
-import type { AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
+import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
 import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
 import { readAccounts } from './validate-accounts.js';
 
@@ -126,7 +126,31 @@ function readInbound(r: FieldReader, listeners: ListenerConfig[], admin: AdminCo
   return { port, host, domains };
 }
 
-const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'accounts', 'inbound'];
+/** The public HTTP listener (unsubscribe links); its secret, when given, is the links' HMAC key. */
+function readPublicHttp(r: FieldReader): PublicHttpConfig | null {
+  const pr = r.child('publicHttp', ['port', 'host', 'trustProxy', 'secret']);
+  if (!pr) return null;
+  const port = pr.int('port', 0, 65535);
+  const host = pr.string('host', '0.0.0.0');
+  if (isIP(host) === 0 && host !== 'localhost') pr.fail('host', `must be an IP address or "localhost", got ${JSON.stringify(host)}`);
+  const trustProxy = pr.stringArray('trustProxy', checkAddressOrCidr) ?? [];
+  // Absent: the relay uses (and creates once) <dataDir>/link-secret.
+  const secret = pr.string('secret', null);
+  if (secret !== null && secret.length < 32) pr.fail('secret', 'must be at least 32 characters (it signs the unsubscribe links)');
+  return { port, host, trustProxy, secret };
+}
+
+/** The first account or template with unsubscribe links, as a path, or null. */
+function firstUnsubscribe(accounts: readonly AccountConfig[]): string | null {
+  for (let i = 0; i < accounts.length; i++) {
+    const a = accounts[i]!;
+    if (a.unsubscribe) return `$.accounts[${i}].unsubscribe`;
+    for (const [name, t] of Object.entries(a.templates)) if (t.unsubscribe) return `${pathOf(`$.accounts[${i}].templates`, name)}.unsubscribe`;
+  }
+  return null;
+}
+
+const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound'];
 
 /**
  * Checks a parsed configuration and applies every default. Relative paths resolve against `baseDir`
@@ -150,8 +174,16 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   }
   const queue = readQueue(r);
   const textOnly = r.oneOf('textOnly', ['reject', 'wrap'] as const, 'reject');
+  const publicHttp = readPublicHttp(r);
+  if (publicHttp && publicHttp.port !== 0) {
+    const clash = listeners.findIndex((l) => l.port === publicHttp.port);
+    if (clash >= 0) issues.push({ path: '$.publicHttp.port', message: `port ${publicHttp.port} is already used by $.listeners[${clash}]` });
+    else if (admin && admin.port === publicHttp.port) issues.push({ path: '$.publicHttp.port', message: `port ${publicHttp.port} is already used by $.admin (the public listener must not be the admin port)` });
+  }
   const accounts = readAccounts(r, baseDir);
   const inbound = readInbound(r, listeners, admin);
+  const unsubscribe = firstUnsubscribe(accounts);
+  if (unsubscribe !== null && publicHttp === null) issues.push({ path: unsubscribe, message: 'needs $.publicHttp, the listener that answers the unsubscribe links' });
   if (issues.length > 0) return { errors: issues };
-  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, accounts, inbound }, errors: [] };
+  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound }, errors: [] };
 }

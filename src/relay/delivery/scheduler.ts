@@ -280,12 +280,13 @@ export class DeliveryScheduler {
     const rest: number[] = [];
     for (const i of indexes) {
       const r = entry.recipients[i]!;
-      const hit = list.get(entry.account, r.recipient);
+      const hit = list.get(entry.account, r.recipient, entry.tag);
       if (hit === null) {
         rest.push(i);
         continue;
       }
-      const reply = `suppressed: ${r.recipient} is on the suppression list of account ${entry.account} (${hit.reason})`;
+      const scope = hit.tag === undefined ? `account ${entry.account}` : `account ${entry.account}, tag ${hit.tag}`;
+      const reply = `suppressed: ${r.recipient} is on the suppression list of ${scope} (${hit.reason})`;
       await this.o.spool.complete(entry.id, i, { status: 'failed', reply });
       this.event(entry, i, 'suppressed', reply);
       this.o.logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, outcome: 'suppressed' }, 'delivery');

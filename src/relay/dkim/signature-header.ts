@@ -14,6 +14,9 @@ export const SIGNED_HEADERS = [
   'MIME-Version',
   'Content-Type',
   'Content-Transfer-Encoding',
+  // RFC 8058 §4: a one-click unsubscribe is honoured only when a valid DKIM signature covers both fields.
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
 ] as const;
 
 const MAX_LINE = 78;

@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
 
-export const EVENT_TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained'] as const;
+export const EVENT_TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** What a caller records. Absent fields are left out of the line. */
@@ -24,7 +24,7 @@ export interface RelayEvent {
   tag?: string;
   route?: string;
   recipient?: string;
-  /** The upstream reply (delivered, deferred, failed), the reply we gave (accepted, rejected), or the reason (suppressed). */
+  /** The upstream reply (delivered, deferred, failed), the reply we gave (accepted, rejected), or the reason (suppressed, unsubscribed). */
   reply?: string;
   /** Delivery attempt number, from 1. */
   attempt?: number;

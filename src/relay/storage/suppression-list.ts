@@ -1,4 +1,5 @@
 // Per-account suppression lists: addresses that hard-bounced are not sent to again (SPEC §5).
+// An entry is account-wide, or holds for one tag only (a one-click unsubscribe with scope "tag", RFC 8058).
 // Durable as one append-only file per account, `<dir>/<account>.jsonl`, one JSON record per change, fsynced
 // before add/remove resolve; replayed at open. A torn last line (crash mid-append) is ignored.
 // Addresses compare with the domain case-insensitive and the local part exact (RFC 5321 §2.4).
@@ -15,6 +16,8 @@ export interface SuppressionEntry {
   reason: string;
   /** When it was added, ms since the epoch. */
   time: number;
+  /** Present when the address is suppressed only for messages with this tag. */
+  tag?: string;
 }
 
 interface SuppressionRecord {
@@ -22,6 +25,7 @@ interface SuppressionRecord {
   address: string;
   reason?: string;
   time: number;
+  tag?: string;
 }
 
 /** An account id that cannot be a file name of its own in the folder. */
@@ -39,6 +43,12 @@ const SUFFIX = '.jsonl';
 export function suppressionKey(address: string): string {
   const at = address.lastIndexOf('@');
   return at < 0 ? address : address.slice(0, at + 1) + address.slice(at + 1).toLowerCase();
+}
+
+/** The map key of an entry: the address key, then the tag for a tag-scoped entry (NUL is in neither). */
+function entryKey(address: string, tag: string | null | undefined): string {
+  const key = suppressionKey(address);
+  return tag ? key + '\u0000' + tag : key;
 }
 
 interface AccountList {
@@ -74,13 +84,16 @@ export class SuppressionList {
     return list;
   }
 
-  has(account: string, address: string): boolean {
-    return this.accounts.get(account)?.entries.has(suppressionKey(address)) ?? false;
+  /** Whether a message to `address` (with `tag`, when given) is suppressed: account-wide, or for that tag. */
+  has(account: string, address: string, tag: string | null = null): boolean {
+    return this.get(account, address, tag) !== null;
   }
 
-  /** The entry that suppresses an address, or null. */
-  get(account: string, address: string): SuppressionEntry | null {
-    return this.accounts.get(account)?.entries.get(suppressionKey(address)) ?? null;
+  /** The entry that suppresses a message to an address (with `tag`, when given): the account-wide one first; or null. */
+  get(account: string, address: string, tag: string | null = null): SuppressionEntry | null {
+    const entries = this.accounts.get(account)?.entries;
+    if (!entries) return null;
+    return entries.get(suppressionKey(address)) ?? (tag ? entries.get(entryKey(address, tag)) ?? null : null);
   }
 
   /** The account's suppressed addresses, oldest first. */
@@ -88,23 +101,31 @@ export class SuppressionList {
     return [...(this.accounts.get(account)?.entries.values() ?? [])].sort((a, b) => a.time - b.time);
   }
 
-  /** Suppresses an address (durable when the promise resolves). Adding one already listed keeps the first entry. */
-  async add(account: string, address: string, reason: string, time: number = Date.now()): Promise<boolean> {
+  /**
+   * Suppresses an address, account-wide or (with `tag`) for that tag only; durable when the promise resolves.
+   * Adding one already listed in the same scope keeps the first entry.
+   */
+  async add(account: string, address: string, reason: string, time: number = Date.now(), tag: string | null = null): Promise<boolean> {
     const a = this.accountList(account);
-    const key = suppressionKey(address);
+    const key = entryKey(address, tag);
     if (a.entries.has(key)) return false;
-    a.entries.set(key, { address, reason, time });
-    await this.append(account, a, { op: 'add', address, reason, time });
+    const entry: SuppressionEntry = { address, reason, time };
+    const record: SuppressionRecord = { op: 'add', address, reason, time };
+    if (tag) entry.tag = record.tag = tag;
+    a.entries.set(key, entry);
+    await this.append(account, a, record);
     return true;
   }
 
-  /** Lifts a suppression; false when the address was not listed. */
-  async remove(account: string, address: string, time: number = Date.now()): Promise<boolean> {
+  /** Lifts a suppression (the account-wide one, or with `tag` that tag's); false when it was not listed. */
+  async remove(account: string, address: string, time: number = Date.now(), tag: string | null = null): Promise<boolean> {
     const a = this.accounts.get(account);
-    const key = suppressionKey(address);
+    const key = entryKey(address, tag);
     if (!a?.entries.has(key)) return false;
     a.entries.delete(key);
-    await this.append(account, a, { op: 'remove', address, time });
+    const record: SuppressionRecord = { op: 'remove', address, time };
+    if (tag) record.tag = tag;
+    await this.append(account, a, record);
     return true;
   }
 
@@ -161,9 +182,13 @@ function replay(text: string): Map<string, SuppressionEntry> {
       continue; // a torn last record
     }
     if (typeof r.address !== 'string') continue;
-    const key = suppressionKey(r.address);
-    if (r.op === 'add' && !entries.has(key)) entries.set(key, { address: r.address, reason: String(r.reason ?? ''), time: Number(r.time) || 0 });
-    else if (r.op === 'remove') entries.delete(key);
+    const tag = typeof r.tag === 'string' && r.tag !== '' ? r.tag : null;
+    const key = entryKey(r.address, tag);
+    if (r.op === 'add' && !entries.has(key)) {
+      const entry: SuppressionEntry = { address: r.address, reason: String(r.reason ?? ''), time: Number(r.time) || 0 };
+      if (tag) entry.tag = tag;
+      entries.set(key, entry);
+    } else if (r.op === 'remove') entries.delete(key);
   }
   return entries;
 }
