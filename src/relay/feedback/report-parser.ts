@@ -294,7 +294,8 @@ function bounceText(parts: readonly VisitedPart[], root: VisitedPart): BounceTex
   const plain: string[] = [];
   const html: string[] = [];
   for (const p of parts) {
-    if (p.type === 'text/plain' && p.depth <= 2) plain.push(decodeCharset(p.body, p.params.get('charset') ?? null));
+    // A multipart with a body is one whose delimiters never appear (stripped by a relay): its text is the report.
+    if ((p.type === 'text/plain' || (p.type.startsWith('multipart/') && p.body.length > 0)) && p.depth <= 2) plain.push(decodeCharset(p.body, p.params.get('charset') ?? null));
     else if (p.type === 'text/html' && p.depth <= 2) html.push(htmlToText(decodeCharset(p.body, p.params.get('charset') ?? null)));
   }
   const body = plain.length > 0 ? plain.join('\n') : html.join('\n');
