@@ -57,7 +57,9 @@ export function isBounceShape(root: Headers, text: BounceText): boolean {
   return BOUNCE_FROM.test(from) && BOUNCE_SUBJECT.test(text.subject);
 }
 
-const ADDRESS = /<?((?:"[^"\r\n]{1,200}"|[^\s<>"@:;,()[\]'`=]{1,200}(?:=[^\s<>"@:;,()[\]'`]{0,200})?)@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})>?/g;
+// An unquoted local part starts where a token starts (the lookbehind): a long run of local-part characters is
+// tried once, not from each of its positions (linear, where each start would rescan up to 400 characters).
+const ADDRESS = /<?((?:"[^"\r\n]{1,200}"|(?<![^\s<>"@:;,()[\]'`])[^\s<>"@:;,()[\]'`=]{1,200}(?:=[^\s<>"@:;,()[\]'`]{0,200})?)@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})>?/g;
 /** Addresses a bounce names that are never the failed recipient. */
 const NOT_RECIPIENT = /^(?:mailer-daemon|postmaster|mail-daemon|noreply|no-reply|abuse|root|double-bounce)@/i;
 

@@ -205,6 +205,8 @@ function deliveryStatus(body: string, messageId: string | null, text: BounceText
   const out: FeedbackRecord[] = [];
   let prose: ReturnType<typeof findBounceRecipients> | null = null;
   const groups = recipientGroups(body);
+  // The stage named in the report's text, read once (not per recipient: a report may name thousands).
+  let textStage: ReturnType<typeof smtpStageIn> | undefined;
   const reportingMta = groups.map((g) => headerValue(g, 'reporting-mta')).find((v) => v !== null) ?? '';
   for (const fields of groups) {
     let recipient = typedAddress(headerValue(fields, 'final-recipient')) ?? typedAddress(headerValue(fields, 'original-recipient'));
@@ -229,7 +231,7 @@ function deliveryStatus(body: string, messageId: string | null, text: BounceText
     const replyCode = replyCodeIn(diagnostic);
     const temporary = action === 'delayed' || (status !== null ? status.startsWith('4') : replyCode !== null && replyCode.startsWith('4'));
     if (status === null) status = statusForClass(temporary);
-    const stage = smtpStageIn(diagnostic) ?? smtpStageIn(text.error);
+    const stage = smtpStageIn(diagnostic) ?? (textStage === undefined ? (textStage = smtpStageIn(text.error)) : textStage);
     const mta = `${reportingMta} ${headerValue(fields, 'remote-mta') ?? ''} ${headerValue(root, 'from') ?? ''}`;
     const reason = mtaCategory(fields) ?? reasonFor(diagnostic, status, { stage, mta });
     out.push({
@@ -334,11 +336,29 @@ function bounceText(parts: readonly VisitedPart[], root: VisitedPart): BounceTex
   return { subject, body, error, original };
 }
 
+/** Script and style elements cut out with indexOf: a regex with a lazy [\s\S]*? is quadratic when they never close. */
+function withoutScripts(html: string): string {
+  const lower = html.toLowerCase();
+  let out = '';
+  let pos = 0;
+  for (;;) {
+    const s = lower.indexOf('<script', pos);
+    const t = lower.indexOf('<style', pos);
+    const open = s < 0 ? t : t < 0 ? s : Math.min(s, t);
+    if (open < 0) return out + html.slice(pos);
+    out += html.slice(pos, open) + ' ';
+    const close = lower.indexOf(open === s ? '</script' : '</style', open);
+    if (close < 0) return out;
+    const gt = lower.indexOf('>', close);
+    pos = gt < 0 ? lower.length : gt + 1;
+  }
+}
+
 function htmlToText(html: string): string {
-  return html
-    .replace(/<(?:script|style)[\s\S]*?<\/(?:script|style)>/gi, ' ')
+  // [^<>]: a tag never contains "<", so each scan stops at the next one (linear even with no ">" at all).
+  return withoutScripts(html)
     .replace(/<br\s*\/?>|<\/(?:p|div|tr|li|h\d)>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
@@ -350,13 +370,14 @@ function nonStandardBounce(text: BounceText, original: Headers, root: Headers, m
   const found = findBounceRecipients(text, original, root);
   const temporaryText = /\b(?:will (?:continue to |be )?(?:retr(?:y|ied)|try)|not yet been delivered|still trying|delayed|warning:? message|temporar(?:y|ily) (?:deferred|failure)|retry (?:for|until))\b/i;
   const temporaryShape = temporaryText.test(text.subject) || temporaryText.test(text.error);
+  const textStage = smtpStageIn(text.error);
   return found.map(({ recipient, diagnostic }) => {
     let status = statusIn(diagnostic);
     const replyCode = replyCodeIn(diagnostic);
     const permanentCode = (status !== null && status.startsWith('5')) || (replyCode !== null && replyCode.startsWith('5'));
     const temporary = !permanentCode && (temporaryShape || (status !== null && status.startsWith('4')) || (replyCode !== null && replyCode.startsWith('4')));
     if (status === null) status = statusForClass(temporary);
-    const stage = smtpStageIn(diagnostic) ?? smtpStageIn(text.error);
+    const stage = smtpStageIn(diagnostic) ?? textStage;
     const reason = reasonFor(diagnostic, status, { stage, mta: headerValue(root, 'from') });
     return {
       type: temporary ? 'delay' : 'bounce',
