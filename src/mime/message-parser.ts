@@ -34,6 +34,19 @@ const enum State {
 interface Frame extends SelectionScope {
   delimiter: Buffer;
   children: number;
+  /** With a visitor: the multipart itself, shown at its first delimiter, or with its preamble if it has none. */
+  visit: FrameVisit | null;
+}
+
+/** A multipart waiting to be shown to the PartVisitor, with its preamble so far. */
+interface FrameVisit {
+  depth: number;
+  type: string;
+  params: ReadonlyMap<string, string>;
+  headers: ReadonlyArray<readonly [string, string]>;
+  chunks: Buffer[];
+  bytes: number;
+  truncated: boolean;
 }
 
 /** The leaf part whose body is streaming now. */
@@ -178,6 +191,7 @@ export class MessageParser {
       break;
     }
     this.endLeaf();
+    if (this.visitor !== null) this.closeFramesFrom(0);
     const html = this.html;
     const text = this.text;
     let textOut: string | null = null;
@@ -280,10 +294,9 @@ export class MessageParser {
         eligibility,
         delimiter: Buffer.from('--' + boundary, 'utf8'),
         children: 0,
+        visit:
+          this.visitor === null ? null : { depth: this.frames.length, type, params: ct!.params, headers: visitHeaders!, chunks: [], bytes: 0, truncated: false },
       };
-      if (this.visitor !== null) {
-        this.visitor.onPart({ depth: this.frames.length, type, params: ct!.params, headers: visitHeaders!, body: EMPTY, truncated: false });
-      }
       this.frames.push(frame);
       this.delimiters.push(frame.delimiter);
       this.leaf = null; // the preamble
@@ -393,7 +406,18 @@ export class MessageParser {
 
   private bodyBytes(buf: Buffer, from: number, to: number): void {
     const leaf = this.leaf;
-    if (leaf === null || to <= from) return;
+    if (leaf === null) {
+      // A multipart's preamble: kept for the visitor until the multipart's first delimiter shows it has parts.
+      const visit = this.frames.length > 0 ? this.frames[this.frames.length - 1]!.visit : null;
+      if (visit === null || visit.truncated || to <= from) return;
+      const room = this.visitor!.maxBodyBytes - visit.bytes;
+      if (to - from > room) visit.truncated = true;
+      const kept = Buffer.from(buf.subarray(from, Math.min(to, from + room))); // a copy: `buf` may be the reused scratch
+      visit.chunks.push(kept);
+      visit.bytes += kept.length;
+      return;
+    }
+    if (to <= from) return;
     leaf.record.size += to - from;
     if (leaf.visit !== null) this.visitBytes(leaf.visit, leaf.visit.decoder.write(buf.subarray(from, to)));
     const kept = leaf.kept;
@@ -438,9 +462,32 @@ export class MessageParser {
     }
   }
 
+  /**
+   * Shows a multipart to the visitor (once). `found`: a delimiter of its own was seen, so its parts follow and its
+   * body is empty; otherwise it has no parts and its preamble is its body, as Python's email reads it (its payload
+   * is the text, with a StartBoundaryNotFoundDefect).
+   */
+  private showFrame(frame: Frame, found: boolean): void {
+    const visit = frame.visit;
+    if (visit === null) return;
+    frame.visit = null;
+    const { depth, type, params, headers } = visit;
+    const body = found || visit.chunks.length === 0 ? EMPTY : Buffer.concat(visit.chunks);
+    this.visitor!.onPart({ depth, type, params, headers, body, truncated: !found && visit.truncated });
+  }
+
+  /** Frames from `level` up closed without a delimiter of their own: shown with their preambles. */
+  private closeFramesFrom(level: number): void {
+    for (let i = level; i < this.frames.length; i++) this.showFrame(this.frames[i]!, false);
+  }
+
   private onDelimiter(m: BoundaryMatch): void {
     this.endLeaf();
     // An outer delimiter closes every multipart opened inside it (their close delimiters are missing).
+    if (this.visitor !== null) {
+      this.closeFramesFrom(m.level + 1);
+      this.showFrame(this.frames[m.level]!, true);
+    }
     this.frames.length = m.level + 1;
     this.delimiters.length = m.level + 1;
     if (m.close) {

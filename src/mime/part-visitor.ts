@@ -14,13 +14,20 @@ export interface VisitedPart {
   params: ReadonlyMap<string, string>;
   /** Every header field in order: [lower-cased name, unfolded value as sent (RFC 2047 words not decoded)]. */
   headers: ReadonlyArray<readonly [string, string]>;
-  /** The transfer-decoded body, at most `maxBodyBytes` (empty for a multipart, whose parts are visited on their own). */
+  /**
+   * The transfer-decoded body, at most `maxBodyBytes`. Empty for a multipart, whose parts are visited on their own;
+   * but a multipart in which no delimiter of its own is ever found has no parts, and its text is its body (Python's
+   * email reads it so: the payload is that text, with a StartBoundaryNotFoundDefect).
+   */
   body: Buffer;
   /** The body was longer than `maxBodyBytes` and was cut there. */
   truncated: boolean;
 }
 
-/** Given to MessageParser to see every entity; `onPart` is called as each one ends (a multipart: when its header ends). */
+/**
+ * Given to MessageParser to see every entity, in document order; `onPart` is called as each one ends (a multipart: at
+ * its first delimiter, before its parts; one without any: when it ends, with its preamble as body).
+ */
 export interface PartVisitor {
   /** Decoded bytes kept per part; the rest is counted but dropped. */
   maxBodyBytes: number;

@@ -2,6 +2,9 @@
 // The phrases are the ones mail servers commonly use; the table is data so a new phrase is one line.
 import type { FeedbackReason } from './feedback-record.js';
 
+/** Names of DNS blocklists and the words for a listing. */
+const BLOCKLIST = /spamhaus|spamcop|blocked using|block ?list|black ?list|dnsbl/i;
+
 /** Checked in order; the first pattern found in the diagnostic wins. */
 const TEXT_RULES: ReadonlyArray<readonly [FeedbackReason, RegExp]> = [
   ['hasmoved', /\bhas been moved|\bmoved to\b|address changed|user has moved|mailbox has moved/i],
@@ -16,7 +19,7 @@ const TEXT_RULES: ReadonlyArray<readonly [FeedbackReason, RegExp]> = [
   ['expired', /retry time(?:out)? (?:not reached|exceeded)|retry timeout|delivery time expired|message expired|too long in (?:the )?queue|(?:has been|was) delayed|could not be delivered for|giving up|gave up|deferred for too long|Message timed out|queue ?time|message has been in the queue|retry period|time limit exceeded|not yet been delivered|has not been delivered|been unable to deliver|for more than \d+ (?:hours|days)|I'?m not going to try again|Delivery incomplete/i],
   ['networkerror', /connection (?:refused|timed out|reset|closed|lost)|timed out while|timeout|network (?:is )?unreachable|no route to host|could not connect|unable to connect|lost connection|too many hops|routing loop|mail loop|hop count exceeded|loops? back to myself/i],
   // A blocklist's name contains "spam": a listing is a block, not spam found in the message.
-  ['blocked', /spamhaus|spamcop|blocked using|block ?list|black ?list|dnsbl/i],
+  ['blocked', BLOCKLIST],
   ['spamdetected', /spam|junk mail|bulk mail|unsolicited|content (?:rejected|filter)|message content rejected|virus|malware|infected|looks like|SPF|blacklisted content/i],
   ['securityerror', /authentication checks failed|authentication (?:required|failed)|TLS (?:required|is required)|encryption required|must (?:issue a STARTTLS|authenticate)|not authorized to send|authenticate first|DMARC|DKIM|5\.7\.2[5-9]|5\.7\.509|unauthenticated|not signed|sender address.*forged/i],
   ['blocked', /blocked|block ?list|black ?list|denylist|banned|reputation|listed (?:at|on|in)|rbl|dnsbl|spamhaus|spamcop|refused to talk|rejected.*\bIP\b|client host rejected|\bIP\b.*(?:rejected|not allowed)|reverse (?:dns|lookup)|PTR|rdns|too many (?:connections|messages|concurrent)|rate limit|throttl|try again later|temporarily (?:deferred|rejected)|poor reputation|access denied|connection rate limit/i],
@@ -46,8 +49,56 @@ const STATUS_RULES: ReadonlyArray<readonly [RegExp, FeedbackReason]> = [
   [/^\d\.7\.\d+$/, 'policyviolation'],
 ];
 
+/** The SMTP command a remote server's refusal answered, as the report tells it; LOCAL: the final host's own delivery agent. */
+export type SmtpStage = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA' | 'LOCAL';
+
+/**
+ * The stage a report says the refusal came at: Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:",
+ * a Sendmail transcript's last ">>> DATA" before the reply, a local delivery agent ("mail.local: ...").
+ * The last one named wins (a transcript lists the commands in order). Null when the report does not say.
+ */
+export function smtpStageIn(text: string | null): SmtpStage | null {
+  if (text === null) return null;
+  let stage: SmtpStage | null = null;
+  for (const m of text.matchAll(STAGE_RE)) {
+    const w = (m[1] ?? m[2] ?? m[3] ?? m[5] ?? '').toUpperCase();
+    if (m[4] !== undefined || m[7] !== undefined) stage = 'LOCAL';
+    else if (m[6] !== undefined) stage = 'RCPT';
+    else if (w.startsWith('RCPT')) stage = 'RCPT';
+    else if (w.startsWith('MAIL')) stage = 'MAIL';
+    else if (w.includes('DATA') || w === '.') stage = 'DATA';
+    else if (w.startsWith('HELO') || w.startsWith('EHLO')) stage = 'HELO';
+    else stage = 'CONN';
+  }
+  return stage;
+}
+// Bounded alternatives only (no nested quantifiers): linear on long input. Beside the commands: qmail-remote's
+// "does not like recipient" (its RCPT refusal) and Exchange's own directory lookup ("The recipient name is not recognized").
+const STAGE_RE =
+  /in reply to (RCPT TO|MAIL FROM|end of DATA|DATA|HELO|EHLO|initial greeting)\b|\bafter (RCPT TO|MAIL FROM|end of data|DATA|HELO|EHLO|initial connection)\b|^[ \t]*>>> (RCPT TO|MAIL FROM|DATA|HELO|EHLO|\.)|\b(mail\.local|local delivery|procmail|maildrop|dovecot-lda):|\bSMTP:(RCPT|MAIL|DATA)\b|(does not like recipient)|(The recipient name is not recognized)/gim;
+
+/** What the report says about where the refusal came from, for the rules that depend on it. */
+export interface ReasonContext {
+  /** The SMTP stage the refusal answered (smtpStageIn), or null when unknown. */
+  stage?: SmtpStage | null;
+  /** Host names that identify the reporting and remote systems (Reporting-MTA, Remote-MTA, the report's From). */
+  mta?: string | null;
+}
+
+/**
+ * Readings of one provider's words, keyed on its identity in the report: the same words from another system mean
+ * something else. Each is what the provider documents or is known to answer.
+ */
+const PROVIDER_RULES: ReadonlyArray<readonly [RegExp, RegExp, FeedbackReason]> = [
+  // MessageLabs (Symantec/Broadcom Email Security.cloud) answers "542 <address> Rejected" for a recipient its customer's directory lacks.
+  [/\bmessagelabs\.com\b/i, /(?:^|\s)542 .{0,300}\bRejected\b|No such user/i, 'userunknown'],
+];
+
 /** The reason for a failed recipient: the text first, then the status. Status x.1.x beats generic text. */
-export function reasonFor(diagnostic: string | null, status: string | null): FeedbackReason {
+export function reasonFor(diagnostic: string | null, status: string | null, context: ReasonContext = {}): FeedbackReason {
+  if (diagnostic !== null && context.mta) {
+    for (const [who, words, reason] of PROVIDER_RULES) if (who.test(context.mta) && words.test(diagnostic)) return reason;
+  }
   const byStatus = status === null ? null : (STATUS_RULES.find(([re]) => re.test(status))?.[1] ?? null);
   // X.1.1 and X.1.2 name the address precisely (RFC 3463 §3.2): no text overrides them but a full mailbox.
   // X.1.7 and X.1.8 are about the sender's address, whatever the text says of the domain.
@@ -55,10 +106,19 @@ export function reasonFor(diagnostic: string | null, status: string | null): Fee
   if (byStatus === 'userunknown' || byStatus === 'hostunknown' || byStatus === 'mailboxfull') {
     if (diagnostic !== null && byStatus !== 'mailboxfull' && TEXT_RULES[2]![1].test(diagnostic)) return 'mailboxfull';
     if (diagnostic !== null && byStatus === 'userunknown' && /sender (?:address )?rejected/i.test(diagnostic)) return 'rejected';
+    // A reporting MTA's X.1.x summary over a remote reply that names a blocklist: the sending IP was refused, not the address.
+    if (diagnostic !== null && BLOCKLIST.test(diagnostic)) return 'blocked';
     return byStatus;
   }
   if (diagnostic !== null) {
-    for (const [reason, re] of TEXT_RULES) if (re.test(diagnostic)) return reason;
+    for (const [reason, re] of TEXT_RULES) {
+      if (!re.test(diagnostic)) continue;
+      // "User unknown" proves the address bad only at RCPT TO (or from the final host's delivery agent): after
+      // DATA, or where the report does not say, the server took the address and a filter refused the message
+      // (Japanese mobile carriers answer "550 User unknown" so for senders the recipient blocks).
+      if (reason === 'userunknown' && context.stage !== 'RCPT' && context.stage !== 'LOCAL') return 'filtered';
+      return reason;
+    }
   }
   return byStatus ?? 'undefined';
 }
