@@ -1,18 +1,17 @@
 // `txrelay dkim-keygen` and `txrelay dkim-check` as a user runs them; dkim-check asks a real DNS server (dnsmasq).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { composeMessage } from '../../src/mime/index.js';
 import { DkimSigner, dkimRecordText } from '../../src/relay/dkim/index.js';
-import { needTool, requireTool } from '../support/system-tools.js';
+import { needTool } from '../support/system-tools.js';
 import { edPem } from './keys.js';
 import { mailauthVerdicts, pythonDkimVerdicts } from './verifiers.js';
+import { startDnsmasq, type Dnsmasq } from '../delivery/mx/dnsmasq.js';
 
 const cli = resolve('dist/src/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'txrelay-dkim-cli-'));
@@ -65,16 +64,8 @@ describe('txrelay dkim-keygen', () => {
   });
 });
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  const { port } = socket.address();
-  await new Promise<void>((r) => socket.close(() => r()));
-  return port;
-}
-
 describe('txrelay dkim-check against dnsmasq', { skip: needTool('dnsmasq') }, () => {
-  let dnsmasq: ChildProcess;
+  let dnsmasq: Dnsmasq | undefined;
   let server = '';
   const keyFile = join(dir, 'check-ed.pem');
   const otherFile = join(dir, 'other-ed.pem');
@@ -83,34 +74,15 @@ describe('txrelay dkim-check against dnsmasq', { skip: needTool('dnsmasq') }, ()
     writeFileSync(keyFile, edPem, { mode: 0o600 });
     const other = await txrelay(['dkim-keygen', '--domain', 'example.com', '--selector', 'x', '--algorithm', 'ed25519-sha256', '--out', otherFile]);
     assert.equal(other.code, 0, other.stderr);
-    const port = await freeUdpPort();
-    server = `127.0.0.1:${port}`;
-    dnsmasq = spawn(
-      requireTool('dnsmasq'),
-      [
-        '--no-daemon', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts',
-        `--pid-file=${join(dir, 'dnsmasq.pid')}`, '--local=/example.com/',
-        `--txt-record=s._domainkey.example.com,${dkimRecordText(createPrivateKey(edPem))}`,
-        `--txt-record=stale._domainkey.example.com,${dkimRecordText(createPrivateKey(readFileSync(otherFile)))}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    // Ready when it answers; at most 10 s.
-    const resolver = new Resolver({ timeout: 500, tries: 1 });
-    resolver.setServers([server]);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        await resolver.resolveTxt('s._domainkey.example.com');
-        break;
-      } catch (e) {
-        if (Date.now() > deadline || dnsmasq.exitCode !== null) throw new Error(`dnsmasq did not answer: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    dnsmasq = await startDnsmasq([
+      '--local=/example.com/',
+      `--txt-record=s._domainkey.example.com,${dkimRecordText(createPrivateKey(edPem))}`,
+      `--txt-record=stale._domainkey.example.com,${dkimRecordText(createPrivateKey(readFileSync(otherFile)))}`,
+    ]);
+    server = dnsmasq.server;
   });
-  after(() => {
-    dnsmasq?.kill();
+  after(async () => {
+    await dnsmasq?.close();
   });
 
   test('the published record of the key: ok, exit 0', async () => {

@@ -30,7 +30,17 @@ export async function freeUdpPort(): Promise<number> {
  * query for `ready.test`, rejects at once with its stderr if it exits first.
  */
 export async function startDnsmasq(records: string[]): Promise<Dnsmasq> {
-  const port = await freeUdpPort();
+  // dnsmasq binds the port for TCP too; a free UDP port can be some TCP connection's local port meanwhile.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDnsmasqOnce(records, await freeUdpPort());
+    } catch (err) {
+      if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startDnsmasqOnce(records: string[], port: number): Promise<Dnsmasq> {
   const args = [
     '--no-daemon', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts',
     '--log-facility=-', '--log-queries', '--local=/test/', '--pid-file=', '--host-record=ready.test,127.0.0.1', ...records,
