@@ -30,7 +30,17 @@ export async function freeUdpPort(): Promise<number> {
  * query for `ready.test`, rejects at once with its stderr if it exits first.
  */
 export async function startDnsmasq(records: string[]): Promise<Dnsmasq> {
-  const port = await freeUdpPort();
+  // The port is free for UDP when picked; dnsmasq also binds it for TCP, which another process may hold: pick again.
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startDnsmasqOn(await freeUdpPort(), records);
+    } catch (err) {
+      if (tries >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startDnsmasqOn(port: number, records: string[]): Promise<Dnsmasq> {
   const args = [
     '--no-daemon', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts',
     '--log-facility=-', '--log-queries', '--local=/test/', '--pid-file=', '--host-record=ready.test,127.0.0.1', ...records,
