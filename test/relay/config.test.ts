@@ -323,3 +323,13 @@ test('a DKIM key that is too small, unreadable or of the wrong type is refused a
   assert.match(byPath.get('$.accounts[0].dkim[2].privateKeyFile') ?? '', /needs an RSA key, this one is ed25519/);
   assert.match(byPath.get('$.accounts[0].dkim[3].domain') ?? '', /must be a domain name/);
 });
+
+test('admin.metricsTopDestinations: default 20, 0 to 1000, named in the error', () => {
+  const json = minimal();
+  json['admin'] = { port: 9000, token: 'a-long-enough-admin-token' };
+  assert.equal(validateConfig(json, '/tmp').config!.admin!.metricsTopDestinations, 20);
+  json['admin'] = { port: 9000, token: 'a-long-enough-admin-token', metricsTopDestinations: 5 };
+  assert.equal(validateConfig(json, '/tmp').config!.admin!.metricsTopDestinations, 5);
+  json['admin'] = { port: 9000, token: 'a-long-enough-admin-token', metricsTopDestinations: 1001 };
+  assert.deepEqual(paths(json), ['$.admin.metricsTopDestinations']);
+});
