@@ -16,6 +16,10 @@ export interface RelayChildOptions {
   hold?: boolean;
   /** Deliver through an smtp route to this port instead of the file route. */
   upstreamPort?: number;
+  /** Deliver through an mx route: MX hosts on this port, looked up at this DNS server (relay-mx suite). */
+  mx?: { port: number; dnsServer: string };
+  /** Sign with this key (the account's `dkim`; the load generator's From is loadgen@example.com). */
+  dkim?: { algorithm: 'rsa-sha256' | 'ed25519-sha256'; privateKeyFile: string; domain: string };
   tls?: { keyPath: string; certPath: string };
 }
 
@@ -34,9 +38,11 @@ async function start(options: RelayChildOptions): Promise<ListeningServer> {
         id: 'bench',
         name: 'Bench',
         apiKeys: [hashApiKey(options.apiKey)],
+        ...(options.dkim ? { dkim: [{ domain: options.dkim.domain, selector: 'bench', algorithm: options.dkim.algorithm, privateKeyFile: options.dkim.privateKeyFile }] } : {}),
         routes: {
-          outbox:
-            options.upstreamPort === undefined
+          outbox: options.mx
+            ? { type: 'mx', port: options.mx.port, dnsServers: [options.mx.dnsServer], tls: 'none', mtaSts: false, maxMessagesPerConnection: 1000 }
+            : options.upstreamPort === undefined
               ? { type: 'file', path: join(dir, 'outbox') }
               : { type: 'smtp', host: '127.0.0.1', port: options.upstreamPort, tls: 'none', poolSize: 8, maxMessagesPerConnection: 1000 },
         },

@@ -1,6 +1,6 @@
 // The fallback upstream for the delivery benchmark when Postfix's smtp-sink is not installed: smtp-server in a
 // process of its own, discarding every message and printing smtp-sink's `-c` counter (`mesg=N\r`) on stdout, so
-// the benchmark reads both upstreams the same way. Usage: node upstream-child.js <port>.
+// the benchmark reads both upstreams the same way. Usage: node upstream-child.js <port> [<address>].
 import { SMTPServer } from 'smtp-server';
 
 let messages = 0;
@@ -27,5 +27,5 @@ setInterval(() => {
   process.stdout.write(`mesg=${messages}\r`);
 }, 10);
 server.on('error', () => undefined);
-server.listen(Number(process.argv[2]), '127.0.0.1');
+server.listen(Number(process.argv[2]), process.argv[3] ?? '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

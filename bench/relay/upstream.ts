@@ -19,9 +19,9 @@ export interface Upstream {
 }
 
 /** Resolves once the server at `port` sends its greeting; the probe sends no message. */
-async function greets(port: number): Promise<boolean> {
+async function greets(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     socket.once('data', (chunk) => {
       socket.end('QUIT\r\n');
       resolve(chunk.toString('latin1').startsWith('220'));
@@ -30,17 +30,21 @@ async function greets(port: number): Promise<boolean> {
   });
 }
 
-/** Starts smtp-sink (when installed) or the smtp-server child on a free port and waits until it greets. */
-export async function startUpstream(): Promise<Upstream> {
-  const port = await freePort();
+/**
+ * Starts smtp-sink (when installed) or the smtp-server child on a free port (or `at`: another loopback address, as
+ * an MX host of the relay-mx suite) and waits until it greets.
+ */
+export async function startUpstream(at: { host: string; port: number } | null = null): Promise<Upstream> {
+  const host = at?.host ?? '127.0.0.1';
+  const port = at?.port ?? (await freePort());
   const sink = existsSync(SMTP_SINK);
   let child: ChildProcess;
   if (sink) {
     // -c: the running counter on stdout; -u: smtp-sink refuses to run as root without dropping privileges.
-    const args = ['-c', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '1024'];
+    const args = ['-c', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : []), `${host}:${port}`, '1024'];
     child = spawn(SMTP_SINK, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   } else {
-    child = spawn(process.execPath, [fileURLToPath(CHILD), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [fileURLToPath(CHILD), String(port), host], { stdio: ['ignore', 'pipe', 'inherit'] });
   }
   let messages = 0;
   let tail = '';
@@ -58,13 +62,13 @@ export async function startUpstream(): Promise<Upstream> {
     if (at >= 0) messages = Number.parseInt(text.slice(at + 5, end), 10);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; i < 100 && !(await greets(port)); i++) {
+  for (let i = 0; i < 100 && !(await greets(port, host)); i++) {
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (child.exitCode !== null || !(await greets(port))) {
+  if (child.exitCode !== null || !(await greets(port, host))) {
     child.kill('SIGKILL');
-    throw new Error(`upstream ${sink ? SMTP_SINK : 'smtp-server child'} did not start on port ${port}`);
+    throw new Error(`upstream ${sink ? SMTP_SINK : 'smtp-server child'} did not start on ${host}:${port}`);
   }
   return {
     name: sink ? 'Postfix smtp-sink' : 'smtp-server (discard)',

@@ -19,6 +19,7 @@ import { ensureAdminToken } from './admin/admin-token.js';
 import { EventRecorder } from './admin/event-recorder.js';
 import { firstUnready, probeWritable } from './admin/readiness.js';
 import { RelayMetrics, spoolDepthOf } from './admin/relay-metrics.js';
+import { queueReport } from './admin/queue.js';
 import { TagStats } from './admin/stats.js';
 import { createRoute } from './delivery/route-factory.js';
 import type { Route } from './delivery/route.js';
@@ -218,7 +219,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   let routes = buildRoutes(config, logger, signer);
   const eventLog = await EventLog.open(join(config.dataDir, 'events'));
   const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
-  const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool) });
+  const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool), ...(config.admin ? { topDestinations: config.admin.metricsTopDestinations } : {}) });
   const stats = new TagStats();
   // Every event goes to the log, the per-tag stats and the metrics; the stats start from the log's history.
   const events = new EventRecorder(eventLog, stats, metrics);
@@ -276,6 +277,11 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     events: eventLog,
     suppressions: suppression,
     accounts: () => config.accounts.map((a) => a.id),
+    queue: () =>
+      queueReport(
+        [...routes].map(([key, r]) => ({ account: key.slice(0, key.indexOf('\u0000')), name: r.name, type: r.type, ...(r.destinations ? { destinations: () => r.destinations!() } : {}) })),
+        spool.pending(),
+      ),
     readiness: () =>
       firstUnready([
         () => (stopping ? { ready: false, reason: 'shutting down' } : { ready: true }),

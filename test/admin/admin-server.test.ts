@@ -276,9 +276,9 @@ describe('AdminServer over HTTP', () => {
     assert.match(res.headers.get('content-disposition') ?? '', /^attachment; filename="txrelay-events-acme-[^"]+\.csv"$/);
     const text = await res.text();
     const rows = parseCsv(text);
-    assert.deepEqual(rows[0], ['time', 'type', 'id', 'account', 'tag', 'route', 'recipient', 'reply', 'attempt', 'latencyMs', 'dropped']);
+    assert.deepEqual(rows[0], ['time', 'type', 'id', 'account', 'tag', 'route', 'recipient', 'reply', 'attempt', 'latencyMs', 'dropped', 'destination']);
     assert.equal(rows.length, 8);
-    for (const row of rows) assert.equal(row.length, 11);
+    for (const row of rows) assert.equal(row.length, 12);
     const failed = rows.find((r) => r[1] === 'failed')!;
     assert.equal(failed[7], '550 5.1.1 "bob" unknown, sorry', 'quotes and commas survive quoting');
     const deferred = rows.filter((r) => r[1] === 'deferred');

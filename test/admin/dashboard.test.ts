@@ -135,7 +135,7 @@ describe('dashboard in headless Chromium', { skip: needTool('chromium'), timeout
     const saved = join(f.dir, 'export.csv');
     await download.saveAs(saved);
     const lines = (await readFile(saved, 'utf8')).trim().split('\r\n');
-    assert.equal(lines[0], 'time,type,id,account,tag,route,recipient,reply,attempt,latencyMs,dropped');
+    assert.equal(lines[0], 'time,type,id,account,tag,route,recipient,reply,attempt,latencyMs,dropped,destination');
     assert.equal(lines.length, 2);
     assert.match(lines[1]!, /,accepted,b1,beta,other-tag,out,z@beta\.test,/);
   });

@@ -378,3 +378,13 @@ test('unsubscribe (account and template) and publicHttp: defaults, and errors na
     '$.publicHttp.trustProxy[0]',
   ]);
 });
+
+test('admin.metricsTopDestinations: default 20, 0 to 1000, named in the error', () => {
+  const json = minimal();
+  json['admin'] = { port: 9000, token: 'a-long-enough-admin-token' };
+  assert.equal(validateConfig(json, '/tmp').config!.admin!.metricsTopDestinations, 20);
+  json['admin'] = { port: 9000, token: 'a-long-enough-admin-token', metricsTopDestinations: 5 };
+  assert.equal(validateConfig(json, '/tmp').config!.admin!.metricsTopDestinations, 5);
+  json['admin'] = { port: 9000, token: 'a-long-enough-admin-token', metricsTopDestinations: 1001 };
+  assert.deepEqual(paths(json), ['$.admin.metricsTopDestinations']);
+});

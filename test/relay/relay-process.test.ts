@@ -198,8 +198,8 @@ test('the embedded default configuration creates a demo key, a certificate and d
   assert.equal((await readFile(join(dir, 'demo-api-key'), 'utf8')).trim(), d.demoKey);
   assert.deepEqual(d.config.listeners.map((l) => l.port), [587, 2525, 8025]);
   // Same configuration on an ephemeral port, so the test never collides with a relay on 2525.
-  assert.deepEqual(d.config.admin, { host: '127.0.0.1', port: 9025, token: '' });
-  const config = { ...d.config, logLevel: 'silent' as const, listeners: [{ ...d.config.listeners[0]!, port: 0, host: '127.0.0.1' }], admin: { host: '127.0.0.1', port: 0, token: '' } };
+  assert.deepEqual(d.config.admin, { host: '127.0.0.1', port: 9025, token: '', metricsTopDestinations: 20 });
+  const config = { ...d.config, logLevel: 'silent' as const, listeners: [{ ...d.config.listeners[0]!, port: 0, host: '127.0.0.1' }], admin: { host: '127.0.0.1', port: 0, token: '', metricsTopDestinations: 20 } };
   const relay = await startRelay(config, pino({ level: 'silent' }));
   try {
     const r = await sendWithNodemailer(relay.addresses[0]!.port, { from: 'app@example.com', to: 'someone@example.net', subject: 'demo', html: '<p>demo</p>', headers: { 'X-Auth-APIKey': d.demoKey } }, null);

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EVENT_TYPES, EventQueryError, type EventQuery, type EventType, type StoredEvent } from '../storage/event-log.js';
 import { suppressionKey, type SuppressionEntry } from '../storage/suppression-list.js';
 import { csvRow } from './csv.js';
+import type { QueueRoute } from './queue.js';
 import { readJsonObject, send, sendJson } from './http-io.js';
 import { AdminRequestError, QueryReader, formatInterval } from './query.js';
 import { StatsQueryError, type EventReader, type TagStats } from './stats.js';
@@ -21,6 +22,8 @@ export interface AdminApiDeps {
   suppressions: SuppressionStore;
   /** Account ids of the running configuration (read at each request, so a reload shows at once). */
   accounts(): readonly string[];
+  /** Per route: spooled messages waiting, and each destination's state (queue.ts). */
+  queue(): QueueRoute[];
   maxBodyBytes: number;
   maxExportRows: number;
   now(): number;
@@ -35,13 +38,20 @@ const AUTO_INTERVALS_MS = [60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_4
 const AUTO_MAX_POINTS = 400;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
 const PAGE_LIMIT_MAX = 1000;
-export const CSV_COLUMNS = ['time', 'type', 'id', 'account', 'tag', 'route', 'recipient', 'reply', 'attempt', 'latencyMs', 'dropped'] as const;
+export const CSV_COLUMNS = ['time', 'type', 'id', 'account', 'tag', 'route', 'recipient', 'reply', 'attempt', 'latencyMs', 'dropped', 'destination'] as const;
 
 export class AdminApi {
   constructor(private readonly d: AdminApiDeps) {}
 
   accounts(_req: IncomingMessage, res: ServerResponse): void {
     sendJson(res, 200, { accounts: this.knownAccounts() });
+  }
+
+  queue(_req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const q = new QueryReader(url.searchParams, ['account']);
+    const account = this.account(q, false);
+    const routes = this.d.queue().filter((r) => account === undefined || r.account === account);
+    sendJson(res, 200, { routes });
   }
 
   stats(_req: IncomingMessage, res: ServerResponse, url: URL): void {

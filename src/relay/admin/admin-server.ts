@@ -1,4 +1,4 @@
-// The admin HTTP server (SPEC §6): health, readiness, Prometheus metrics, stats, events, suppressions and
+// The admin HTTP server (SPEC §6): health, readiness, Prometheus metrics, stats, events, suppressions, the queue and
 // the dashboard page, on node:http, loopback by default. Which path needs the bearer token and which
 // methods it answers is one table (ADMIN_ROUTES); dispatch, auth and error replies happen in one place.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.js';
 import { send, sendError } from './http-io.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { AdminRequestError } from './query.js';
+import type { QueueRoute } from './queue.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader, TagStats } from './stats.js';
 
@@ -26,6 +27,8 @@ export interface AdminServerOptions {
   suppressions: SuppressionStore;
   /** Account ids of the running configuration. */
   accounts(): readonly string[];
+  /** /api/queue: per route, spooled messages waiting and each destination's state; default none. */
+  queue?: () => QueueRoute[];
   /** Listeners bound and spool writable; see readiness.ts. */
   readiness(): Readiness | Promise<Readiness>;
   logger?: Logger;
@@ -59,6 +62,7 @@ export class AdminServer {
       events: o.events,
       suppressions: o.suppressions,
       accounts: o.accounts,
+      queue: o.queue ?? (() => []),
       maxBodyBytes: o.maxBodyBytes ?? 64 * 1024,
       maxExportRows: o.maxExportRows ?? 100_000,
       now: o.now ?? Date.now,
@@ -71,6 +75,7 @@ export class AdminServer {
       ['/api/accounts', { auth: true, methods: { GET: (q, res) => api.accounts(q, res) } }],
       ['/api/stats', { auth: true, methods: { GET: (q, res, url) => api.stats(q, res, url) } }],
       ['/api/events', { auth: true, methods: { GET: (q, res, url) => api.events(q, res, url) } }],
+      ['/api/queue', { auth: true, methods: { GET: (q, res, url) => api.queue(q, res, url) } }],
       [
         '/api/suppressions',
         {

@@ -24,7 +24,7 @@ export class EventRecorder implements EventSink {
       if (!taken) m.eventDropped();
       const t = stamped.type;
       if ((t === 'delivered' || t === 'deferred' || t === 'failed') && stamped.route !== undefined && stamped.latencyMs !== undefined) {
-        m.deliveryAttempt(stamped.route, t, stamped.latencyMs / 1000);
+        m.deliveryAttempt(stamped.route, t, stamped.latencyMs / 1000, stamped.destination);
       }
     }
     return taken;

@@ -105,6 +105,13 @@ abstract class Metric<S> {
     return s.state;
   }
 
+  /** Drops every series whose label `name` has `value` (a label value that will not be used again). */
+  removeWhere(name: string, value: string): void {
+    const i = this.labelNames.indexOf(name);
+    if (i < 0) return;
+    for (const [key, s] of this.series) if (s.values[i] === value) this.series.delete(key);
+  }
+
   /** Number of label sets held (the overflow series included). */
   get seriesCount(): number {
     return this.series.size;

@@ -3,6 +3,7 @@
 import { LATENCY_BUCKETS_SECONDS, MetricsRegistry, SIZE_BUCKETS_BYTES, type Counter, type Gauge, type Histogram } from './metrics.js';
 import type { EventType } from '../storage/event-log.js';
 import type { AcceptObserver } from '../accept/accept-observer.js';
+import { TopLabels } from './top-labels.js';
 
 export interface SpoolDepth {
   messages: number;
@@ -23,7 +24,11 @@ export interface RelayMetricsOptions {
   spoolDepth?: () => SpoolDepth;
   /** Label cardinality bound of the per-account, per-tag series; default 1000. */
   maxAccountTagSeries?: number;
+  /** Destinations (mx routes) that keep their own label, the busiest ones; the rest are "other". Default 20. */
+  topDestinations?: number;
 }
+
+export const DEFAULT_TOP_DESTINATIONS = 20;
 
 /** How a session ended, for sessions_closed_total. Free text is bounded by the metric's cardinality limit. */
 export type SessionCloseReason = 'quit' | 'timeout' | 'error' | 'limit' | 'shutdown' | 'protocol' | string;
@@ -45,6 +50,8 @@ export class RelayMetrics implements AcceptObserver {
   private readonly spoolOldest: Gauge;
   private readonly deliveryAttempts: Counter;
   private readonly deliveryDuration: Histogram;
+  private readonly destinationAttempts: Counter;
+  private readonly destinationLabels: TopLabels;
   private readonly tlsHandshakes: Counter;
   private readonly limitsHit: Counter;
   private readonly eventsDropped: Counter;
@@ -82,6 +89,15 @@ export class RelayMetrics implements AcceptObserver {
       buckets: LATENCY_BUCKETS_SECONDS,
       maxSeries: 100,
     });
+    const topDestinations = o.topDestinations ?? DEFAULT_TOP_DESTINATIONS;
+    this.destinationAttempts = r.counter({
+      name: 'txrelay_destination_attempts_total',
+      help: `Delivery attempts per recipient on mx routes, by route, destination (its MX hosts; the ${topDestinations} busiest keep their name, the rest are "other") and outcome.`,
+      labelNames: ['route', 'destination', 'outcome'],
+      maxSeries: Math.max(300, (topDestinations + 1) * 3 * 10),
+    });
+    // A destination leaving the top gives its series up; its later attempts count under "other".
+    this.destinationLabels = new TopLabels(topDestinations, (d) => this.destinationAttempts.removeWhere('destination', d));
     this.tlsHandshakes = r.counter({ name: 'txrelay_tls_handshakes_total', help: 'STARTTLS handshakes completed, by protocol version (failed handshakes as "failed").', labelNames: ['version'], maxSeries: 10 });
     this.limitsHit = r.counter({ name: 'txrelay_limits_hit_total', help: 'Times a configured limit refused or ended something, by limit name.', labelNames: ['limit'], maxSeries: 50 });
     this.eventsDropped = r.counter({ name: 'txrelay_events_dropped_total', help: 'Events the event log could not take (buffer full or disk error); they are missing from the stats API.' });
@@ -147,10 +163,11 @@ export class RelayMetrics implements AcceptObserver {
     this.limitsHit.inc({ limit: name });
   }
 
-  /** One recipient's delivery attempt on a route. */
-  deliveryAttempt(route: string, outcome: 'delivered' | 'deferred' | 'failed', seconds: number): void {
+  /** One recipient's delivery attempt on a route; `destination` when the route has destinations (mx). */
+  deliveryAttempt(route: string, outcome: 'delivered' | 'deferred' | 'failed', seconds: number, destination?: string): void {
     this.deliveryAttempts.inc({ route, outcome });
     this.deliveryDuration.observe({ route }, seconds);
+    if (destination !== undefined) this.destinationAttempts.inc({ route, destination: this.destinationLabels.labelOf(destination), outcome });
   }
 
   /** Every event appended to the event log (the same stream the per-tag stats fold). */

@@ -191,6 +191,8 @@ export interface AdminConfig {
   host: string;
   port: number;
   token: string;
+  /** Destinations of mx routes that keep their own label in /metrics (the busiest); the rest are "other". */
+  metricsTopDestinations: number;
 }
 
 export interface QueueConfig {

@@ -97,7 +97,7 @@ function readQueue(r: FieldReader): QueueConfig {
 }
 
 function readAdmin(r: FieldReader): AdminConfig | null {
-  const ar = r.child('admin', ['host', 'port', 'token']);
+  const ar = r.child('admin', ['host', 'port', 'token', 'metricsTopDestinations']);
   if (!ar) return null;
   const host = ar.string('host', '127.0.0.1');
   if (isIP(host) === 0 && host !== 'localhost') ar.fail('host', `must be an IP address or "localhost", got ${JSON.stringify(host)}`);
@@ -105,7 +105,8 @@ function readAdmin(r: FieldReader): AdminConfig | null {
   // Absent: the relay uses (and creates once) <dataDir>/admin-token.
   const token = ar.string('token', '');
   if (token && token.length < 16) ar.fail('token', 'must be at least 16 characters (it guards the admin API)');
-  return { host, port, token };
+  const metricsTopDestinations = ar.int('metricsTopDestinations', 0, 1000, 20);
+  return { host, port, token, metricsTopDestinations };
 }
 
 /** `"inbound": { "port": 25, "host": "0.0.0.0", "domains": ["bounces.example.com"] }`; null when absent. */

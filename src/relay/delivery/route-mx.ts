@@ -174,7 +174,7 @@ export class RouteMx implements Route {
     const all = (status: 'failed' | 'deferred', reply: string, hardBounce?: boolean): RecipientOutcome[] =>
       recipients.map((r) => ({ recipient: r.address, status, reply, ...(hardBounce === undefined ? {} : { hardBounce }) }));
     const plan = await this.plan(domain);
-    if ('status' in plan) return all(plan.status, plan.reply, plan.hardBounce);
+    if ('status' in plan) return all(plan.status, plan.reply, plan.hardBounce).map((o) => (plan.destination === undefined ? o : { ...o, destination: plan.destination }));
     const out: RecipientOutcome[] = [];
     let held: DestinationConnection | null = null;
     try {
@@ -186,7 +186,7 @@ export class RouteMx implements Route {
         }
         const result = await this.sendOne(plan, held, from(r), r);
         held = result.held;
-        out.push(result.outcome);
+        out.push({ ...result.outcome, destination: plan.destination.name });
       }
     } finally {
       if (held) plan.destination.release(held);
@@ -195,7 +195,7 @@ export class RouteMx implements Route {
   }
 
   /** DNS, MTA-STS and the destination's pause for one domain: where to go, or the outcome for every recipient. */
-  private async plan(domain: string): Promise<DomainPlan | { status: 'failed' | 'deferred'; reply: string; hardBounce?: boolean }> {
+  private async plan(domain: string): Promise<DomainPlan | { status: 'failed' | 'deferred'; reply: string; hardBounce?: boolean; destination?: string }> {
     const res = await this.resolver.resolve(domain);
     if (res.kind === 'permanent') {
       return { status: 'failed', reply: `550 ${res.status} ${res.reason}`, hardBounce: res.status === '5.1.10' || res.status === '5.1.2' };
@@ -216,7 +216,7 @@ export class RouteMx implements Route {
     }
     const destination = this.destinationOf(res.destination);
     const pause = destination.pauseError();
-    if (pause) return { status: 'deferred', reply: `451 4.4.5 ${pause.message}` };
+    if (pause) return { status: 'deferred', reply: `451 4.4.5 ${pause.message}`, destination: destination.name };
     return { destination, hosts, enforce };
   }
 

@@ -43,6 +43,21 @@ export interface RecipientOutcome {
    * A route sets it when it knows better (a 5xx to the content is not the address's fault).
    */
   hardBounce?: boolean;
+  /** The destination the attempt went to (mx: its set of MX hosts), for the event and the per-destination metrics. */
+  destination?: string;
+}
+
+/** What /api/queue shows of one destination of a route that has them (mx). */
+export interface RouteDestinationState {
+  destination: string;
+  /** Deliveries waiting for a connection slot. */
+  waiting: number;
+  /** Connections open or being opened. */
+  connections: number;
+  idle: number;
+  lastError: string | null;
+  /** ISO time, or null when not paused. */
+  pausedUntil: string | null;
 }
 
 export interface Route {
@@ -50,6 +65,8 @@ export interface Route {
   readonly type: string;
   /** Delivers every recipient; resolves with one outcome per recipient (a route reports failures, it does not throw them). */
   deliver(msg: OutboundMessage): Promise<RecipientOutcome[]>;
+  /** Per destination, for routes that pool connections per destination (mx); absent elsewhere. */
+  destinations?(): RouteDestinationState[];
   /** Releases connections and files; deliver is not called afterwards. */
   close(): Promise<void>;
 }

@@ -301,17 +301,17 @@ export class DeliveryScheduler {
     if (out.status === 'deferred' && this.now() - entry.createdAt >= queue.maxAgeMs) {
       const reply = `queue age exceeded; last reply: ${out.reply ?? 'none'}`;
       await spool.complete(entry.id, i, { status: 'failed', reply });
-      this.event(entry, i, 'failed', reply, attempt, ms);
+      this.event(entry, i, 'failed', reply, attempt, ms, out.destination);
       this.logOutcome(entry, i, ms, attempt, { outcome: 'failed', reply: 'queue age exceeded' });
     } else if (out.status === 'deferred') {
       // The last retry happens at the queue age limit rather than up to retryMaxMs after it.
       const next = Math.max(this.now() + 1, Math.min(this.now() + this.backoff(r.attempts), entry.createdAt + queue.maxAgeMs));
       await spool.defer(entry.id, i, next, out.reply);
-      this.event(entry, i, 'deferred', out.reply, attempt, ms);
+      this.event(entry, i, 'deferred', out.reply, attempt, ms, out.destination);
       this.logOutcome(entry, i, ms, attempt, { outcome: 'deferred', reply: out.reply, nextAttemptAt: new Date(next).toISOString() });
     } else {
       await spool.complete(entry.id, i, out.reply === undefined ? { status: out.status } : { status: out.status, reply: out.reply });
-      this.event(entry, i, out.status, out.reply, attempt, ms);
+      this.event(entry, i, out.status, out.reply, attempt, ms, out.destination);
       this.logOutcome(entry, i, ms, attempt, { outcome: out.status, reply: out.reply });
       if (isHardBounce(out) && this.o.suppression) {
         try {
@@ -334,13 +334,14 @@ export class DeliveryScheduler {
     logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient, ms, attempt, ...outcome }, 'delivery');
   }
 
-  private event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number): void {
+  private event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number, destination?: string): void {
     const sink = this.o.events;
     if (!sink) return;
     const e: RelayEvent = { type, time: this.now(), id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: entry.recipients[i]!.recipient };
     if (reply !== undefined) e.reply = reply;
     if (attempt !== undefined) e.attempt = attempt;
     if (latencyMs !== undefined) e.latencyMs = latencyMs;
+    if (destination !== undefined) e.destination = destination;
     sink.append(e);
   }
 

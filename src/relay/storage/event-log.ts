@@ -23,6 +23,8 @@ export interface RelayEvent {
   account?: string;
   tag?: string;
   route?: string;
+  /** delivered, deferred, failed on an mx route: the destination (its set of MX hosts) the attempt went to. */
+  destination?: string;
   recipient?: string;
   /** The upstream reply (delivered, deferred, failed), the reply we gave (accepted, rejected), or the reason (suppressed, unsubscribed). */
   reply?: string;

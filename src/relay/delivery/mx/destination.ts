@@ -9,6 +9,7 @@
 // route) for `pauseMinMs` doubling per pause in a row up to `pauseMaxMs`; while paused, acquire() throws
 // DestinationPausedError at once and idle connections are closed. A delivered transaction resets the backoff.
 import type { SmtpClient } from '../../../protocol/index.js';
+import type { RouteDestinationState } from '../route.js';
 
 export interface DestinationOptions {
   maxConnections: number;
@@ -26,18 +27,8 @@ export interface DestinationConnection {
   verified: boolean;
 }
 
-/** What /api/queue shows of a destination. */
-export interface DestinationState {
-  destination: string;
-  /** Deliveries waiting for a connection slot. */
-  waiting: number;
-  /** Connections open or being opened. */
-  connections: number;
-  idle: number;
-  lastError: string | null;
-  /** ISO time, or null when not paused. */
-  pausedUntil: string | null;
-}
+/** What /api/queue shows of a destination (the Route interface's contract). */
+export type DestinationState = RouteDestinationState;
 
 export class DestinationPausedError extends Error {
   constructor(
