@@ -286,8 +286,8 @@ export class DeliveryScheduler {
         continue;
       }
       const reply = `suppressed: ${r.recipient} is on the suppression list of account ${entry.account} (${hit.reason})`;
+      await this.event(entry, i, 'suppressed', reply);
       await this.o.spool.complete(entry.id, i, { status: 'failed', reply });
-      this.event(entry, i, 'suppressed', reply);
       this.o.logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, outcome: 'suppressed' }, 'delivery');
     }
     return rest;
@@ -299,18 +299,18 @@ export class DeliveryScheduler {
     const attempt = r.attempts + 1;
     if (out.status === 'deferred' && this.now() - entry.createdAt >= queue.maxAgeMs) {
       const reply = `queue age exceeded; last reply: ${out.reply ?? 'none'}`;
+      await this.event(entry, i, 'failed', reply, attempt, ms);
       await spool.complete(entry.id, i, { status: 'failed', reply });
-      this.event(entry, i, 'failed', reply, attempt, ms);
       this.logOutcome(entry, i, ms, attempt, { outcome: 'failed', reply: 'queue age exceeded' });
     } else if (out.status === 'deferred') {
       // The last retry happens at the queue age limit rather than up to retryMaxMs after it.
       const next = Math.max(this.now() + 1, Math.min(this.now() + this.backoff(r.attempts), entry.createdAt + queue.maxAgeMs));
+      await this.event(entry, i, 'deferred', out.reply, attempt, ms);
       await spool.defer(entry.id, i, next, out.reply);
-      this.event(entry, i, 'deferred', out.reply, attempt, ms);
       this.logOutcome(entry, i, ms, attempt, { outcome: 'deferred', reply: out.reply, nextAttemptAt: new Date(next).toISOString() });
     } else {
+      await this.event(entry, i, out.status, out.reply, attempt, ms);
       await spool.complete(entry.id, i, out.reply === undefined ? { status: out.status } : { status: out.status, reply: out.reply });
-      this.event(entry, i, out.status, out.reply, attempt, ms);
       this.logOutcome(entry, i, ms, attempt, { outcome: out.status, reply: out.reply });
       if (isHardBounce(out) && this.o.suppression) {
         try {
@@ -333,14 +333,19 @@ export class DeliveryScheduler {
     logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient, ms, attempt, ...outcome }, 'delivery');
   }
 
-  private event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number): void {
+  /**
+   * Records the event of a recipient's state change, written (not fsynced) before the caller writes that state to
+   * the spool: after a kill -9 the event log is never behind the spool (docs/feedback.md, "Webhooks"). The other
+   * order lost the event of a recipient the spool already had as delivered. Concurrent calls share one write.
+   */
+  private async event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number): Promise<void> {
     const sink = this.o.events;
     if (!sink) return;
     const e: RelayEvent = { type, time: this.now(), id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: entry.recipients[i]!.recipient };
     if (reply !== undefined) e.reply = reply;
     if (attempt !== undefined) e.attempt = attempt;
     if (latencyMs !== undefined) e.latencyMs = latencyMs;
-    sink.append(e);
+    if (sink.append(e) && sink.written) await sink.written();
   }
 
   /** retryMinMs doubled per attempt, capped at retryMaxMs, with ±50% jitter so retries do not arrive in waves. */
