@@ -29,6 +29,7 @@ import { startBanner } from './cli/start-banner.js';
 import { SuppressionList } from './storage/suppression-list.js';
 import { TagRegistry } from './accept/tag-registry.js';
 import { DkimSigner } from './dkim/index.js';
+import { WebhookDispatcher } from './webhooks/index.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -178,6 +179,9 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const rebuilt = await stats.rebuildFrom(eventLog);
   logger.info({ events: rebuilt }, 'stats rebuilt from the event log');
 
+  // Webhooks follow the event log file; they never sit on the SMTP or delivery path.
+  const webhooks = await WebhookDispatcher.start(config.accounts, { source: eventLog, dir: join(config.dataDir, 'webhooks'), logger });
+
   const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
   // queue.hold: accept and spool, deliver nothing until a reload turns it off.
   const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, onQueued: (e) => {
@@ -198,6 +202,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     }
   }
   if (servers.length === 0) {
+    await webhooks.stop();
     await spool.close();
     await eventLog.close();
     await suppression.close();
@@ -211,6 +216,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     stats,
     events: eventLog,
     suppressions: suppression,
+    webhooks,
     accounts: () => config.accounts.map((a) => a.id),
     readiness: () =>
       firstUnready([
@@ -242,6 +248,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       if (retired) setTimeout(() => void retired.close(), RETIRED_SIGNER_GRACE_MS).unref();
       routes = buildRoutes(next, logger);
       config = next;
+      await webhooks.reload(next.accounts);
       for (const r of oldRoutes.values()) void r.close();
       if (released) scheduler.resume();
       logger.info({ generation, accounts: next.accounts.length, hold: next.queue.hold }, 'configuration reloaded (listeners and limits change at restart)');
@@ -254,6 +261,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await runtime.dkim?.close();
       await admin?.server.close();
       await spool.close();
+      await eventLog.flush();
+      await webhooks.stop();
       await eventLog.close();
       await suppression.close();
       await unlock();
