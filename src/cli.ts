@@ -20,6 +20,7 @@ async function cli(argv: string[]): Promise<number> {
         '          [--ports 2525,8025] [--admin-port N]  the embedded default\'s SMTP and admin ports (0 = any free port)\n' +
         '  txrelay check-config relay.json               validate a configuration (every problem at once)\n' +
         '  txrelay keygen                                print a new API key and the hash for the configuration\n' +
+        '  txrelay keygen --webhook                      print a new webhook signing secret (whsec_...)\n' +
         '  txrelay inspect [FILE|-]                      show what the relay keeps from a message\n' +
         '  txrelay parse-report [FILE|-]                 one JSON line per recipient of a bounce, complaint or auto-reply\n' +
         '  txrelay dkim-keygen --domain D --selector S [--algorithm rsa-sha256|ed25519-sha256] [--out FILE]\n' +

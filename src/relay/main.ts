@@ -37,6 +37,7 @@ import { SentRecipients } from './inbound/sent-recipients.js';
 import { DkimSigner } from './dkim/index.js';
 import { PublicHttpServer, type PublicRoute } from './public-http/index.js';
 import { UnsubscribeTokens, ensureLinkSecret, unsubscribeRoute } from './unsubscribe/index.js';
+import { WebhookDispatcher } from './webhooks/index.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -226,6 +227,9 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const rebuilt = await stats.rebuildFrom(eventLog);
   logger.info({ events: rebuilt }, 'stats rebuilt from the event log');
 
+  // Webhooks follow the event log file; they never sit on the SMTP or delivery path.
+  const webhooks = await WebhookDispatcher.start(config.accounts, { source: eventLog, dir: join(config.dataDir, 'webhooks'), logger });
+
   const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
   // queue.hold: accept and spool, deliver nothing until a reload turns it off.
   const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, onQueued: (e) => {
@@ -263,6 +267,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   }
   if (addresses.length === 0) {
     await inbound?.server.close(0);
+    await webhooks.stop();
     await spool.close();
     await eventLog.close();
     await suppression.close();
@@ -276,6 +281,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     stats,
     events: eventLog,
     suppressions: suppression,
+    webhooks,
     accounts: () => config.accounts.map((a) => a.id),
     queue: () =>
       queueReport(
@@ -317,6 +323,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       signer ??= await verpSignerOf(next, logger);
       routes = buildRoutes(next, logger, signer);
       config = next;
+      await webhooks.reload(next.accounts);
       for (const r of oldRoutes.values()) void r.close();
       if (released) scheduler.resume();
       logger.info({ generation, accounts: next.accounts.length, hold: next.queue.hold }, 'configuration reloaded (listeners and limits change at restart)');
@@ -330,6 +337,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await admin?.server.close();
       await publicHttp?.server.close();
       await spool.close();
+      await eventLog.flush();
+      await webhooks.stop();
       await eventLog.close();
       await suppression.close();
       await unlock();

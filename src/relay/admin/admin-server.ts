@@ -13,6 +13,8 @@ import { AdminRequestError } from './query.js';
 import type { QueueRoute } from './queue.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader, TagStats } from './stats.js';
+import { WEBHOOK_ACTION_PREFIX, WebhookApi } from './webhook-api.js';
+import type { WebhookAdmin } from '../webhooks/index.js';
 
 export interface AdminServerOptions {
   /** Address to bind; the configuration's default is 127.0.0.1. */
@@ -32,6 +34,8 @@ export interface AdminServerOptions {
   /** Listeners bound and spool writable; see readiness.ts. */
   readiness(): Readiness | Promise<Readiness>;
   logger?: Logger;
+  /** Webhook endpoints (GET /api/webhooks, POST /api/webhooks/{account}/{id}/{test|replay|enable}); absent = none. */
+  webhooks?: WebhookAdmin | null;
   /** Request bodies past this are refused with 413; default 64 KiB. */
   maxBodyBytes?: number;
   /** Rows one CSV export may hold; default 100,000. */
@@ -67,6 +71,7 @@ export class AdminServer {
       maxExportRows: o.maxExportRows ?? 100_000,
       now: o.now ?? Date.now,
     });
+    const webhooks = new WebhookApi(o.webhooks ?? null);
     this.routes = new Map<string, AdminRoute>([
       ['/', { auth: false, methods: { GET: (_q, res) => send(res, 200, 'text/html; charset=utf-8', DASHBOARD_HTML, { 'content-security-policy': DASHBOARD_CSP, 'x-frame-options': 'DENY' }) } }],
       ['/healthz', { auth: false, methods: { GET: (_q, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n') } }],
@@ -76,6 +81,9 @@ export class AdminServer {
       ['/api/stats', { auth: true, methods: { GET: (q, res, url) => api.stats(q, res, url) } }],
       ['/api/events', { auth: true, methods: { GET: (q, res, url) => api.events(q, res, url) } }],
       ['/api/queue', { auth: true, methods: { GET: (q, res, url) => api.queue(q, res, url) } }],
+      ['/api/webhooks', { auth: true, methods: { GET: (q, res, url) => webhooks.list(q, res, url) } }],
+      // Every path under the prefix: {account}/{id}/{action}, parsed by the webhook API.
+      [WEBHOOK_ACTION_PREFIX, { auth: true, methods: { POST: (q, res, url) => webhooks.action(q, res, url) } }],
       [
         '/api/suppressions',
         {
@@ -121,7 +129,7 @@ export class AdminServer {
         throw new AdminRequestError(400, 'bad request', null, 'the request target is not a valid URL');
       }
       path = url.pathname;
-      const route = this.routes.get(path);
+      const route = this.routes.get(path) ?? (path.startsWith(WEBHOOK_ACTION_PREFIX) ? this.routes.get(WEBHOOK_ACTION_PREFIX) : undefined);
       if (!route) throw new AdminRequestError(404, 'not found', null, `no such path: ${path}`);
       if (route.auth && !this.token.accepts(req.headers.authorization)) {
         const given = req.headers.authorization !== undefined;
@@ -157,7 +165,8 @@ export class AdminServer {
   }
 
   private allowed(path: string): string {
-    const methods = Object.keys(this.routes.get(path)?.methods ?? {});
+    const route = this.routes.get(path) ?? (path.startsWith(WEBHOOK_ACTION_PREFIX) ? this.routes.get(WEBHOOK_ACTION_PREFIX) : undefined);
+    const methods = Object.keys(route?.methods ?? {});
     if (methods.includes('GET')) methods.push('HEAD');
     return methods.join(', ');
   }

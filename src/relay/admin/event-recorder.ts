@@ -29,4 +29,8 @@ export class EventRecorder implements EventSink {
     }
     return taken;
   }
+
+  written(): Promise<void> {
+    return this.log.written?.() ?? Promise.resolve();
+  }
 }

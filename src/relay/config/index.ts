@@ -26,7 +26,9 @@ export type {
   TlsConfig,
   UnsubscribeConfig,
   UnsubscribeScope,
+  WebhookConfig,
 } from './schema.js';
+export { WEBHOOK_EVENT_TYPES } from './validate-webhooks.js';
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
 export { SMTP_LIMIT_NAMES, smtpLimitsOf } from './smtp-limits.js';

@@ -169,6 +169,25 @@ export interface RateConfig {
   perDay: number | null;
 }
 
+/** One webhook endpoint of an account (issue 16 §1; docs/feedback.md "Webhooks"). */
+export interface WebhookConfig {
+  id: string;
+  /** http:// or https:// URL the events are POSTed to (http:// is warned about at start). */
+  url: string;
+  /** Event types sent (the relay's, plus bounced, complained, unsubscribed). */
+  events: string[];
+  /** "whsec_" + base64 (from `secret`, or read from `secretFile`). */
+  secret: string;
+  /** Absolute path the secret was read from, or null when given inline. */
+  secretFile: string | null;
+  /** One request's limit (connect to end of the response); default 10 s. */
+  timeoutMs: number;
+  /** Requests at once; default 4. */
+  maxInFlight: number;
+  /** An endpoint failing without a success this long is disabled; default 24 h. */
+  disableAfterMs: number;
+}
+
 export interface AccountConfig {
   id: string;
   name: string;
@@ -185,6 +204,8 @@ export interface AccountConfig {
   dkim: DkimKeyFileConfig[];
   /** One-click unsubscribe links on every message (a template's own setting wins); null = none. */
   unsubscribe: UnsubscribeConfig | null;
+  /** Webhook endpoints; [] = none. */
+  webhooks: WebhookConfig[];
 }
 
 export interface AdminConfig {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js';
 import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkDnsServer, isHostName, readableFile } from './formats.js';
 import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
+import { readWebhooks } from './validate-webhooks.js';
 import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, ReturnPathConfig, RouteConfig, TemplateConfig, UnsubscribeConfig } from './schema.js';
 
 const MX_ROUTE_FIELDS = [
@@ -244,7 +245,8 @@ function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
   const senderDomains = ar.stringArray('senderDomains', (s) => (DOMAIN_PATTERN.test(s.toLowerCase()) ? null : `must be a domain name, got ${JSON.stringify(s)}`));
   const dkim = readDkimKeys(ar, baseDir);
   const unsubscribe = readUnsubscribe(ar);
-  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim, unsubscribe };
+  const webhooks = readWebhooks(ar, baseDir);
+  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim, unsubscribe, webhooks };
 }
 
 export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
@@ -261,7 +263,7 @@ export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
   const out: AccountConfig[] = [];
   const ids = new Map<string, number>();
   const keys = new Map<string, string>();
-  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim', 'unsubscribe'];
+  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim', 'unsubscribe', 'webhooks'];
   raw.forEach((item: unknown, i) => {
     const ar = FieldReader.of(r.issues, pathOf(r.at('accounts'), i), item, allowed);
     if (!ar) return;

@@ -287,8 +287,8 @@ export class DeliveryScheduler {
       }
       const scope = hit.tag === undefined ? `account ${entry.account}` : `account ${entry.account}, tag ${hit.tag}`;
       const reply = `suppressed: ${r.recipient} is on the suppression list of ${scope} (${hit.reason})`;
+      await this.event(entry, i, 'suppressed', reply);
       await this.o.spool.complete(entry.id, i, { status: 'failed', reply });
-      this.event(entry, i, 'suppressed', reply);
       this.o.logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: r.recipient, outcome: 'suppressed' }, 'delivery');
     }
     return rest;
@@ -300,18 +300,18 @@ export class DeliveryScheduler {
     const attempt = r.attempts + 1;
     if (out.status === 'deferred' && this.now() - entry.createdAt >= queue.maxAgeMs) {
       const reply = `queue age exceeded; last reply: ${out.reply ?? 'none'}`;
+      await this.event(entry, i, 'failed', reply, attempt, ms, out.destination);
       await spool.complete(entry.id, i, { status: 'failed', reply });
-      this.event(entry, i, 'failed', reply, attempt, ms, out.destination);
       this.logOutcome(entry, i, ms, attempt, { outcome: 'failed', reply: 'queue age exceeded' });
     } else if (out.status === 'deferred') {
       // The last retry happens at the queue age limit rather than up to retryMaxMs after it.
       const next = Math.max(this.now() + 1, Math.min(this.now() + this.backoff(r.attempts), entry.createdAt + queue.maxAgeMs));
+      await this.event(entry, i, 'deferred', out.reply, attempt, ms, out.destination);
       await spool.defer(entry.id, i, next, out.reply);
-      this.event(entry, i, 'deferred', out.reply, attempt, ms, out.destination);
       this.logOutcome(entry, i, ms, attempt, { outcome: 'deferred', reply: out.reply, nextAttemptAt: new Date(next).toISOString() });
     } else {
+      await this.event(entry, i, out.status, out.reply, attempt, ms, out.destination);
       await spool.complete(entry.id, i, out.reply === undefined ? { status: out.status } : { status: out.status, reply: out.reply });
-      this.event(entry, i, out.status, out.reply, attempt, ms, out.destination);
       this.logOutcome(entry, i, ms, attempt, { outcome: out.status, reply: out.reply });
       if (isHardBounce(out) && this.o.suppression) {
         try {
@@ -334,7 +334,12 @@ export class DeliveryScheduler {
     logger.info({ id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient, ms, attempt, ...outcome }, 'delivery');
   }
 
-  private event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number, destination?: string): void {
+  /**
+   * Records the event of a recipient's state change, written (not fsynced) before the caller writes that state to
+   * the spool: after a kill -9 the event log is never behind the spool (docs/feedback.md, "Webhooks"). The other
+   * order lost the event of a recipient the spool already had as delivered. Concurrent calls share one write.
+   */
+  private async event(entry: SpoolEntry, i: number, type: RelayEvent['type'], reply?: string, attempt?: number, latencyMs?: number, destination?: string): Promise<void> {
     const sink = this.o.events;
     if (!sink) return;
     const e: RelayEvent = { type, time: this.now(), id: entry.id, account: entry.account, tag: entry.tag, route: entry.route, recipient: entry.recipients[i]!.recipient };
@@ -342,7 +347,7 @@ export class DeliveryScheduler {
     if (attempt !== undefined) e.attempt = attempt;
     if (latencyMs !== undefined) e.latencyMs = latencyMs;
     if (destination !== undefined) e.destination = destination;
-    sink.append(e);
+    if (sink.append(e) && sink.written) await sink.written();
   }
 
   /** retryMinMs doubled per attempt, capped at retryMaxMs, with ±50% jitter so retries do not arrive in waves. */

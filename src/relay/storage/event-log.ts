@@ -2,7 +2,9 @@
 //
 // Files `<dir>/events-<seq>.jsonl`, appended in batches: append() only buffers (bounded); every flushIntervalMs
 // one write carries every event buffered meanwhile, and an fdatasync follows at most every syncIntervalMs (the
-// spool, not this log, is what must survive a power loss; a kill -9 loses nothing written). flush() forces both. A file is closed at maxFileBytes and the oldest files beyond maxFiles
+// spool, not this log, is what must survive a power loss; a kill -9 loses nothing written). flush() forces both;
+// written() forces the write alone: the scheduler calls it before it records a recipient's state in the spool, so
+// a kill -9 never leaves a recipient delivered in the spool and its event only in this process's memory. A file is closed at maxFileBytes and the oldest files beyond maxFiles
 // are deleted (rotation). The spool, not this log, decides delivery: when the buffer is full an event is dropped
 // and counted (stats().dropped), never the sender held up.
 import * as nodeFs from 'node:fs/promises';
@@ -52,6 +54,22 @@ export interface StoredEvent extends Omit<RelayEvent, 'time'> {
 /** Anything that takes events: the EventLog, or a test's array. */
 export interface EventSink {
   append(event: RelayEvent): boolean;
+  /** Resolves once every event appended so far has reached the kernel (survives a kill -9); absent = nothing buffered. */
+  written?(): Promise<void>;
+}
+
+/** A place in the log: a file's sequence number and the byte offset of a line start in it. */
+export interface EventPosition {
+  seq: number;
+  offset: number;
+}
+
+/** One line read forward: the event, its exact text (without the newline), where it starts and where the next starts. */
+export interface LoggedEvent {
+  event: StoredEvent;
+  line: string;
+  at: EventPosition;
+  next: EventPosition;
 }
 
 export interface EventLogOptions {
@@ -120,6 +138,7 @@ export class EventLog implements EventSink {
   private readonly flushIntervalMs: number;
   private readonly syncIntervalMs: number;
   private lastSync = 0;
+  private readonly writeListeners = new Set<() => void>();
 
   private constructor(
     private readonly dir: string,
@@ -174,6 +193,89 @@ export class EventLog implements EventSink {
   /** Resolves when every event appended so far is written and fsynced. */
   flush(): Promise<void> {
     return this.write(true);
+  }
+
+  /** Resolves when every event appended so far is written (not fsynced): it then survives a kill -9. */
+  written(): Promise<void> {
+    return this.write(false);
+  }
+
+  /** Calls `fn` after each batch reaches the file (a reader following the log wakes up); returns the unsubscribe. */
+  onWritten(fn: () => void): () => void {
+    this.writeListeners.add(fn);
+    return () => this.writeListeners.delete(fn);
+  }
+
+  /** Where the next line written will start. */
+  end(): EventPosition {
+    return { seq: this.seqs[this.seqs.length - 1]!, offset: this.fileBytes };
+  }
+
+  /** The first line of the oldest file kept. */
+  start(): EventPosition {
+    return { seq: this.seqs[0]!, offset: 0 };
+  }
+
+  /**
+   * Whole lines written at or after `from`, oldest first, about `maxBytes` of them (at least one line when there
+   * is one). A position in a file rotated away moves to the oldest file kept (`skipped` true: events were lost).
+   */
+  async readForward(from: EventPosition, maxBytes = 256 * 1024): Promise<{ events: LoggedEvent[]; next: EventPosition; skipped: boolean }> {
+    let pos = from;
+    let skipped = false;
+    if (pos.seq < this.seqs[0]!) {
+      pos = this.start();
+      skipped = true;
+    }
+    const events: LoggedEvent[] = [];
+    for (;;) {
+      const seq = pos.seq;
+      let fh: FileHandle;
+      try {
+        fh = await nodeFs.open(join(this.dir, fileName(seq)), 'r');
+      } catch {
+        // Rotated away while we read: continue with the oldest file kept.
+        if (seq >= this.seqs[0]!) return { events, next: pos, skipped };
+        pos = this.start();
+        skipped = true;
+        continue;
+      }
+      // Decided after the open: a rotation meanwhile makes this file an old one, read to its full size.
+      const active = seq === this.seqs[this.seqs.length - 1];
+      let size: number;
+      let chunk: Buffer;
+      try {
+        size = active ? this.fileBytes : (await fh.stat()).size;
+        let want = Math.min(size - pos.offset, maxBytes);
+        chunk = Buffer.alloc(0);
+        while (want > 0) {
+          chunk = Buffer.allocUnsafe(want);
+          const { bytesRead } = await fh.read(chunk, 0, want, pos.offset);
+          chunk = chunk.subarray(0, bytesRead);
+          // A line longer than maxBytes: read more until it ends.
+          if (chunk.lastIndexOf(0x0a) >= 0 || want >= size - pos.offset) break;
+          want = Math.min(size - pos.offset, want * 2);
+        }
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+      let lineStart = 0;
+      for (;;) {
+        const nl = chunk.indexOf(0x0a, lineStart);
+        if (nl < 0) break;
+        const line = chunk.toString('utf8', lineStart, nl);
+        const at = { seq, offset: pos.offset + lineStart };
+        lineStart = nl + 1;
+        const next = { seq, offset: pos.offset + lineStart };
+        const event = parseLine(line);
+        if (event !== null) events.push({ event, line, at, next });
+      }
+      pos = { seq, offset: pos.offset + lineStart };
+      const atEnd = pos.offset >= size;
+      const nextSeq = this.seqs.find((s) => s > seq);
+      if (!atEnd || nextSeq === undefined || events.length > 0) return { events, next: atEnd && nextSeq !== undefined && !active ? { seq: nextSeq, offset: 0 } : pos, skipped };
+      pos = { seq: nextSeq, offset: 0 };
+    }
   }
 
   private async write(sync: boolean): Promise<void> {
@@ -270,6 +372,7 @@ export class EventLog implements EventSink {
         await this.file!.write(data, 0, data.length, null);
         this.fileBytes += data.length;
       }
+      if (bytes > 0) for (const fn of this.writeListeners) fn();
       const now = Date.now();
       if (forceSync || now - this.lastSync >= this.syncIntervalMs) {
         await this.file!.datasync();
