@@ -34,6 +34,15 @@ tr.total td { font-weight: 600; }
 .type-failed, .type-rejected { color: #b91c1c; }
 .type-deferred { color: #b45309; }
 .type-delivered { color: #15803d; }
+.state-disabled { color: #b91c1c; font-weight: 600; }
+.state-retrying { color: #b45309; font-weight: 600; }
+.state-active { color: #15803d; font-weight: 600; }
+.muted { color: var(--muted); white-space: normal; max-width: 260px; overflow-wrap: anywhere; }
+ul.attempts { margin: 0; padding-left: 16px; }
+td.actions { white-space: normal; }
+td.actions button, td.actions input { margin: 0 4px 4px 0; }
+#webhook-result { min-height: 1.4em; }
+#webhook-result.error { color: #b91c1c; }
 [hidden] { display: none !important; }
 `;
 
@@ -75,8 +84,8 @@ const SCRIPT = `
     return qs.toString();
   }
 
-  async function api(path, params) {
-    var res = await fetch(path + '?' + query(params), { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' });
+  async function api(path, params, method) {
+    var res = await fetch(path + '?' + query(params), { method: method || 'GET', headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' });
     if (res.status === 401) { forget('The token was refused; enter it again.'); throw new Error('unauthorized'); }
     if (!res.ok) {
       var body = null;
@@ -257,6 +266,115 @@ const SCRIPT = `
     } catch (e) { if (e.message !== 'unauthorized') status('CSV export failed: ' + e.message); }
   }
 
+  // Webhooks: every endpoint of every account, with its state, backlog, next retry, last attempts and actions.
+  var ATTEMPTS_SHOWN = 5;
+  function fmtAge(seconds) {
+    var s = Math.round(seconds || 0);
+    if (s < 120) return s + ' s';
+    if (s < 7200) return Math.round(s / 60) + ' min';
+    return (s / 3600).toFixed(1) + ' h';
+  }
+  function attemptText(a) {
+    return (a.status !== null ? String(a.status) : (a.error || 'error')) + ', ' + a.ms + ' ms, ' + fmtTime(a.time);
+  }
+
+  async function loadWebhooks() {
+    var body = await (await api('/api/webhooks', {})).json();
+    renderWebhooks(body.webhooks || []);
+  }
+
+  function renderWebhooks(list) {
+    $('webhooks-section').hidden = list.length === 0;
+    var body = $('webhooks').tBodies[0];
+    clear(body);
+    list.forEach(function (w) {
+      var row = el('tr');
+      row.dataset.account = w.account;
+      row.dataset.id = w.id;
+      row.dataset.state = w.state;
+      row.appendChild(el('td', w.account));
+      row.appendChild(el('td', w.id));
+      row.appendChild(el('td', w.url, 'reply'));
+      var st = el('td', null, 'webhook-state');
+      st.appendChild(el('span', w.state, 'state-' + w.state));
+      if (w.disabledReason) st.appendChild(el('div', w.disabledReason + (w.disabledAt ? ' (' + fmtTime(w.disabledAt) + ')' : ''), 'muted reason'));
+      else if (w.failingSince) st.appendChild(el('div', 'failing since ' + fmtTime(w.failingSince), 'muted reason'));
+      row.appendChild(st);
+      row.appendChild(el('td', w.pending, 'num pending'));
+      row.appendChild(el('td', fmtAge(w.lagSeconds), 'num lag'));
+      row.appendChild(el('td', w.nextRetryAt ? fmtTime(w.nextRetryAt) : '-', 'next-retry'));
+      var at = el('td', null, 'attempts');
+      var attempts = (w.lastAttempts || []).slice(-ATTEMPTS_SHOWN).reverse();
+      if (attempts.length === 0) at.textContent = 'none yet';
+      else {
+        var ul = el('ul', null, 'attempts');
+        attempts.forEach(function (a) {
+          var li = el('li', attemptText(a), a.status !== null && a.status >= 200 && a.status < 300 ? 'type-delivered' : 'type-failed');
+          li.title = a.type + ' ' + a.webhookId;
+          ul.appendChild(li);
+        });
+        at.appendChild(ul);
+      }
+      row.appendChild(at);
+      var actions = el('td', null, 'actions');
+      var test = el('button', 'Send test event', 'webhook-test');
+      test.type = 'button';
+      test.addEventListener('click', function () { webhookAction(w, 'test', {}); });
+      actions.appendChild(test);
+      var from = el('input', null, 'webhook-from');
+      from.type = 'datetime-local';
+      from.setAttribute('aria-label', 'replay from (local time)');
+      actions.appendChild(from);
+      var replay = el('button', 'Replay from\u2026', 'webhook-replay');
+      replay.type = 'button';
+      replay.addEventListener('click', function () {
+        var t = from.value ? new Date(from.value) : null;
+        if (t === null || isNaN(t.getTime())) { webhookResult('Replay ' + w.account + '/' + w.id + ': choose a time first.', true); return; }
+        webhookAction(w, 'replay', { from: t.toISOString() });
+      });
+      actions.appendChild(replay);
+      if (w.state === 'disabled') {
+        var enable = el('button', 'Enable', 'webhook-enable primary');
+        enable.type = 'button';
+        enable.addEventListener('click', function () { webhookAction(w, 'enable', {}); });
+        actions.appendChild(enable);
+      }
+      row.appendChild(actions);
+      body.appendChild(row);
+    });
+    rendered($('webhooks'));
+  }
+
+  function webhookResult(text, error) {
+    var p = $('webhook-result');
+    p.textContent = text;
+    p.className = error ? 'error' : '';
+  }
+
+  function describeAction(name, w, r) {
+    var who = w.account + '/' + w.id;
+    if (name === 'test') {
+      var a = r.attempt;
+      return [(r.ok ? 'Test event to ' + who + ' answered ' : 'Test event to ' + who + ' failed: ') + (a.status !== null ? 'HTTP ' + a.status : a.error) + ' in ' + a.ms + ' ms', !r.ok];
+    }
+    if (name === 'replay') return ['Replaying ' + who + ' from ' + fmtTime(r.from) + ' (state ' + r.state + ')', false];
+    return [r.enabled ? 'Enabled ' + who + ' (state ' + r.state + ')' : who + ' was not disabled (state ' + r.state + ')', false];
+  }
+
+  async function webhookAction(w, name, params) {
+    var path = '/api/webhooks/' + encodeURIComponent(w.account) + '/' + encodeURIComponent(w.id) + '/' + name;
+    webhookResult(name + ' ' + w.account + '/' + w.id + '\u2026', false);
+    try {
+      var r = await (await api(path, params, 'POST')).json();
+      var d = describeAction(name, w, r);
+      webhookResult(d[0], d[1]);
+    } catch (e) {
+      if (e.message === 'unauthorized') return;
+      webhookResult(name + ' ' + w.account + '/' + w.id + ' failed: ' + e.message, true);
+    }
+    try { await loadWebhooks(); } catch (e) { if (e.message !== 'unauthorized') status(e.message); }
+  }
+
   async function refresh() {
     status('');
     try {
@@ -264,6 +382,7 @@ const SCRIPT = `
       state.pages = [];
       state.cursor = null;
       await loadEvents(null);
+      await loadWebhooks();
       $('updated').textContent = 'updated ' + fmtTime(new Date().toISOString());
     } catch (e) { if (e.message !== 'unauthorized') status(e.message); }
   }
@@ -387,6 +506,11 @@ export const DASHBOARD_HTML = `<!doctype html>
     </form>
     <table id="events"><thead><tr><th>Time (UTC)</th><th>Type</th><th>Tag</th><th>Recipient</th><th>Route</th><th class="num">Attempt</th><th class="num">ms</th><th>Reply</th></tr></thead><tbody></tbody></table>
     <p><button id="newer" type="button" disabled>Newer</button> <button id="older" type="button" disabled>Older</button></p>
+  </section>
+  <section id="webhooks-section" hidden>
+    <h2>Webhooks</h2>
+    <p id="webhook-result" role="status"></p>
+    <table id="webhooks"><thead><tr><th>Account</th><th>Id</th><th>URL</th><th>State</th><th class="num">Pending</th><th class="num">Lag</th><th>Next retry</th><th>Last attempts (newest first)</th><th>Actions</th></tr></thead><tbody></tbody></table>
   </section>
 </main>
 <script>${SCRIPT}</script>
