@@ -15,6 +15,7 @@ import type { Readiness } from './readiness.js';
 import type { EventReader, TagStats } from './stats.js';
 import { WEBHOOK_ACTION_PREFIX, WebhookApi } from './webhook-api.js';
 import type { WebhookAdmin } from '../webhooks/index.js';
+import { closeHttp, listenHttp } from '../http/http-server-io.js';
 
 export interface AdminServerOptions {
   /** Address to bind; the configuration's default is 127.0.0.1. */
@@ -101,21 +102,11 @@ export class AdminServer {
   }
 
   listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.o.port, this.o.host, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenHttp(this.server, this.o.port, this.o.host);
   }
 
-  async close(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeHttp(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,6 +2,7 @@
 // headers that keep browsers from sniffing or caching API answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminRequestError } from './query.js';
+import { readBoundedBody } from '../http/http-server-io.js';
 
 const COMMON_HEADERS = {
   'cache-control': 'no-store',
@@ -24,39 +25,6 @@ export function sendError(res: ServerResponse, e: AdminRequestError, headers: Re
   sendJson(res, e.status, { error: e.error, parameter: e.parameter, reason: e.reason }, headers);
 }
 
-/** The request body, refused with 413 past `maxBytes` (by Content-Length up front, or while it streams). */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) {
-    return Promise.reject(new AdminRequestError(413, 'payload too large', 'body', `larger than ${maxBytes} bytes`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        done = true;
-        reject(new AdminRequestError(413, 'payload too large', 'body', `larger than ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (done) return;
-      done = true;
-      reject(err);
-    });
-  });
-}
-
 /** A JSON object body; anything else is 400 naming "body" (or 415 for another media type). */
 export async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
@@ -70,4 +38,9 @@ export async function readJsonObject(req: IncomingMessage, maxBytes: number): Pr
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw AdminRequestError.badParameter('body', 'must be a JSON object');
   return value as Record<string, unknown>;
+}
+
+/** The request body, refused with 413 past `maxBytes`. */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return readBoundedBody(req, maxBytes, () => new AdminRequestError(413, 'payload too large', 'body', `larger than ${maxBytes} bytes`));
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ClientAddress } from './client-address.js';
 import { NOT_FOUND, type PublicMethod, type PublicReply, type PublicRequest, type PublicRoute } from './public-route.js';
+import { closeHttp, listenHttp, readBoundedBody } from '../http/http-server-io.js';
 
 export interface PublicHttpServerOptions {
   host: string;
@@ -48,21 +49,11 @@ export class PublicHttpServer {
   }
 
   listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.o.port, this.o.host, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenHttp(this.server, this.o.port, this.o.host);
   }
 
-  async close(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeHttp(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -107,7 +98,7 @@ export class PublicHttpServer {
       userAgent: req.headers['user-agent'] ?? '',
       contentType: header.split(';')[0]!.trim().toLowerCase(),
       contentTypeHeader: header,
-      body: () => readBody(req, this.maxBodyBytes),
+      body: () => readBoundedBody(req, this.maxBodyBytes, () => new BodyTooLarge()),
     };
     return handler(request);
   }
@@ -128,33 +119,3 @@ export class PublicHttpServer {
   }
 }
 
-/** The request body, refused past `maxBytes` (by Content-Length up front, or while it streams). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(new BodyTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        done = true;
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (done) return;
-      done = true;
-      reject(err);
-    });
-  });
-}
