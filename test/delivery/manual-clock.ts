@@ -1,5 +1,5 @@
 // A clock the test moves by hand: timers fire only inside advance(), in time order.
-import type { DeliveryClock } from '../../src/relay/delivery/scheduler.js';
+import type { Clock } from '../../src/relay/timers/clock.js';
 
 interface Timer {
   at: number;
@@ -7,7 +7,7 @@ interface Timer {
   seq: number;
 }
 
-export class ManualClock implements DeliveryClock {
+export class ManualClock implements Clock {
   private timers: Timer[] = [];
   private seq = 0;
 

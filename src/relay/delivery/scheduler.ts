@@ -12,24 +12,8 @@ import type { EventSink, RelayEvent } from '../storage/event-log.js';
 import type { OutboundRecipient, RecipientOutcome, Route } from './route.js';
 import type { Spool, SpoolEntry } from '../storage/spool/index.js';
 import type { SuppressionList } from '../storage/suppression-list.js';
+import { systemClock, type Clock } from '../timers/clock.js';
 
-/** Time and timers, injectable so tests check retry spacing without sleeping. */
-export interface DeliveryClock {
-  now(): number;
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-/** The process clock; timers are unref'd so a pending retry never keeps the process alive. */
-export const systemClock: DeliveryClock = {
-  now: () => Date.now(),
-  setTimer(fn, ms) {
-    const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
-    t.unref();
-    return t;
-  },
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /** A route that says how many messages it wants at once (RouteSmtp: its pool size). */
 interface ConcurrencyLimited {
@@ -62,7 +46,7 @@ export interface DeliverySchedulerOptions {
   /** Messages being delivered at once, over all routes. */
   concurrency?: number;
   /** Default: the process clock. */
-  clock?: DeliveryClock;
+  clock?: Clock;
   /** Shorthand for a clock with this now() and real timers (kept for existing callers). */
   now?: () => number;
   /** Jitter source in [0, 1); default Math.random. */
@@ -120,7 +104,7 @@ export class DeliveryScheduler {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly concurrency: number;
-  private readonly clock: DeliveryClock;
+  private readonly clock: Clock;
   private readonly random: () => number;
 
   constructor(private readonly o: DeliverySchedulerOptions) {

@@ -2,11 +2,9 @@
 export { WebhookDispatcher, type WebhookAdmin, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
 export {
   WebhookEndpoint,
-  webhookSystemClock,
   type EndpointStatus,
   type EventSource,
   type WebhookAttempt,
-  type WebhookClock,
   type WebhookRetryPolicy,
 } from './webhook-endpoint.js';
 export { HttpTransport, type SendResult, type WebhookTransport } from './http-sender.js';

@@ -5,20 +5,19 @@ import type { AccountConfig } from '../config/index.js';
 import { HttpTransport, type WebhookTransport } from './http-sender.js';
 import {
   WebhookEndpoint,
-  webhookSystemClock,
   type EndpointContext,
   type EndpointStatus,
   type EventSource,
-  type WebhookClock,
   type WebhookRetryPolicy,
 } from './webhook-endpoint.js';
+import { systemClock, type Clock } from '../timers/clock.js';
 
 export interface WebhookDispatcherOptions {
   source: EventSource & { onWritten(fn: () => void): () => void };
   /** <data>/webhooks */
   dir: string;
   logger: Logger;
-  clock?: WebhookClock;
+  clock?: Clock;
   random?: () => number;
   transport?: WebhookTransport;
   retry?: Partial<WebhookRetryPolicy>;
@@ -44,7 +43,7 @@ export class WebhookDispatcher implements WebhookAdmin {
       transport: o.transport ?? this.ownTransport!,
       dir: o.dir,
       logger: o.logger,
-      clock: o.clock ?? webhookSystemClock,
+      clock: o.clock ?? systemClock,
       random: o.random ?? Math.random,
       retry: { baseMs: o.retry?.baseMs ?? 10_000, maxMs: o.retry?.maxMs ?? 3_600_000 },
       saveDelayMs: o.saveDelayMs ?? 500,

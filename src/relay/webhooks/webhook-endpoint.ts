@@ -13,23 +13,8 @@ import type { SendResult, WebhookTransport } from './http-sender.js';
 import { bodyOf, payloadOf, webhookIdOf } from './payload.js';
 import { signedHeaders, webhookSecretKey } from './signature.js';
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../timers/clock.js';
 
-/** Time and timers, injectable so backoff tests run without waiting. */
-export interface WebhookClock {
-  now(): number;
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-export const webhookSystemClock: WebhookClock = {
-  now: () => Date.now(),
-  setTimer(fn, ms) {
-    const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
-    t.unref();
-    return t;
-  },
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /** The reading half of the EventLog. */
 export interface EventSource {
@@ -51,7 +36,7 @@ export interface EndpointContext {
   /** <data>/webhooks */
   dir: string;
   logger: Logger;
-  clock: WebhookClock;
+  clock: Clock;
   random: () => number;
   retry: WebhookRetryPolicy;
   /** A moved cursor is saved this long after it moved (kill -9 re-sends at most this much); default 500 ms. */
