@@ -448,7 +448,7 @@ const SCRIPT = `
 
 const COUNT_HEADERS =
   '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>' +
-  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Unsubscribed</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
+  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Unsubscribed</th><th class="num">Opened</th><th class="num">Clicked</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
