@@ -197,6 +197,7 @@ test('keeps the relay headers decoded and unfolded, absent ones null', () => {
     route: 'eu',
     template: 't1',
     variables: '{"a": 1}',
+    track: null,
     apiKey: 'key123',
   });
   const bare = parse('\r\nbody');
