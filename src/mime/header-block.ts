@@ -33,6 +33,7 @@ const WANTED = new Set([
   'x-transactional-route',
   'x-transactional-template',
   'x-transactional-variables',
+  'x-transactional-track',
   'x-auth-apikey',
 ]);
 

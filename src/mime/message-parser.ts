@@ -73,7 +73,7 @@ interface LeafVisit {
 }
 
 function emptyHeaders(): KeptHeaders {
-  return { from: null, to: [], subject: null, replyTo: null, tag: null, route: null, template: null, variables: null, apiKey: null };
+  return { from: null, to: [], subject: null, replyTo: null, tag: null, route: null, template: null, variables: null, track: null, apiKey: null };
 }
 
 export class MessageParser {
@@ -346,6 +346,7 @@ export class MessageParser {
       route: text('x-transactional-route'),
       template: text('x-transactional-template'),
       variables: text('x-transactional-variables'),
+      track: text('x-transactional-track'),
       apiKey: apiKey === null ? null : apiKey.trim(),
     };
   }

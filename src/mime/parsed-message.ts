@@ -27,6 +27,8 @@ export interface KeptHeaders {
   template: string | null;
   /** X-Transactional-Variables, the raw JSON text (the relay parses it). */
   variables: string | null;
+  /** X-Transactional-Track (none, opens, clicks, all), as written (the relay validates it). */
+  track: string | null;
   /** X-Auth-APIKey, trimmed. */
   apiKey: string | null;
 }

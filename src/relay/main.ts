@@ -37,6 +37,7 @@ import { SentRecipients } from './inbound/sent-recipients.js';
 import { DkimSigner } from './dkim/index.js';
 import { PublicHttpServer, type PublicRoute } from './public-http/index.js';
 import { UnsubscribeTokens, ensureLinkSecret, unsubscribeRoute } from './unsubscribe/index.js';
+import { TrackingStore, TrackingTokens, trackingRoutes } from './tracking/index.js';
 import { WebhookDispatcher } from './webhooks/index.js';
 
 interface CliOptions {
@@ -125,8 +126,8 @@ function buildDkimSigner(config: RelayConfig): DkimSigner | null {
 /** Signatures in flight when a reload replaces the signer finish on the old one; its workers stop after this. */
 const RETIRED_SIGNER_GRACE_MS = 30_000;
 
-function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number, unsubscribe: UnsubscribeTokens | null): RelayRuntime {
-  return { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation, unsubscribe), dkim: buildDkimSigner(config) };
+function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number, unsubscribe: UnsubscribeTokens | null, tracking: TrackingTokens | null): RelayRuntime {
+  return { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation, unsubscribe, tracking), dkim: buildDkimSigner(config) };
 }
 
 /** One Route object per (account, route name); rebuilt on reload. */
@@ -191,17 +192,19 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   });
   // The links' key is read once: publicHttp (its listener and its secret) changes at restart, like the listeners.
   const publicHttpConfig = config.publicHttp;
-  const unsubscribe =
+  const linkSecret =
     publicHttpConfig === null
       ? null
-      : new UnsubscribeTokens(
-          (
-            await ensureLinkSecret(config.dataDir, publicHttpConfig.secret).catch(async (err: unknown) => {
-              await unlock();
-              throw err;
-            })
-          ).secret,
-        );
+      : (
+          await ensureLinkSecret(config.dataDir, publicHttpConfig.secret).catch(async (err: unknown) => {
+            await unlock();
+            throw err;
+          })
+        ).secret;
+  const unsubscribe = linkSecret === null ? null : new UnsubscribeTokens(linkSecret);
+  // Tracking tokens share the link secret; their HMAC domain label keeps them apart from unsubscribe tokens.
+  const trackingTokens = linkSecret === null ? null : new TrackingTokens(linkSecret);
+  const trackingStore = new TrackingStore(config.dataDir);
   const spool = await Spool.open(join(config.dataDir, 'spool'), {
     maxPendingBytes: config.queue.maxPendingBytes,
     maxPendingMessages: config.queue.maxPendingMessages,
@@ -212,7 +215,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const tags = new TagRegistry(join(config.dataDir, 'tags'));
   const limits = new AccountLimits();
   let generation = 1;
-  let runtime = runtimeOf(config, tags, generation, unsubscribe);
+  let runtime = runtimeOf(config, tags, generation, unsubscribe, trackingTokens);
   let signer = await verpSignerOf(config, logger).catch(async (err: unknown) => {
     await unlock();
     throw err;
@@ -232,7 +235,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
 
   const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
   // queue.hold: accept and spool, deliver nothing until a reload turns it off.
-  const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, onQueued: (e) => {
+  const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, tracking: trackingStore, onQueued: (e) => {
     if (!config.queue.hold) scheduler.notify(e);
   } });
 
@@ -294,7 +297,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
         () => probeWritable(join(config.dataDir, 'spool')),
       ]),
   });
-  const publicHttp = unsubscribe === null ? null : await startPublicHttp(config, logger, unsubscribeRoute({ tokens: unsubscribe, suppression, events, logger }));
+  const publicHttp = unsubscribe === null ? null : await startPublicHttp(config, logger, unsubscribeRoute({ tokens: unsubscribe, suppression, events, logger }), trackingRoutes({ tokens: trackingTokens!, store: trackingStore, events, logger }));
   if (config.queue.hold) logger.warn({ pending: spool.stats().messages }, 'queue.hold is on: messages are accepted and spooled but not delivered');
   else scheduler.resume();
 
@@ -318,7 +321,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       generation++;
       const retired = runtime.dkim;
       if (unsubscribe === null && next.publicHttp !== null) logger.warn('publicHttp was added: unsubscribe links start after a restart');
-      runtime = runtimeOf(next, tags, generation, unsubscribe);
+      runtime = runtimeOf(next, tags, generation, unsubscribe, trackingTokens);
       if (retired) setTimeout(() => void retired.close(), RETIRED_SIGNER_GRACE_MS).unref();
       signer ??= await verpSignerOf(next, logger);
       routes = buildRoutes(next, logger, signer);
@@ -370,13 +373,18 @@ async function startAdmin(config: RelayConfig, logger: Logger, parts: AdminParts
 }
 
 /** The public HTTP listener (unsubscribe links), when configured; like the admin server, SMTP runs on without it. */
-async function startPublicHttp(config: RelayConfig, logger: Logger, route: PublicRoute): Promise<{ server: PublicHttpServer; address: AddressInfo } | null> {
+async function startPublicHttp(
+  config: RelayConfig,
+  logger: Logger,
+  route: PublicRoute,
+  tracking: { open: PublicRoute; click: PublicRoute },
+): Promise<{ server: PublicHttpServer; address: AddressInfo } | null> {
   if (config.publicHttp === null) return null;
   const { host, port, trustProxy } = config.publicHttp;
-  const server = new PublicHttpServer({ host, port, trustProxy, routes: new Map([['u', route]]), logger });
+  const server = new PublicHttpServer({ host, port, trustProxy, routes: new Map([['u', route], ['o', tracking.open], ['c', tracking.click]]), logger });
   try {
     const address = await server.listen();
-    logger.info({ host: address.address, port: address.port }, 'public HTTP listening (unsubscribe links)');
+    logger.info({ host: address.address, port: address.port }, 'public HTTP listening (unsubscribe and tracking links)');
     return { server, address };
   } catch (err) {
     logger.error({ host, port, err: (err as Error).message }, 'cannot start the public HTTP listener; unsubscribe links will fail, SMTP continues');

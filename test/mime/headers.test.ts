@@ -197,10 +197,11 @@ test('keeps the relay headers decoded and unfolded, absent ones null', () => {
     route: 'eu',
     template: 't1',
     variables: '{"a": 1}',
+    track: null,
     apiKey: 'key123',
   });
   const bare = parse('\r\nbody');
-  assert.deepEqual(bare.headers, { from: null, to: [], subject: null, replyTo: null, tag: null, route: null, template: null, variables: null, apiKey: null });
+  assert.deepEqual(bare.headers, { from: null, to: [], subject: null, replyTo: null, tag: null, route: null, template: null, variables: null, track: null, apiKey: null });
 });
 
 test('reads raw UTF-8 header text (RFC 6532) and falls back to windows-1252 for other 8-bit bytes', () => {

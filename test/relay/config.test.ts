@@ -379,6 +379,22 @@ test('unsubscribe (account and template) and publicHttp: defaults, and errors na
   ]);
 });
 
+test('tracking: off by default, opens and clicks default false, an http(s) base URL, and publicHttp required', () => {
+  const json = minimal();
+  const account = (json['accounts'] as Record<string, unknown>[])[0]!;
+  assert.equal(validateConfig(json, '/tmp').config!.accounts[0]!.tracking, null);
+  account['tracking'] = { clicks: true, baseUrl: 'https://t.relay.example/' };
+  json['publicHttp'] = { port: 8080 };
+  const { config, errors } = validateConfig(json, '/tmp');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(config!.accounts[0]!.tracking, { opens: false, clicks: true, baseUrl: 'https://t.relay.example' });
+  delete json['publicHttp'];
+  assert.deepEqual(paths(json), ['$.accounts[0].tracking'], 'links need the listener that answers them');
+  json['publicHttp'] = { port: 8080 };
+  account['tracking'] = { opens: 'yes', baseUrl: 'https://t.relay.example/x?y=1', other: 1 };
+  assert.deepEqual(paths(json).sort(), ['$.accounts[0].tracking.baseUrl', '$.accounts[0].tracking.opens', '$.accounts[0].tracking.other']);
+});
+
 test('admin.metricsTopDestinations: default 20, 0 to 1000, named in the error', () => {
   const json = minimal();
   json['admin'] = { port: 9000, token: 'a-long-enough-admin-token' };

@@ -31,7 +31,7 @@ test('a webhook endpoint validates with its defaults; the three event types the 
 test('refuses a bad webhook with errors naming the field', () => {
   const base = { id: 'app', url: 'https://app.example/h', events: ['delivered'], secret: SECRET };
   assert.match(errors([{ ...base, url: 'ftp://x' }]).join('\n'), /\$\.accounts\[0\]\.webhooks\[0\]\.url: must be an http/);
-  assert.match(errors([{ ...base, events: ['delivered', 'opened'] }]).join('\n'), /webhooks\[0\]\.events\[1\]: must be one of .*"opened"/);
+  assert.match(errors([{ ...base, events: ['delivered', 'teleported'] }]).join('\n'), /webhooks\[0\]\.events\[1\]: must be one of .*"teleported"/);
   assert.match(errors([{ ...base, events: [] }]).join('\n'), /webhooks\[0\]\.events: must list at least one/);
   assert.match(errors([{ ...base, secret: 'hunter2' }]).join('\n'), /webhooks\[0\]\.secret: must start with "whsec_"/);
   assert.match(errors([{ ...base, secret: 'whsec_' + Buffer.alloc(8).toString('base64') }]).join('\n'), /webhooks\[0\]\.secret: must hold 24 to 64 random bytes, got 8/);

@@ -10,6 +10,7 @@ import type { TagRegistry } from './tag-registry.js';
 import type { SpoolRecipient } from '../storage/spool/index.js';
 import { recipientNames } from './recipient-names.js';
 import { unsubscribeHeaders, type UnsubscribeTokens } from '../unsubscribe/index.js';
+import { rewriteHtml, type TrackingTokens } from '../tracking/index.js';
 
 /** What one accepted SMTP message becomes before it is spooled. */
 export interface AcceptedMessage {
@@ -20,6 +21,8 @@ export interface AcceptedMessage {
   subject: string;
   from: ComposeMailbox;
   recipients: SpoolRecipient[];
+  /** The links the bodies' click URLs stand for (the same for every recipient); null = the message is not tracked. */
+  tracking: { links: string[] } | null;
 }
 
 export interface AcceptInput {
@@ -43,6 +46,8 @@ export class MessageAcceptor {
     private readonly generation: number,
     /** Signs the unsubscribe links of accounts and templates that have them; null = no links. */
     private readonly unsubscribeTokens: UnsubscribeTokens | null = null,
+    /** Signs the open and click URLs of accounts that track; null = nothing is tracked. */
+    private readonly trackingTokens: TrackingTokens | null = null,
   ) {
     this.hostname = config.hostname || osHostname();
   }
@@ -89,21 +94,48 @@ export class MessageAcceptor {
       html = this.render('html', key, html, variables, { autoescape: true, name: templateId ?? 'html body', limits });
     }
 
-    // Every recipient's message has the same body: encode it once, compose only the headers per recipient.
-    const body = encodeHtml(html);
     const unsubscribe = this.unsubscribeTokens === null ? null : (stored?.unsubscribe ?? account.unsubscribe);
+    const track = this.trackingOf(account, h.track);
+    // Untracked, every recipient's message has the same body: encode it once, compose only the headers per recipient.
+    const shared = track === null ? encodeHtml(html) : null;
+    let links: string[] | null = null;
     const recipients: SpoolRecipient[] = [];
     const names = recipientNames(h.to, input.recipients);
     for (let i = 0; i < input.recipients.length; i++) {
       const address = input.recipients[i]!;
       const name = names[i]!;
       const extraHeaders = unsubscribe === null ? null : unsubscribeHeaders(this.unsubscribeTokens!, unsubscribe, account.id, tag, address);
+      let body = shared;
+      if (track !== null) {
+        // Tracked, each recipient's links carry its own tokens (the rewrite happens before DKIM signs the body).
+        const url = (kind: 'open' | 'click', link: number): string => `${track.baseUrl}/${kind === 'open' ? 'o' : 'c'}/${this.trackingTokens!.sign({ kind, account: account.id, id, recipient: i, link })}`;
+        const r = rewriteHtml(html, { clicks: track.clicks, clickUrl: (j) => url('click', j), pixelUrl: track.opens ? url('open', 0) : null, skipPrefixes: unsubscribe === null ? [] : [unsubscribe.baseUrl] });
+        links ??= r.links;
+        body = encodeHtml(r.html);
+      }
       recipients.push({
         recipient: address,
-        body: composeMessage({ from, to: { name, address }, replyTo, subject, html: body, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}`, extraHeaders }),
+        body: composeMessage({ from, to: { name, address }, replyTo, subject, html: body!, hostname: this.hostname, messageId: `${id}.${i}@${this.hostname}`, extraHeaders }),
       });
     }
-    return { account, route, tag, template: templateId, subject, from, recipients };
+    return { account, route, tag, template: templateId, subject, from, recipients, tracking: links === null ? null : { links } };
+  }
+
+  /** The account's tracking narrowed by X-Transactional-Track (none, opens, clicks, all); null = not tracked. */
+  private trackingOf(account: AccountConfig, header: string | null): { opens: boolean; clicks: boolean; baseUrl: string } | null {
+    const config = account.tracking;
+    let wanted = { opens: true, clicks: true };
+    if (header !== null) {
+      const v = header.trim().toLowerCase();
+      if (v === 'none') wanted = { opens: false, clicks: false };
+      else if (v === 'opens') wanted = { opens: true, clicks: false };
+      else if (v === 'clicks') wanted = { opens: false, clicks: true };
+      else if (v !== 'all') throw new SmtpError(554, '5.6.0', `X-Transactional-Track must be none, opens, clicks or all, got "${printable(header, 40)}"`);
+    }
+    if (this.trackingTokens === null || config === null) return null;
+    const opens = config.opens && wanted.opens;
+    const clicks = config.clicks && wanted.clicks;
+    return opens || clicks ? { opens, clicks, baseUrl: config.baseUrl } : null;
   }
 
   private accountOf(input: AcceptInput): AccountConfig {

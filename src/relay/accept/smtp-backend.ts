@@ -11,6 +11,7 @@ import { recordAccepted, recordRejected, type EventSink } from '../storage/event
 import { printable } from './policy.js';
 import type { AcceptObserver } from './accept-observer.js';
 import { prepareBody, type DkimSigner } from '../dkim/index.js';
+import type { TrackingStore } from '../tracking/index.js';
 
 /** Everything a configuration reload replaces at once; sessions read the current one at each step. */
 export interface RelayRuntime {
@@ -32,6 +33,8 @@ export interface SmtpBackendDeps {
   metrics: AcceptObserver;
   /** Called after a message is durably spooled (the delivery scheduler picks it up). */
   onQueued(entry: SpoolEntry): void;
+  /** Where a tracked message's links are kept for the click endpoint; absent = tracked messages are refused (451). */
+  tracking?: TrackingStore;
 }
 
 export class SmtpBackend implements Backend {
@@ -149,6 +152,16 @@ class RelayDataSink implements DataSink {
       } catch (e) {
         logger.error({ session: this.connection.id, id, err: (e as Error).message }, 'DKIM signing failed');
         throw this.rejected(new SmtpError(451, '4.3.0', 'Requested action aborted: signing failed, try again later'), accepted);
+      }
+    }
+    if (accepted.tracking !== null) {
+      // Before the spool: a delivered click URL never lacks the record it points to.
+      try {
+        if (this.deps.tracking === undefined) throw new Error('no tracking store');
+        await this.deps.tracking.write(id, { account: account.id, tag, acceptedAt: Date.now(), recipients: [...this.recipients], links: accepted.tracking.links });
+      } catch (e) {
+        logger.error({ session: this.connection.id, id, err: (e as Error).message }, 'tracking record write failed');
+        throw this.rejected(new SmtpError(451, '4.3.0', 'Requested action aborted: local storage error, try again later'), accepted);
       }
     }
     const giveBack = this.deps.limits.take(account.id, account.rate, accepted.recipients.length);

@@ -51,10 +51,10 @@ const SCRIPT = `
 'use strict';
 (function () {
   var TOKEN_KEY = 'txrelay-admin-token';
-  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed'];
+  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed', 'opened', 'clicked'];
   var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', bounced: '#be185d', complained: '#0f766e', unsubscribed: '#0891b2' };
   // Table columns: the counts (bounces split into hard and soft), then bounces and complaints per delivered recipient.
-  var COUNT_COLUMNS = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bouncedHard', 'bouncedSoft', 'complained', 'unsubscribed'];
+  var COUNT_COLUMNS = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bouncedHard', 'bouncedSoft', 'complained', 'unsubscribed', 'opened', 'clicked'];
   var RATE_COLUMNS = ['bounced', 'complained'];
   var RANGES = { '1h': [3600000, '1m'], '24h': [86400000, '15m'], '7d': [604800000, '1h'], '30d': [2592000000, '6h'] };
   var SVG = 'http://www.w3.org/2000/svg';
@@ -448,7 +448,7 @@ const SCRIPT = `
 
 const COUNT_HEADERS =
   '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>' +
-  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Unsubscribed</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
+  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Unsubscribed</th><th class="num">Opened</th><th class="num">Clicked</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">

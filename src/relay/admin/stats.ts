@@ -5,8 +5,12 @@
 // so the numbers can never disagree with the log they come from).
 import { EVENT_TYPES, type EventPage, type EventQuery, type EventType } from '../storage/event-log.js';
 
-/** What is counted: every event type, and `bounced` split into hard and soft (bounced = bouncedHard + bouncedSoft). */
-export const COUNTED = [...EVENT_TYPES, 'bouncedHard', 'bouncedSoft'] as const;
+/**
+ * What is counted: every event type, `bounced` split into hard and soft (bounced = bouncedHard + bouncedSoft), and
+ * the opens and clicks a machine made (scanners, proxies: tracking/machine-fetch.ts), counted apart: the human ones
+ * are opened - openedMachine and clicked - clickedMachine.
+ */
+export const COUNTED = [...EVENT_TYPES, 'bouncedHard', 'bouncedSoft', 'openedMachine', 'clickedMachine'] as const;
 export type CountedName = (typeof COUNTED)[number];
 export type OutcomeCounts = Record<CountedName, number>;
 
@@ -26,6 +30,8 @@ export interface CountableEvent {
   recipient?: string;
   /** bounced: hard or soft. */
   hard?: boolean;
+  /** opened, clicked: made by a machine. */
+  machine?: boolean;
 }
 
 /** The part of the EventLog a rebuild reads. */
@@ -257,6 +263,11 @@ export class TagStats {
     bump(domain, minute, slot);
     if (event.type === 'bounced') {
       const kind = SLOT[event.hard === true ? 'bouncedHard' : 'bouncedSoft'];
+      bump(agg.minutes, minute, kind);
+      bump(domain, minute, kind);
+    }
+    if ((event.type === 'opened' || event.type === 'clicked') && event.machine === true) {
+      const kind = SLOT[event.type === 'opened' ? 'openedMachine' : 'clickedMachine'];
       bump(agg.minutes, minute, kind);
       bump(domain, minute, kind);
     }

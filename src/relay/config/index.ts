@@ -25,6 +25,7 @@ export type {
   TemplateLimitsConfig,
   TlsConfig,
   UnsubscribeConfig,
+  TrackingConfig,
   UnsubscribeScope,
   WebhookConfig,
 } from './schema.js';

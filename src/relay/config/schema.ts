@@ -138,6 +138,16 @@ export interface UnsubscribeConfig {
   scope: UnsubscribeScope;
 }
 
+/** Open and click tracking of an account (docs/tracking.md); off unless configured. */
+export interface TrackingConfig {
+  /** Add the open pixel. */
+  opens: boolean;
+  /** Rewrite the http(s) links to the click endpoint. */
+  clicks: boolean;
+  /** Absolute https URL the public HTTP listener answers behind, without a trailing slash: `<baseUrl>/o/<token>`, `<baseUrl>/c/<token>`. */
+  baseUrl: string;
+}
+
 /** The small public HTTP listener (not the admin port) that answers unsubscribe links. */
 export interface PublicHttpConfig {
   port: number;
@@ -204,6 +214,8 @@ export interface AccountConfig {
   dkim: DkimKeyFileConfig[];
   /** One-click unsubscribe links on every message (a template's own setting wins); null = none. */
   unsubscribe: UnsubscribeConfig | null;
+  /** Open and click tracking; null = none (the default). */
+  tracking: TrackingConfig | null;
   /** Webhook endpoints; [] = none. */
   webhooks: WebhookConfig[];
 }

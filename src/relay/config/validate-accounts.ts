@@ -6,7 +6,7 @@ import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js'
 import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkDnsServer, isHostName, readableFile } from './formats.js';
 import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
 import { readWebhooks } from './validate-webhooks.js';
-import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, ReturnPathConfig, RouteConfig, TemplateConfig, UnsubscribeConfig } from './schema.js';
+import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, ReturnPathConfig, RouteConfig, TemplateConfig, TrackingConfig, UnsubscribeConfig } from './schema.js';
 
 const MX_ROUTE_FIELDS = [
   'type', 'port', 'helo', 'localAddresses', 'ipFamily', 'tls', 'caFile', 'mtaSts', 'dnsServers',
@@ -166,6 +166,29 @@ export function readUnsubscribe(r: FieldReader): UnsubscribeConfig | null {
   return { baseUrl, mailto, scope };
 }
 
+/** `tracking` of an account: opens, clicks (default false) and the https base URL of the public listener. */
+export function readTracking(r: FieldReader): TrackingConfig | null {
+  const tr = r.child('tracking', ['opens', 'clicks', 'baseUrl']);
+  if (!tr) return null;
+  const raw = tr.string('baseUrl');
+  let baseUrl = '';
+  if (raw !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(raw);
+    } catch {
+      tr.fail('baseUrl', `must be an absolute URL like "https://t.relay.example", got ${JSON.stringify(raw)}`);
+    }
+    if (url !== null) {
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') tr.fail('baseUrl', `must be an http(s) URL, got ${JSON.stringify(raw)}`);
+      else if (url.username !== '' || url.password !== '') tr.fail('baseUrl', 'must not carry a user name or password');
+      else if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#') || /["'<>\s]/.test(raw)) tr.fail('baseUrl', 'must not have a query, a fragment, quotes or spaces');
+      else baseUrl = url.href.replace(/\/+$/, '');
+    }
+  }
+  return { opens: tr.bool('opens', false), clicks: tr.bool('clicks', false), baseUrl };
+}
+
 function readTemplate(tr: FieldReader, baseDir: string): TemplateConfig | null {
   let html = tr.string('html', null);
   let htmlFile = tr.string('htmlFile', null);
@@ -245,8 +268,9 @@ function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
   const senderDomains = ar.stringArray('senderDomains', (s) => (DOMAIN_PATTERN.test(s.toLowerCase()) ? null : `must be a domain name, got ${JSON.stringify(s)}`));
   const dkim = readDkimKeys(ar, baseDir);
   const unsubscribe = readUnsubscribe(ar);
+  const tracking = readTracking(ar);
   const webhooks = readWebhooks(ar, baseDir);
-  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim, unsubscribe, webhooks };
+  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim, unsubscribe, tracking, webhooks };
 }
 
 export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
@@ -263,7 +287,7 @@ export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
   const out: AccountConfig[] = [];
   const ids = new Map<string, number>();
   const keys = new Map<string, string>();
-  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim', 'unsubscribe', 'webhooks'];
+  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim', 'unsubscribe', 'tracking', 'webhooks'];
   raw.forEach((item: unknown, i) => {
     const ar = FieldReader.of(r.issues, pathOf(r.at('accounts'), i), item, allowed);
     if (!ar) return;

@@ -185,6 +185,8 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   const inbound = readInbound(r, listeners, admin);
   const unsubscribe = firstUnsubscribe(accounts);
   if (unsubscribe !== null && publicHttp === null) issues.push({ path: unsubscribe, message: 'needs $.publicHttp, the listener that answers the unsubscribe links' });
+  const tracked = accounts.findIndex((a) => a.tracking !== null && (a.tracking.opens || a.tracking.clicks));
+  if (tracked >= 0 && publicHttp === null) issues.push({ path: `$.accounts[${tracked}].tracking`, message: 'needs $.publicHttp, the listener that answers the tracking links' });
   if (issues.length > 0) return { errors: issues };
   return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound }, errors: [] };
 }

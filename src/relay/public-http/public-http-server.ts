@@ -108,7 +108,7 @@ export class PublicHttpServer {
       res.destroy();
       return;
     }
-    const body = Buffer.from(reply.body ?? '', 'utf8');
+    const body = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body ?? '', 'utf8');
     res.writeHead(reply.status, {
       ...COMMON_HEADERS,
       'content-type': reply.contentType ?? 'text/plain; charset=utf-8',

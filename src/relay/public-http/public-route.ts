@@ -23,7 +23,7 @@ export interface PublicReply {
   status: number;
   /** Default "text/plain; charset=utf-8". */
   contentType?: string;
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
 }
 

@@ -12,7 +12,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
 
-export const EVENT_TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed'] as const;
+export const EVENT_TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed', 'opened', 'clicked'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** What a caller records. Absent fields are left out of the line. */
@@ -44,6 +44,13 @@ export interface RelayEvent {
   hard?: boolean;
   /** bounced, complained: the report parser's reason word (userunknown, mailboxfull, feedback, ...). */
   reason?: string;
+  /** clicked: the link's original URL. */
+  url?: string;
+  /** opened, clicked: the fetch's User-Agent and client address (behind trusted proxies, the forwarded one). */
+  userAgent?: string;
+  client?: string;
+  /** opened, clicked: a scanner, a proxy or a prefetch made it, not a person (tracking/machine-fetch.ts). */
+  machine?: boolean;
 }
 
 /** An event as read back: time as an ISO 8601 string. */
