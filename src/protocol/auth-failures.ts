@@ -1,29 +1,32 @@
 // AUTH failures per client address per minute (SPEC §2), across sessions; bounded memory.
+// A sliding window: the last `limitPerMinute` failure times of each address, so no run of failures that straddles
+// a clock minute can pass the limit (a fixed per-minute bucket let 2 x limit through at a minute boundary).
 const WINDOW_MS = 60_000;
-/** Past this many tracked addresses, stale windows are swept on the next record. */
+/** Past this many tracked addresses, addresses with no failure in the last minute are swept on the next record. */
 const SWEEP_AT = 10_000;
 
 export class AuthFailureCounter {
-  private readonly windows = new Map<string, { window: number; count: number }>();
+  /** Per address: its most recent failure times, oldest first, at most limitPerMinute of them. */
+  private readonly recent = new Map<string, number[]>();
 
   constructor(private readonly limitPerMinute: number) {}
 
-  /** True when `address` already failed `limitPerMinute` times in the current minute. */
+  /** True when `address` failed `limitPerMinute` times within the last minute. */
   isBlocked(address: string, now: number = Date.now()): boolean {
-    const entry = this.windows.get(address);
-    return entry !== undefined && entry.window === Math.floor(now / WINDOW_MS) && entry.count >= this.limitPerMinute;
+    const times = this.recent.get(address);
+    return times !== undefined && times.length >= this.limitPerMinute && now - times[0]! < WINDOW_MS;
   }
 
   record(address: string, now: number = Date.now()): void {
-    const window = Math.floor(now / WINDOW_MS);
-    const entry = this.windows.get(address);
-    if (entry !== undefined && entry.window === window) {
-      entry.count++;
-      return;
+    let times = this.recent.get(address);
+    if (times === undefined) {
+      if (this.recent.size >= SWEEP_AT) {
+        for (const [key, value] of this.recent) if (now - value[value.length - 1]! >= WINDOW_MS) this.recent.delete(key);
+      }
+      times = [];
+      this.recent.set(address, times);
     }
-    if (this.windows.size >= SWEEP_AT) {
-      for (const [key, value] of this.windows) if (value.window !== window) this.windows.delete(key);
-    }
-    this.windows.set(address, { window, count: 1 });
+    times.push(now);
+    if (times.length > this.limitPerMinute) times.shift();
   }
 }
