@@ -140,26 +140,38 @@ function readDkimKeys(ar: FieldReader, baseDir: string): DkimKeyFileConfig[] {
   return out;
 }
 
+/**
+ * The `baseUrl` of a link the relay writes into messages (`<baseUrl>/<token>`): absolute, of one of `protocols`, with
+ * no credentials, query, fragment, quotes or spaces; trailing slashes dropped. '' after a reported problem.
+ */
+function readBaseUrl(r: FieldReader, protocols: readonly string[], example: string, rule: string | null): string {
+  const raw = r.string('baseUrl');
+  if (raw === null) return '';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    r.fail('baseUrl', `must be an absolute URL like "${example}", got ${JSON.stringify(raw)}`);
+    return '';
+  }
+  if (!protocols.includes(url.protocol)) {
+    const kinds = protocols.map((p) => p.slice(0, -1)).join(' or ');
+    r.fail('baseUrl', `must be an ${kinds} URL${rule ? ` (${rule})` : ''}, got ${JSON.stringify(raw)}`);
+  } else if (url.username !== '' || url.password !== '') {
+    r.fail('baseUrl', 'must not carry a user name or password');
+  } else if (url.search !== '' || url.hash !== '' || /[?#"'<>\s]/.test(raw)) {
+    r.fail('baseUrl', 'must not have a query, a fragment, quotes or spaces (the token is appended as a path segment)');
+  } else {
+    return url.href.replace(/\/+$/, '');
+  }
+  return '';
+}
+
 /** `unsubscribe` of an account or a template: an https base URL (RFC 8058 §3.1), an optional mailto address, a scope. */
 export function readUnsubscribe(r: FieldReader): UnsubscribeConfig | null {
   const ur = r.child('unsubscribe', ['baseUrl', 'mailto', 'scope']);
   if (!ur) return null;
-  const raw = ur.string('baseUrl');
-  let baseUrl = '';
-  if (raw !== null) {
-    let url: URL | null = null;
-    try {
-      url = new URL(raw);
-    } catch {
-      ur.fail('baseUrl', `must be an absolute URL like "https://relay.example/u", got ${JSON.stringify(raw)}`);
-    }
-    if (url !== null) {
-      if (url.protocol !== 'https:') ur.fail('baseUrl', `must be an https URL (RFC 8058 §3.1), got ${JSON.stringify(raw)}`);
-      else if (url.username !== '' || url.password !== '') ur.fail('baseUrl', 'must not carry a user name or password');
-      else if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) ur.fail('baseUrl', 'must not have a query or a fragment (the token is appended as a path segment)');
-      else baseUrl = url.href.replace(/\/+$/, '');
-    }
-  }
+  const baseUrl = readBaseUrl(ur, ['https:'], 'https://relay.example/u', 'RFC 8058 §3.1');
   const mailto = ur.string('mailto', null);
   if (mailto !== null && (!ADDRESS_PATTERN.test(mailto) || /[?&%]/.test(mailto))) ur.fail('mailto', `must be a bare address like unsubscribe@relay.example, got ${JSON.stringify(mailto)}`);
   const scope = ur.oneOf('scope', ['account', 'tag'] as const, 'account');
@@ -170,22 +182,7 @@ export function readUnsubscribe(r: FieldReader): UnsubscribeConfig | null {
 export function readTracking(r: FieldReader): TrackingConfig | null {
   const tr = r.child('tracking', ['opens', 'clicks', 'baseUrl']);
   if (!tr) return null;
-  const raw = tr.string('baseUrl');
-  let baseUrl = '';
-  if (raw !== null) {
-    let url: URL | null = null;
-    try {
-      url = new URL(raw);
-    } catch {
-      tr.fail('baseUrl', `must be an absolute URL like "https://t.relay.example", got ${JSON.stringify(raw)}`);
-    }
-    if (url !== null) {
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') tr.fail('baseUrl', `must be an http(s) URL, got ${JSON.stringify(raw)}`);
-      else if (url.username !== '' || url.password !== '') tr.fail('baseUrl', 'must not carry a user name or password');
-      else if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#') || /["'<>\s]/.test(raw)) tr.fail('baseUrl', 'must not have a query, a fragment, quotes or spaces');
-      else baseUrl = url.href.replace(/\/+$/, '');
-    }
-  }
+  const baseUrl = readBaseUrl(tr, ['https:', 'http:'], 'https://t.relay.example', null);
   return { opens: tr.bool('opens', false), clicks: tr.bool('clicks', false), baseUrl };
 }
 
