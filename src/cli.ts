@@ -37,6 +37,13 @@ async function cli(argv: string[]): Promise<number> {
   return mod.main(rest);
 }
 
+// A reader that stops early (`txrelay parse-report f | head -1`) closes the pipe: stop quietly, as Unix tools do,
+// instead of a stack trace from the unhandled EPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 cli(process.argv.slice(2)).then(
   (code) => {
     if (code !== 0) process.exitCode = code;

@@ -67,3 +67,10 @@ test('inspect shows a name-only To entry as {"name": "Jane Doe", "address": null
   assert.deepEqual(out.to, [{ name: 'Jane Doe', address: null }, { name: 'Doe, Bob', address: null }]);
   assert.equal(out.html, '<p>x</p>\n');
 });
+
+test('a reader that closes the pipe early ends the command quietly (no EPIPE stack trace)', () => {
+  const big = 'From: a@example.com\r\nTo: b@example.com\r\nContent-Type: text/html\r\n\r\n' + '<p>x</p>\r\n'.repeat(200_000);
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" inspect - | head -c 10 >/dev/null`], { encoding: 'utf8', input: big, timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+});
