@@ -15,7 +15,7 @@ import { headerValue, parseHeaderFields, type VisitedPart } from '../../mime/par
 import { parseAddressList } from '../../mime/addresses.js';
 import { decodeEncodedWords } from '../../mime/encoded-words.js';
 import { decodeCharset } from '../../mime/charset.js';
-import { isHardReason, type FeedbackRecord } from './feedback-record.js';
+import { isHardReason, type FeedbackReason, type FeedbackRecord } from './feedback-record.js';
 import { reasonFor, smtpStageIn, statusForClass } from './reason.js';
 import { findBounceRecipients, isBounceShape, originalHeadersInText, type BounceText } from './bounce-shapes.js';
 
@@ -234,16 +234,7 @@ function deliveryStatus(body: string, messageId: string | null, text: BounceText
     const stage = smtpStageIn(diagnostic) ?? (textStage === undefined ? (textStage = smtpStageIn(text.error)) : textStage);
     const mta = `${reportingMta} ${headerValue(fields, 'remote-mta') ?? ''} ${headerValue(root, 'from') ?? ''}`;
     const reason = mtaCategory(fields) ?? reasonFor(diagnostic, status, { stage, mta });
-    out.push({
-      type: temporary ? 'delay' : 'bounce',
-      recipient,
-      status,
-      replyCode,
-      diagnostic,
-      hard: !temporary && isHardReason(reason, status),
-      messageId,
-      reason,
-    });
+    out.push(deliveryRecord(temporary, recipient, status, replyCode, diagnostic, messageId, reason));
   }
   return out;
 }
@@ -379,15 +370,19 @@ function nonStandardBounce(text: BounceText, original: Headers, root: Headers, m
     if (status === null) status = statusForClass(temporary);
     const stage = smtpStageIn(diagnostic) ?? textStage;
     const reason = reasonFor(diagnostic, status, { stage, mta: headerValue(root, 'from') });
-    return {
-      type: temporary ? 'delay' : 'bounce',
-      recipient,
-      status,
-      replyCode,
-      diagnostic,
-      hard: !temporary && isHardReason(reason, status),
-      messageId,
-      reason,
-    };
+    return deliveryRecord(temporary, recipient, status, replyCode, diagnostic, messageId, reason);
   });
+}
+
+/** A bounce or delay record: hard only for a permanent failure whose reason means the address itself is bad. */
+function deliveryRecord(
+  temporary: boolean,
+  recipient: string | null,
+  status: string,
+  replyCode: string | null,
+  diagnostic: string | null,
+  messageId: string | null,
+  reason: FeedbackReason,
+): FeedbackRecord {
+  return { type: temporary ? 'delay' : 'bounce', recipient, status, replyCode, diagnostic, hard: !temporary && isHardReason(reason, status), messageId, reason };
 }
