@@ -10,7 +10,7 @@ import type { TagRegistry } from './tag-registry.js';
 import type { SpoolRecipient } from '../storage/spool/index.js';
 import { recipientNames } from './recipient-names.js';
 import { unsubscribeHeaders, type UnsubscribeTokens } from '../unsubscribe/index.js';
-import { rewriteHtml, type TrackingTokens } from '../tracking/index.js';
+import { findTrackedLinks, rewriteHtml, type TrackedLinks, type TrackingTokens } from '../tracking/index.js';
 
 /** What one accepted SMTP message becomes before it is spooled. */
 export interface AcceptedMessage {
@@ -101,6 +101,7 @@ export class MessageAcceptor {
     let links: string[] | null = null;
     const recipients: SpoolRecipient[] = [];
     const names = recipientNames(h.to, input.recipients);
+    let found: TrackedLinks | undefined;
     for (let i = 0; i < input.recipients.length; i++) {
       const address = input.recipients[i]!;
       const name = names[i]!;
@@ -109,7 +110,10 @@ export class MessageAcceptor {
       if (track !== null) {
         // Tracked, each recipient's links carry its own tokens (the rewrite happens before DKIM signs the body).
         const url = (kind: 'open' | 'click', link: number): string => `${track.baseUrl}/${kind === 'open' ? 'o' : 'c'}/${this.trackingTokens!.sign({ kind, account: account.id, id, recipient: i, link })}`;
-        const r = rewriteHtml(html, { clicks: track.clicks, clickUrl: (j) => url('click', j), pixelUrl: track.opens ? url('open', 0) : null, skipPrefixes: unsubscribe === null ? [] : [unsubscribe.baseUrl] });
+        const skipPrefixes = unsubscribe === null ? [] : [unsubscribe.baseUrl];
+        // The link positions are the same for every recipient: parse once, splice each recipient's tokens.
+        found ??= findTrackedLinks(html, skipPrefixes);
+        const r = rewriteHtml(html, { clicks: track.clicks, clickUrl: (j) => url('click', j), pixelUrl: track.opens ? url('open', 0) : null, skipPrefixes }, found);
         links ??= r.links;
         body = encodeHtml(r.html);
       }

@@ -1,5 +1,5 @@
 // Open and click tracking (issue 18): the link rewriter, signed tracking tokens, the per-message link record, the routes.
-export { rewriteHtml, findTrackedLinks, pixelTag, type RewriteOptions, type RewriteResult } from './link-rewriter.js';
+export { rewriteHtml, findTrackedLinks, pixelTag, type RewriteOptions, type RewriteResult, type TrackedLinks } from './link-rewriter.js';
 export { TrackingTokens, MAX_TRACKING_TOKEN_LENGTH, type TrackingClaim, type TrackingKind } from './tracking-token.js';
 export { TrackingStore, TRACKING_DIR, type TrackingRecord } from './tracking-store.js';
 export { trackingRoutes, PIXEL_GIF, type TrackingRouteOptions } from './tracking-route.js';

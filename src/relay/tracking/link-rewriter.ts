@@ -81,9 +81,15 @@ export function pixelTag(url: string): string {
   return `<img src="${url}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;margin:0;padding:0">`;
 }
 
-/** The body with its tracked links replaced by clickUrl(i) and the pixel before the last </body> (or at the end). */
-export function rewriteHtml(html: string, o: RewriteOptions): RewriteResult {
-  const { spans, bodyClose } = findTrackedLinks(html, o.skipPrefixes);
+/** Where the tracked links and the last </body> of one HTML body are: findTrackedLinks(), computed once per message. */
+export type TrackedLinks = ReturnType<typeof findTrackedLinks>;
+
+/**
+ * The body with its tracked links replaced by clickUrl(i) and the pixel before the last </body> (or at the end).
+ * `found` is findTrackedLinks(html, o.skipPrefixes) when the caller rewrites the same body for several recipients.
+ */
+export function rewriteHtml(html: string, o: RewriteOptions, found: TrackedLinks = findTrackedLinks(html, o.skipPrefixes)): RewriteResult {
+  const { spans, bodyClose } = found;
   const links: string[] = [];
   const parts: string[] = [];
   let at = 0;
