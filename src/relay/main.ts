@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { SmtpServer, type SmtpServerOptions } from '../protocol/index.js';
 import { ApiKeyIndex } from './accept/api-key.js';
 import { MessageAcceptor } from './accept/message-acceptor.js';
-import { AccountLimits } from './accept/account-limits.js';
 import { SmtpBackend, type RelayRuntime } from './accept/smtp-backend.js';
 import { ensureCertificate } from './tls/certificate.js';
 import { ConfigError, loadConfig, smtpLimitsOf, type ListenerConfig, type RelayConfig } from './config/index.js';
@@ -27,8 +26,7 @@ import { Spool } from './storage/spool/index.js';
 import { lockDataFolder } from './storage/data-lock.js';
 import { createLogger, logFormatOf } from './cli/logger.js';
 import { startBanner } from './cli/start-banner.js';
-import { SuppressionList } from './storage/suppression-list.js';
-import { TagRegistry } from './accept/tag-registry.js';
+import { openStore, type RuntimeStore, type SuppressionStore } from './store/index.js';
 import { VerpSigner } from './feedback/verp-address.js';
 import { ensureVerpSecret } from './storage/verp-secret.js';
 import { InboundBackend } from './inbound/inbound-backend.js';
@@ -126,8 +124,13 @@ function buildDkimSigner(config: RelayConfig): DkimSigner | null {
 /** Signatures in flight when a reload replaces the signer finish on the old one; its workers stop after this. */
 const RETIRED_SIGNER_GRACE_MS = 30_000;
 
-function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number, unsubscribe: UnsubscribeTokens | null, tracking: TrackingTokens | null): RelayRuntime {
-  return { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation, unsubscribe, tracking), dkim: buildDkimSigner(config) };
+function runtimeOf(config: RelayConfig, store: RuntimeStore, generation: number, unsubscribe: UnsubscribeTokens | null, tracking: TrackingTokens | null): RelayRuntime {
+  return {
+    config,
+    keys: new ApiKeyIndex(config.accounts, store.apiKeys),
+    acceptor: new MessageAcceptor(config, store.tags, generation, unsubscribe, tracking, store.templates),
+    dkim: buildDkimSigner(config),
+  };
 }
 
 /** One Route object per (account, route name); rebuilt on reload. */
@@ -167,7 +170,9 @@ export interface RunningRelay {
   readonly addresses: AddressInfo[];
   readonly spool: Spool;
   readonly events: EventLog;
-  readonly suppression: SuppressionList;
+  readonly suppression: SuppressionStore;
+  /** Runtime state: keys and templates made through the API, suppressions, counters, tags. */
+  readonly store: RuntimeStore;
   readonly metrics: RelayMetrics;
   /** The admin HTTP address, when the configuration has an admin section and its port could be bound. */
   readonly admin: AddressInfo | null;
@@ -212,17 +217,21 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     ...(config.queue.hold ? { readCacheBytes: 0 } : {}),
   });
   logger.info({ ...spool.recovery, pending: spool.stats().messages }, 'spool opened');
-  const tags = new TagRegistry(join(config.dataDir, 'tags'));
-  const limits = new AccountLimits();
+  const store = await openStore(config, logger).catch(async (err: unknown) => {
+    await spool.close();
+    await unlock();
+    throw err;
+  });
+  const limits = store.limits;
   let generation = 1;
-  let runtime = runtimeOf(config, tags, generation, unsubscribe, trackingTokens);
+  let runtime = runtimeOf(config, store, generation, unsubscribe, trackingTokens);
   let signer = await verpSignerOf(config, logger).catch(async (err: unknown) => {
     await unlock();
     throw err;
   });
   let routes = buildRoutes(config, logger, signer);
   const eventLog = await EventLog.open(join(config.dataDir, 'events'));
-  const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
+  const suppression = store.suppressions;
   const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool), ...(config.admin ? { topDestinations: config.admin.metricsTopDestinations } : {}) });
   const stats = new TagStats();
   // Every event goes to the log, the per-tag stats and the metrics; the stats start from the log's history.
@@ -273,7 +282,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     await webhooks.stop();
     await spool.close();
     await eventLog.close();
-    await suppression.close();
+    await store.close();
     await runtime.dkim?.close();
     await unlock();
     throw new Error('no listener could be bound');
@@ -309,6 +318,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     spool,
     events: eventLog,
     suppression,
+    store,
     metrics,
     admin: admin?.address ?? null,
     inbound: inbound?.address ?? null,
@@ -321,7 +331,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       generation++;
       const retired = runtime.dkim;
       if (unsubscribe === null && next.publicHttp !== null) logger.warn('publicHttp was added: unsubscribe links start after a restart');
-      runtime = runtimeOf(next, tags, generation, unsubscribe, trackingTokens);
+      runtime = runtimeOf(next, store, generation, unsubscribe, trackingTokens);
       if (retired) setTimeout(() => void retired.close(), RETIRED_SIGNER_GRACE_MS).unref();
       signer ??= await verpSignerOf(next, logger);
       routes = buildRoutes(next, logger, signer);
@@ -343,7 +353,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await eventLog.flush();
       await webhooks.stop();
       await eventLog.close();
-      await suppression.close();
+      await store.close();
       await unlock();
     },
   };

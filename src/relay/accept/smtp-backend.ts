@@ -5,7 +5,7 @@ import { ComposeError, MessageParser, isMimeLimitError, type MimeLimits, type Pa
 import type { AccountConfig, RelayConfig } from '../config/index.js';
 import type { ApiKeyIndex } from './api-key.js';
 import type { AcceptedMessage, MessageAcceptor } from './message-acceptor.js';
-import type { AccountLimits } from './account-limits.js';
+import type { LimitStore } from '../store/store.js';
 import { createSpoolId, type Spool, type SpoolEntry } from '../storage/spool/index.js';
 import { recordAccepted, recordRejected, type EventSink } from '../storage/event-log.js';
 import { printable } from './policy.js';
@@ -25,7 +25,7 @@ export interface RelayRuntime {
 export interface SmtpBackendDeps {
   runtime(): RelayRuntime;
   spool: Spool;
-  limits: AccountLimits;
+  limits: LimitStore;
   logger: Logger;
   /** Per-recipient accepted/rejected events (SPEC §5). */
   events: EventSink;
@@ -164,7 +164,7 @@ class RelayDataSink implements DataSink {
         throw this.rejected(new SmtpError(451, '4.3.0', 'Requested action aborted: local storage error, try again later'), accepted);
       }
     }
-    const giveBack = this.deps.limits.take(account.id, account.rate, accepted.recipients.length);
+    const giveBack = await this.deps.limits.take(account.id, account.rate, accepted.recipients.length);
     let entry: SpoolEntry;
     try {
       entry = await this.deps.spool.enqueue({

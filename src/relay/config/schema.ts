@@ -248,6 +248,17 @@ export interface InboundConfig {
   domains: string[];
 }
 
+/** Where runtime state lives (API keys and templates made through the API, suppressions, counters, tags). */
+export type StoreConfig =
+  | { type: 'local' }
+  | {
+      type: 'redis';
+      /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */
+      url: string;
+      /** Prefix of every key and channel, so several fleets can share one Redis; default "txrelay:". */
+      prefix: string;
+    };
+
 export interface RelayConfig {
   /** Name used in the greeting and the self-signed certificate; default os.hostname(). */
   hostname: string;
@@ -265,5 +276,7 @@ export interface RelayConfig {
   accounts: AccountConfig[];
   /** The inbound listener for bounces and complaints; null = none. */
   inbound: InboundConfig | null;
+  /** Runtime state: `{ type: "local" }` by default. */
+  store: StoreConfig;
 }
 

@@ -7,7 +7,7 @@ import type { ConfigIssue } from './config-error.js';
 import { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
 import { FieldReader, pathOf, typeName } from './field-reader.js';
 import { DOMAIN_PATTERN, MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
-import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
+import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, StoreConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
 import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
 import { readAccounts } from './validate-accounts.js';
 
@@ -151,7 +151,33 @@ function firstUnsubscribe(accounts: readonly AccountConfig[]): string | null {
   return null;
 }
 
-const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound'];
+/** `"store": { "type": "local" }` (default) or `{ "type": "redis", "url": "redis://127.0.0.1:6379", "prefix": "txrelay:" }`. */
+function readStore(r: FieldReader): StoreConfig {
+  const sr = r.child('store', ['type', 'url', 'prefix']);
+  if (!sr) return { type: 'local' };
+  const type = sr.oneOf('type', ['local', 'redis'] as const, 'local');
+  if (type === 'local') {
+    for (const k of ['url', 'prefix']) if (sr.has(k)) sr.fail(k, 'applies to the redis store only');
+    return { type };
+  }
+  const url = sr.string('url', null);
+  if (url === null) sr.fail('url', 'is required for the redis store (e.g. "redis://127.0.0.1:6379")');
+  else {
+    let ok = false;
+    try {
+      const u = new URL(url);
+      ok = (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) sr.fail('url', `must be a redis:// or rediss:// URL with a host, got ${JSON.stringify(url)}`);
+  }
+  const prefix = sr.string('prefix', 'txrelay:');
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(prefix)) sr.fail('prefix', `must be 1 to 64 of A-Z a-z 0-9 : . _ -, got ${JSON.stringify(prefix)}`);
+  return { type, url: url ?? '', prefix };
+}
+
+const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound', 'store'];
 
 /**
  * Checks a parsed configuration and applies every default. Relative paths resolve against `baseDir`
@@ -183,10 +209,11 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   }
   const accounts = readAccounts(r, baseDir);
   const inbound = readInbound(r, listeners, admin);
+  const store = readStore(r);
   const unsubscribe = firstUnsubscribe(accounts);
   if (unsubscribe !== null && publicHttp === null) issues.push({ path: unsubscribe, message: 'needs $.publicHttp, the listener that answers the unsubscribe links' });
   const tracked = accounts.findIndex((a) => a.tracking !== null && (a.tracking.opens || a.tracking.clicks));
   if (tracked >= 0 && publicHttp === null) issues.push({ path: `$.accounts[${tracked}].tracking`, message: 'needs $.publicHttp, the listener that answers the tracking links' });
   if (issues.length > 0) return { errors: issues };
-  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound }, errors: [] };
+  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound, store }, errors: [] };
 }

@@ -11,7 +11,7 @@ import type { QueueConfig } from '../config/index.js';
 import type { EventSink, RelayEvent } from '../storage/event-log.js';
 import type { OutboundRecipient, RecipientOutcome, Route } from './route.js';
 import type { Spool, SpoolEntry } from '../storage/spool/index.js';
-import type { SuppressionList } from '../storage/suppression-list.js';
+import type { SuppressionStore } from '../store/store.js';
 import { systemClock, type Clock } from '../timers/clock.js';
 
 
@@ -54,7 +54,7 @@ export interface DeliverySchedulerOptions {
   /** Where delivered/deferred/failed/suppressed events go. */
   events?: EventSink;
   /** Hard bounces are added here; suppressed addresses are not delivered to. */
-  suppression?: SuppressionList;
+  suppression?: SuppressionStore;
 }
 
 /**
