@@ -37,6 +37,10 @@ import { PublicHttpServer, type PublicRoute } from './public-http/index.js';
 import { UnsubscribeTokens, ensureLinkSecret, unsubscribeRoute } from './unsubscribe/index.js';
 import { TrackingStore, TrackingTokens, trackingRoutes } from './tracking/index.js';
 import { WebhookDispatcher } from './webhooks/index.js';
+import { RecentMessages } from './admin/message-activity-index.js';
+import { MessageActivity } from './admin/message-activity.js';
+import { messageContentSource } from './admin/message-activity-content.js';
+import { RetentionStore } from './storage/retention.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -235,14 +239,22 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool), ...(config.admin ? { topDestinations: config.admin.metricsTopDestinations } : {}) });
   const stats = new TagStats();
   // Every event goes to the log, the per-tag stats and the metrics; the stats start from the log's history.
-  const events = new EventRecorder(eventLog, stats, metrics);
+  const recent = new RecentMessages();
+  const events = new EventRecorder(eventLog, stats, metrics, recent);
   const rebuilt = await stats.rebuildFrom(eventLog);
   logger.info({ events: rebuilt }, 'stats rebuilt from the event log');
 
   // Webhooks follow the event log file; they never sit on the SMTP or delivery path.
   const webhooks = await WebhookDispatcher.start(config.accounts, { source: eventLog, dir: join(config.dataDir, 'webhooks'), logger });
 
-  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
+  // Retention (off by default): copies of what was sent, kept per the running configuration's account setting.
+  const retention = new RetentionStore(join(config.dataDir, 'retention'), { onSweepError: (err) => logger.error({ err: (err as Error).message }, 'retention sweep failed') });
+  const retentionDays = (account: string): number | null => config.accounts.find((a) => a.id === account)?.retention?.days ?? null;
+  const retain = async (entry: { id: string; account: string }, copies: { recipient: string; body: Buffer }[]): Promise<void> => {
+    const days = retentionDays(entry.account);
+    if (days !== null) await retention.keep(entry.id, copies, days);
+  };
+  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression, retain });
   // queue.hold: accept and spool, deliver nothing until a reload turns it off.
   const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, tracking: trackingStore, onQueued: (e) => {
     if (!config.queue.hold) scheduler.notify(e);
@@ -294,6 +306,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     events: eventLog,
     suppressions: suppression,
     webhooks,
+    messages: new MessageActivity({ events: eventLog, recent, content: messageContentSource({ retention, spool, retentionDays }) }),
     accounts: () => config.accounts.map((a) => a.id),
     queue: () =>
       queueReport(
@@ -307,6 +320,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       ]),
   });
   const publicHttp = unsubscribe === null ? null : await startPublicHttp(config, logger, unsubscribeRoute({ tokens: unsubscribe, suppression, events, logger }), trackingRoutes({ tokens: trackingTokens!, store: trackingStore, events, logger }));
+  // Swept also when retention is off now: copies kept while it was on still expire.
+  retention.start();
   if (config.queue.hold) logger.warn({ pending: spool.stats().messages }, 'queue.hold is on: messages are accepted and spooled but not delivered');
   else scheduler.resume();
 
@@ -345,6 +360,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       stopping = true;
       await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
       await scheduler.stop();
+      await retention.stop();
       for (const r of routes.values()) await r.close();
       await runtime.dkim?.close();
       await admin?.server.close();

@@ -1,4 +1,4 @@
-// The admin HTTP server (SPEC §6): health, readiness, Prometheus metrics, stats, events, suppressions, the queue and
+// The admin HTTP server (SPEC §6): health, readiness, Prometheus metrics, stats, events, message activity, suppressions, the queue and
 // the dashboard page, on node:http, loopback by default. Which path needs the bearer token and which
 // methods it answers is one table (ADMIN_ROUTES); dispatch, auth and error replies happen in one place.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +14,8 @@ import type { QueueRoute } from './queue.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader, TagStats } from './stats.js';
 import { WEBHOOK_ACTION_PREFIX, WebhookApi } from './webhook-api.js';
+import { MessageActivity } from './message-activity.js';
+import { MESSAGES_PREFIX, MessageActivityApi } from './message-activity-api.js';
 import type { WebhookAdmin } from '../webhooks/index.js';
 import { closeHttp, listenHttp } from '../http/http-server-io.js';
 
@@ -37,6 +39,8 @@ export interface AdminServerOptions {
   logger?: Logger;
   /** Webhook endpoints (GET /api/webhooks, POST /api/webhooks/{account}/{id}/{test|replay|enable}); absent = none. */
   webhooks?: WebhookAdmin | null;
+  /** /api/messages: timelines and search over the event log; absent = one over `events` without index or content. */
+  messages?: MessageActivity | null;
   /** Request bodies past this are refused with 413; default 64 KiB. */
   maxBodyBytes?: number;
   /** Rows one CSV export may hold; default 100,000. */
@@ -73,6 +77,12 @@ export class AdminServer {
       now: o.now ?? Date.now,
     });
     const webhooks = new WebhookApi(o.webhooks ?? null);
+    const now = o.now ?? Date.now;
+    const messages = new MessageActivityApi({
+      activity: o.messages ?? new MessageActivity({ events: o.events, now }),
+      accounts: () => [...new Set([...o.accounts(), ...o.stats.accountIds()])],
+      now,
+    });
     this.routes = new Map<string, AdminRoute>([
       ['/', { auth: false, methods: { GET: (_q, res) => send(res, 200, 'text/html; charset=utf-8', DASHBOARD_HTML, { 'content-security-policy': DASHBOARD_CSP, 'x-frame-options': 'DENY' }) } }],
       ['/healthz', { auth: false, methods: { GET: (_q, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n') } }],
@@ -85,6 +95,9 @@ export class AdminServer {
       ['/api/webhooks', { auth: true, methods: { GET: (q, res, url) => webhooks.list(q, res, url) } }],
       // Every path under the prefix: {account}/{id}/{action}, parsed by the webhook API.
       [WEBHOOK_ACTION_PREFIX, { auth: true, methods: { POST: (q, res, url) => webhooks.action(q, res, url) } }],
+      ['/api/messages', { auth: true, methods: { GET: (q, res, url) => messages.search(q, res, url) } }],
+      // Every path under the prefix: {id} or {id}/content, parsed by the message activity API.
+      [MESSAGES_PREFIX, { auth: true, methods: { GET: (q, res, url) => messages.message(q, res, url) } }],
       [
         '/api/suppressions',
         {
@@ -120,7 +133,7 @@ export class AdminServer {
         throw new AdminRequestError(400, 'bad request', null, 'the request target is not a valid URL');
       }
       path = url.pathname;
-      const route = this.routes.get(path) ?? (path.startsWith(WEBHOOK_ACTION_PREFIX) ? this.routes.get(WEBHOOK_ACTION_PREFIX) : undefined);
+      const route = this.routeOf(path);
       if (!route) throw new AdminRequestError(404, 'not found', null, `no such path: ${path}`);
       if (route.auth && !this.token.accepts(req.headers.authorization)) {
         const given = req.headers.authorization !== undefined;
@@ -155,8 +168,14 @@ export class AdminServer {
     sendError(res, err, headers);
   }
 
+  /** The route of a path: an exact entry, else the entry of the prefix it starts with. */
+  private routeOf(path: string): AdminRoute | undefined {
+    const prefix = [WEBHOOK_ACTION_PREFIX, MESSAGES_PREFIX].find((p) => path.startsWith(p));
+    return this.routes.get(path) ?? (prefix === undefined ? undefined : this.routes.get(prefix));
+  }
+
   private allowed(path: string): string {
-    const route = this.routes.get(path) ?? (path.startsWith(WEBHOOK_ACTION_PREFIX) ? this.routes.get(WEBHOOK_ACTION_PREFIX) : undefined);
+    const route = this.routeOf(path);
     const methods = Object.keys(route?.methods ?? {});
     if (methods.includes('GET')) methods.push('HEAD');
     return methods.join(', ');

@@ -198,6 +198,12 @@ export interface WebhookConfig {
   disableAfterMs: number;
 }
 
+/** Retention of the composed messages sent (`"retention": { "days": 7 }`; docs/admin-api.md "Message activity"). */
+export interface RetentionConfig {
+  /** Copies are kept at least this many days (and removed within the day after); 1 to 365. */
+  days: number;
+}
+
 export interface AccountConfig {
   id: string;
   name: string;
@@ -218,6 +224,8 @@ export interface AccountConfig {
   tracking: TrackingConfig | null;
   /** Webhook endpoints; [] = none. */
   webhooks: WebhookConfig[];
+  /** In effect for this account: its own `retention`, else the relay's; null = no copies kept (`"days": 0` turns it off). */
+  retention: RetentionConfig | null;
 }
 
 export interface AdminConfig {
@@ -278,5 +286,7 @@ export interface RelayConfig {
   inbound: InboundConfig | null;
   /** Runtime state: `{ type: "local" }` by default. */
   store: StoreConfig;
+  /** Copies of sent messages for every account without its own setting; null = off (the default). */
+  retention: RetentionConfig | null;
 }
 

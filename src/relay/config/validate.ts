@@ -10,6 +10,7 @@ import { DOMAIN_PATTERN, MAX_INT, checkAddressOrCidr, isHostName, readableFile }
 import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, StoreConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
 import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
 import { readAccounts } from './validate-accounts.js';
+import { readRetention } from './validate-retention.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -177,7 +178,7 @@ function readStore(r: FieldReader): StoreConfig {
   return { type, url: url ?? '', prefix };
 }
 
-const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound', 'store'];
+const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound', 'store', 'retention'];
 
 /**
  * Checks a parsed configuration and applies every default. Relative paths resolve against `baseDir`
@@ -207,7 +208,8 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
     if (clash >= 0) issues.push({ path: '$.publicHttp.port', message: `port ${publicHttp.port} is already used by $.listeners[${clash}]` });
     else if (admin && admin.port === publicHttp.port) issues.push({ path: '$.publicHttp.port', message: `port ${publicHttp.port} is already used by $.admin (the public listener must not be the admin port)` });
   }
-  const accounts = readAccounts(r, baseDir);
+  const retention = readRetention(r) ?? null;
+  const accounts = readAccounts(r, baseDir, retention);
   const inbound = readInbound(r, listeners, admin);
   const store = readStore(r);
   const unsubscribe = firstUnsubscribe(accounts);
@@ -215,5 +217,5 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   const tracked = accounts.findIndex((a) => a.tracking !== null && (a.tracking.opens || a.tracking.clicks));
   if (tracked >= 0 && publicHttp === null) issues.push({ path: `$.accounts[${tracked}].tracking`, message: 'needs $.publicHttp, the listener that answers the tracking links' });
   if (issues.length > 0) return { errors: issues };
-  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound, store }, errors: [] };
+  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound, store, retention }, errors: [] };
 }
