@@ -339,7 +339,8 @@ export class EventLog implements EventSink {
         const t = Date.parse(e.time);
         // Files are in time order: when even the newest line of a file is well before `from`, older files are too
         // (the minute of slack covers events stamped by their caller slightly before being appended).
-        if (newestInFile && query.from !== undefined && t < query.from - ORDER_SLACK_MS) return bounded({ events, next: null });
+        // A bounded (maxScan) read applies the same rule to every line: lines are appended in time order too.
+        if ((newestInFile || maxScan !== undefined) && query.from !== undefined && t < query.from - ORDER_SLACK_MS) return bounded({ events, next: null });
         newestInFile = false;
         if (query.from !== undefined && t < query.from) continue;
         if (query.to !== undefined && t >= query.to) continue;
