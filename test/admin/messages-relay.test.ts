@@ -63,6 +63,7 @@ describe('message activity over a real relay', () => {
       rcpt: (address, n) => {
         if (address.startsWith('bounce')) return { code: 550, text: '5.1.1 No such user here' };
         if (address.startsWith('later') && n === 0) return { code: 451, text: '4.7.1 Greylisted, try again later' };
+        if (address.startsWith('stuck')) return { code: 452, text: '4.2.2 Mailbox full' };
         return null;
       },
     });
@@ -78,6 +79,7 @@ describe('message activity over a real relay', () => {
     await send('bounce', 'bounce@dest.test', 'reset');
     await send('two', 'ok@dest.test, second@dest.test', 'welcome');
     await send('b', 'someone@dest.test', 'other', KEY_B);
+    await send('stuck', 'stuck@dest.test', 'stuck');
     for (const name of ['ok', 'later', 'bounce', 'two', 'b']) await waitFinal(base, ids[name]!);
   });
 
@@ -177,6 +179,26 @@ describe('message activity over a real relay', () => {
     const timeline = (await getJson<MessageTimeline>(base, `/api/messages/${ids['ok']}`)).body;
     assert.equal(timeline.recipients[0]!.content, true);
     assert.ok(Date.parse(timeline.retainedUntil!) >= Date.now() + 7 * DAY);
+  });
+
+  it('returns a deferred message still in the spool from the spool, and shows its attempts so far', async () => {
+    const deadline = Date.now() + 10_000;
+    let timeline: MessageTimeline;
+    for (;;) {
+      timeline = (await getJson<MessageTimeline>(base, `/api/messages/${ids['stuck']}`)).body;
+      if (timeline.recipients[0]!.timeline.length >= 3) break;
+      assert.ok(Date.now() < deadline, `no second attempt: ${JSON.stringify(timeline)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const r = timeline.recipients[0]!;
+    assert.equal(r.status, 'deferred');
+    assert.deepEqual(r.timeline.slice(0, 3).map((s) => `${s.type}#${s.attempt ?? ''}`), ['accepted#', 'deferred#1', 'deferred#2']);
+    assert.match(r.timeline[1]!.reply ?? '', /^452 .*Mailbox full/);
+    assert.equal(r.content, true);
+    const res = await fetch(`${base}/api/messages/${ids['stuck']}/content`, { headers: auth });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-txrelay-content-source'), 'spool');
+    assert.match(await res.text(), /Subject: Subject stuck/);
   });
 
   it('needs the recipient of a message with several, and names an unknown one', async () => {
