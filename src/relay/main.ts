@@ -294,6 +294,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     events: eventLog,
     suppressions: suppression,
     webhooks,
+    management: { store, config: () => config },
     accounts: () => config.accounts.map((a) => a.id),
     queue: () =>
       queueReport(
