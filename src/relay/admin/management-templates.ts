@@ -102,7 +102,7 @@ export class TemplateApi {
     const limits = this.d.config().limits;
     checkJsonType(req);
     const raw = await readBody(req, MAX_TEMPLATE_BODY_BYTES);
-    const text = raw.toString('utf8');
+    const text = raw.length === 0 ? '{}' : raw.toString('utf8'); // no body: no variables
     // Plain JSON checks the shape and measures the variables; the template engine's reader then gives the values the
     // relay would see (it keeps 10.0 a float that prints "10.0", as Jinja2 does).
     const plain = new BodyReader(jsonObject(text), ['variables', 'html', 'subject']);
@@ -117,14 +117,17 @@ export class TemplateApi {
     if (saved === null && draftHtml === null) throw notFound(account, name);
     const variables = vars === undefined ? {} : templateVariables(text);
     const parts = { html: draftHtml ?? saved!.html, subject: draftSubject ?? saved?.subject ?? null };
+    // A draft's syntax error is the request's fault (400), reported before anything renders.
+    if (draftSubject !== null) compileChecked('subject', draftSubject, name, limits.template, 400);
+    if (draftHtml !== null) compileChecked('html', draftHtml, name, limits.template, 400);
     try {
       // A template without a subject keeps the message's own: rendered here as the empty subject, reported as null.
       const out = renderTemplateParts({ subject: parts.subject ?? '', html: parts.html }, variables, { templateName: name, limits: limits.template });
       sendJson(res, 200, { account: account.id, name, source: draftHtml !== null || draftSubject !== null ? 'draft' : saved!.source, subject: parts.subject === null ? null : out.subject, html: out.html });
     } catch (e) {
-      if (!(e instanceof TemplatePartError)) throw e;
-      const fromRequest = e.part === 'html' ? draftHtml !== null : draftSubject !== null;
-      throw templateError(e, e.error.kind === 'syntax' && fromRequest ? 400 : 422);
+      // The variables do not render (or a saved template does not compile): the request is well-formed, the content is not.
+      if (e instanceof TemplatePartError) throw templateError(e, 422);
+      throw e;
     }
   }
 
