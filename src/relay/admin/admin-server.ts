@@ -154,10 +154,10 @@ export class AdminServer {
   }
 
   /** The route table's patterns, in order (the OpenAPI test checks the description against them). */
-  routePatterns(): Array<{ pattern: string; methods: Method[]; auth: boolean }> {
+  routePatterns(): Array<{ pattern: string; methods: Method[]; auth: boolean; scope: AdminRoute['scope'] }> {
     return this.routes.patterns().map((pattern) => {
       const route = this.routes.get(pattern)!;
-      return { pattern, methods: Object.keys(route.methods) as Method[], auth: route.auth };
+      return { pattern, methods: Object.keys(route.methods) as Method[], auth: route.auth, scope: route.scope };
     });
   }
 
