@@ -307,6 +307,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     suppressions: suppression,
     webhooks,
     messages: new MessageActivity({ events: eventLog, recent, content: messageContentSource({ retention, spool, retentionDays }) }),
+    management: { store, config: () => config },
     accounts: () => config.accounts.map((a) => a.id),
     queue: () =>
       queueReport(

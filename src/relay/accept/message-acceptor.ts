@@ -5,7 +5,8 @@ import { composeMessage, encodeHtml, parseAddressList, type ComposeMailbox, type
 import { SmtpError } from '../../protocol/index.js';
 import type { AccountConfig, RelayConfig, TemplateConfig } from '../config/index.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
-import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from '../template/index.js';
+import { TemplateCache } from '../template/index.js';
+import { TemplatePartError, renderTemplateParts } from './template-render.js';
 import type { StoredTemplate, TagStore, TemplateStore } from '../store/store.js';
 import type { SpoolRecipient } from '../storage/spool/index.js';
 import { recipientNames } from './recipient-names.js';
@@ -99,10 +100,8 @@ export class MessageAcceptor {
 
     const variables = parseVariables(h.variables, this.config.limits.maxVariablesBytes);
     if (variables !== null) {
-      const limits = this.config.limits.template;
       const key = templateId !== null ? `${account.id}\u0000${templateId}` : null;
-      subject = this.render('subject', key, version, subject, variables, { autoescape: false, name: 'subject', limits });
-      html = this.render('html', key, version, html, variables, { autoescape: true, name: templateId ?? 'html body', limits });
+      ({ subject, html } = this.render(key, version, templateId, { subject, html }, variables));
     }
 
     const unsubscribe = this.unsubscribeTokens === null ? null : (stored?.unsubscribe ?? account.unsubscribe);
@@ -165,22 +164,21 @@ export class MessageAcceptor {
   }
 
   private render(
-    part: 'subject' | 'html',
     storedKey: string | null,
     version: string | number,
-    source: string,
+    templateId: string | null,
+    parts: { subject: string; html: string },
     variables: Record<string, unknown>,
-    options: TemplateOptions,
-  ): string {
+  ): { subject: string; html: string } {
     try {
-      // Stored templates compile once per configuration generation; a message's own body compiles per message.
-      const compiled =
-        storedKey !== null
-          ? this.templates.getOrCompile(`${storedKey}\u0000${part}`, version, source, options)
-          : compileTemplate(source, options);
-      return compiled.render(variables);
+      return renderTemplateParts(parts, variables, {
+        templateName: templateId,
+        limits: this.config.limits.template,
+        // Stored templates compile once per configuration generation; a message's own body compiles per message.
+        ...(storedKey !== null ? { compile: (part, source, options) => this.templates.getOrCompile(`${storedKey}\u0000${part}`, version, source, options) } : {}),
+      });
     } catch (e) {
-      if (e instanceof TemplateError) throw new SmtpError(554, '5.6.0', printable(`${part === 'subject' ? 'Subject' : 'HTML'} ${e.message}`, 400));
+      if (e instanceof TemplatePartError) throw new SmtpError(554, '5.6.0', printable(e.message, 400));
       throw e;
     }
   }
