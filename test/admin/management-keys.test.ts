@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KEY_A, sendWithNodemailer } from '../relay/relay-harness.js';
 import { assertRefused, call, startManagementRelay, type ManagementRelay } from './management-fixture.js';
+import { RawClient } from '../reliability/raw-client.js';
 
 describe('management API: API keys', () => {
   let m: ManagementRelay;
@@ -58,6 +59,28 @@ describe('management API: API keys', () => {
 
     assertRefused(await call(m.base, 'DELETE', `/api/accounts/a/keys/${id}`), 404, 'keyId', new RegExp(id));
     assert.ok(!((await call(m.base, 'GET', '/api/accounts/a/keys')).body!['keys'] as Array<Record<string, unknown>>).some((k) => k['id'] === id));
+  });
+
+  it('stops a session that authenticated with a key at its next DATA once the key is revoked', async () => {
+    const created = await call(m.base, 'POST', '/api/accounts/a/keys', { body: { label: 'long session' } });
+    const { id, key } = created.body as { id: string; key: string };
+    const c = new RawClient(m.t.port);
+    try {
+      const message = (subject: string): string =>
+        `MAIL FROM:<app@sender.test>\r\nRCPT TO:<user@dest.test>\r\nDATA\r\nFrom: App <app@sender.test>\r\nTo: user@dest.test\r\nSubject: ${subject}\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n.\r\n`;
+      await c.waitFor(/^220 /m);
+      c.write(`EHLO client.test\r\nAUTH PLAIN ${Buffer.from(`\0u\0${key}`).toString('base64')}\r\n`);
+      await c.waitFor(/^235 /m);
+      c.write(message('first'));
+      await c.waitFor(/^250 2\.0\.0 Ok: queued/m);
+      assert.equal((await call(m.base, 'DELETE', `/api/accounts/a/keys/${id}`)).status, 204);
+      const before = c.text.length;
+      c.write(message('second, after the revocation'));
+      await c.waitFor(/^535 5\.7\.8 Authentication credentials no longer valid/m, 10_000, before);
+      assert.doesNotMatch(c.text.slice(before), /^354 /m, 'no message data is taken after the revocation');
+    } finally {
+      c.destroy();
+    }
   });
 
   it('keeps a key of account a out of account b, and accepts it in X-Auth-APIKey', async () => {
