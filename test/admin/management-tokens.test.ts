@@ -65,11 +65,11 @@ describe('management API: account-scoped tokens', () => {
     assertRefused(await call(m.base, 'GET', '/api/stats?account=b', { token }), 403, 'account');
     assertRefused(await call(m.base, 'GET', '/api/events?account=b', { token }), 403, 'account');
     assertRefused(await call(m.base, 'GET', '/api/suppressions?account=b', { token }), 403, 'account');
+    assertRefused(await call(m.base, 'GET', '/api/accounts?account=b', { token }), 403, 'account');
     for (const [method, path] of [
       ['GET', '/api/queue'],
       ['GET', '/metrics'],
       ['GET', '/readyz'],
-      ['GET', '/api/accounts'],
       ['GET', '/api/webhooks'],
       ['POST', '/api/webhooks/a/app/test'],
       ['GET', '/api/accounts/a/tokens'],
@@ -78,6 +78,8 @@ describe('management API: account-scoped tokens', () => {
     ] as const) {
       assertRefused(await call(m.base, method, path, { token, ...(method === 'POST' ? { body: {} } : {}) }), 403, null, /needs the admin token/);
     }
+    // The account list names its own account only (the dashboard's account picker).
+    assert.deepEqual((await call(m.base, 'GET', '/api/accounts', { token })).body, { accounts: ['a'] });
     // The admin token reaches them.
     assert.equal((await call(m.base, 'GET', '/api/queue')).status, 200);
     assert.equal((await call(m.base, 'GET', '/metrics')).status, 200);

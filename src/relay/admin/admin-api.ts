@@ -43,8 +43,10 @@ export const CSV_COLUMNS = ['time', 'type', 'id', 'account', 'tag', 'route', 're
 export class AdminApi {
   constructor(private readonly d: AdminApiDeps) {}
 
-  accounts(_req: IncomingMessage, res: ServerResponse): void {
-    sendJson(res, 200, { accounts: this.knownAccounts() });
+  /** Every account; with `?account=` (forced to an account token's own) just that one, so a customer sees only theirs. */
+  accounts(_req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const account = this.account(new QueryReader(url.searchParams, ['account']), false);
+    sendJson(res, 200, { accounts: account === undefined ? this.knownAccounts() : [account] });
   }
 
   queue(_req: IncomingMessage, res: ServerResponse, url: URL): void {

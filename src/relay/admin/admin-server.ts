@@ -19,6 +19,7 @@ import { PathRouter } from './path-router.js';
 import type { QueueRoute } from './queue.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader, TagStats } from './stats.js';
+import { PREVIEW_PREFIX, TemplatePreviews } from './template-preview.js';
 import { WEBHOOK_ACTION_PREFIX, WebhookApi } from './webhook-api.js';
 import { MessageActivity } from './message-activity.js';
 import { MESSAGES_PREFIX, MessageActivityApi } from './message-activity-api.js';
@@ -84,6 +85,7 @@ export class AdminServer {
       accounts: () => [...new Set([...o.accounts(), ...o.stats.accountIds()])],
       now,
     });
+    const previews = new TemplatePreviews(now);
     const management = { store: o.management?.store ?? null, config: () => o.management!.config(), now, maxBodyBytes: o.maxBodyBytes ?? 64 * 1024 };
     this.routes = new PathRouter<AdminRoute>([
       ['/', { auth: false, methods: { GET: (_q, res) => send(res, 200, 'text/html; charset=utf-8', DASHBOARD_HTML, { 'content-security-policy': DASHBOARD_CSP, 'x-frame-options': 'DENY' }) } }],
@@ -91,7 +93,7 @@ export class AdminServer {
       ['/readyz', { auth: true, methods: { GET: (_q, res) => this.readyz(res) } }],
       ['/metrics', { auth: true, methods: { GET: (_q, res) => send(res, 200, PROMETHEUS_CONTENT_TYPE, o.metrics.exposition()) } }],
       ['/api/openapi.json', { auth: true, scope: 'any', methods: { GET: (_q, res) => send(res, 200, 'application/json; charset=utf-8', OPENAPI_JSON) } }],
-      ['/api/accounts', { auth: true, methods: { GET: (q, res) => api.accounts(q, res) } }],
+      ['/api/accounts', { auth: true, scope: 'account-query', methods: { GET: (q, res, url) => api.accounts(q, res, url) } }],
       ['/api/stats', { auth: true, scope: 'account-query', methods: { GET: (q, res, url) => api.stats(q, res, url) } }],
       ['/api/events', { auth: true, scope: 'account-query', methods: { GET: (q, res, url) => api.events(q, res, url) } }],
       ['/api/queue', { auth: true, methods: { GET: (q, res, url) => api.queue(q, res, url) } }],
@@ -115,6 +117,9 @@ export class AdminServer {
         },
       ],
       ...managementRoutes(management, o.maxExportRows ?? 100_000),
+      // The dashboard's template preview (template-preview.ts): a ticket made with a token, read once by an iframe without one.
+      ['/api/previews', { auth: true, scope: 'any', methods: { POST: (q, res, url) => previews.create(q, res, url) } }],
+      [`${PREVIEW_PREFIX}{ticket}`, { auth: false, methods: { GET: (q, res, url, p) => previews.serve(q, res, url, p) } }],
     ]);
     this.server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5_000;

@@ -3,6 +3,7 @@
 // in sessionStorage, and calls the JSON API with it. Data is put in the page with textContent, never as HTML,
 // and the Content-Security-Policy allows exactly this script and style (by hash) and same-origin fetches.
 import { createHash } from 'node:crypto';
+import { MANAGEMENT_SCRIPT, MANAGEMENT_SECTION, MANAGEMENT_STYLE } from './dashboard-management.js';
 import { MESSAGES_SCRIPT, MESSAGES_SECTION, MESSAGES_STYLE } from './message-activity-dashboard.js';
 
 const STYLE = `
@@ -91,7 +92,9 @@ const SCRIPT = `
     if (!res.ok) {
       var body = null;
       try { body = await res.json(); } catch (e) { /* not JSON */ }
-      throw new Error(body ? (body.parameter ? body.parameter + ': ' : '') + body.reason : 'HTTP ' + res.status);
+      var err = new Error(body ? (body.parameter ? body.parameter + ': ' : '') + body.reason : 'HTTP ' + res.status);
+      err.status = res.status;
+      throw err;
     }
     return res;
   }
@@ -280,7 +283,12 @@ const SCRIPT = `
   }
 
   async function loadWebhooks() {
-    var body = await (await api('/api/webhooks', {})).json();
+    var body;
+    try { body = await (await api('/api/webhooks', {})).json(); } catch (e) {
+      // An account token does not reach the operator's webhooks: the section stays hidden.
+      if (e.status === 403) { renderWebhooks([]); return; }
+      throw e;
+    }
     renderWebhooks(body.webhooks || []);
   }
 
@@ -398,6 +406,8 @@ const SCRIPT = `
     $('login').hidden = true;
     $('app').hidden = false;
     try { await loadAccounts(); } catch (e) { if (e.message !== 'unauthorized') status(e.message); return; }
+    // The management sections (dashboard-management.ts) load the chosen account's keys, templates and suppressions.
+    document.dispatchEvent(new CustomEvent('txrelay:connected'));
     await refresh();
   }
 
@@ -460,13 +470,14 @@ export const DASHBOARD_HTML = `<!doctype html>
 <title>txrelay dashboard</title>
 <style>${STYLE}</style>
 <style>${MESSAGES_STYLE}</style>
+<style>${MANAGEMENT_STYLE}</style>
 </head>
 <body>
 <header><h1>txrelay</h1><span id="updated"></span></header>
 <div id="login" hidden>
   <form id="login-form">
     <h2>Admin token</h2>
-    <p>Enter the admin token from the relay's configuration. It is kept in this tab only (sessionStorage).</p>
+    <p>Enter the admin token from the relay's configuration, or an account token (<code>txa_...</code>: that account only). It is kept in this tab only (sessionStorage).</p>
     <input id="token" type="password" autocomplete="off" placeholder="token">
     <button class="primary" id="connect" type="submit">Connect</button>
     <p id="login-message"></p>
@@ -515,9 +526,11 @@ ${MESSAGES_SECTION}
     <p id="webhook-result" role="status"></p>
     <table id="webhooks"><thead><tr><th>Account</th><th>Id</th><th>URL</th><th>State</th><th class="num">Pending</th><th class="num">Lag</th><th>Next retry</th><th>Last attempts (newest first)</th><th>Actions</th></tr></thead><tbody></tbody></table>
   </section>
+${MANAGEMENT_SECTION}
 </main>
 <script>${SCRIPT}</script>
 <script>${MESSAGES_SCRIPT}</script>
+<script>${MANAGEMENT_SCRIPT}</script>
 </body>
 </html>
 `;
@@ -526,12 +539,16 @@ function cspHash(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 }
 
-/** Only this page's own script and style run; fetches go to the admin server itself; no framing. */
+/**
+ * Only this page's own scripts and styles run; fetches go to the admin server itself; it frames only its own origin
+ * (the template preview, /previews/{ticket}, under its own sandboxing CSP) and is framed by nothing.
+ */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
-  `script-src ${cspHash(SCRIPT)} ${cspHash(MESSAGES_SCRIPT)}`,
-  `style-src ${cspHash(STYLE)} ${cspHash(MESSAGES_STYLE)}`,
+  `script-src ${cspHash(SCRIPT)} ${cspHash(MESSAGES_SCRIPT)} ${cspHash(MANAGEMENT_SCRIPT)}`,
+  `style-src ${cspHash(STYLE)} ${cspHash(MESSAGES_STYLE)} ${cspHash(MANAGEMENT_STYLE)}`,
   "connect-src 'self'",
+  "frame-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
   "form-action 'none'",

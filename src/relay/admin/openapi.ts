@@ -98,8 +98,9 @@ const paths: Record<string, Record<string, Json | Json[]>> = {
   },
   '/api/accounts': {
     get: op('stats', {
-      summary: 'Account ids of the configuration (and accounts that still have stats).',
-      access: 'admin',
+      summary: 'Account ids of the configuration (and accounts that still have stats); with an account token, its own only.',
+      access: 'account-query',
+      parameters: [ACCOUNT_QUERY],
       responses: { '200': ok('Accounts.', { type: 'object', required: ['accounts'], properties: { accounts: { type: 'array', items: str() } } }) },
     }),
   },
@@ -310,6 +311,31 @@ const paths: Record<string, Record<string, Json | Json[]>> = {
         '415': ref('responses', 'UnsupportedMediaType'),
         '422': { description: 'The template does not render with these variables (or a sandbox limit was hit): kind, line, column, reason.', content: json(ref('schemas', 'TemplateError')) },
         '503': ref('responses', 'StoreUnavailable'),
+      },
+    }),
+  },
+  '/api/previews': {
+    post: op('templates', {
+      summary: 'Keeps a rendered HTML for the dashboard\'s preview frame: 60 seconds, one read, at GET /previews/{ticket}.',
+      description: 'An iframe cannot send a bearer header, and a srcdoc or blob: frame inherits the dashboard\'s CSP (which refuses the email\'s inline styles); the ticket in the answer\'s url is the credential for one read. See docs/admin-api.md.',
+      access: 'any',
+      requestBody: { required: true, content: { 'text/html': { schema: { type: 'string', maxLength: 2097152 } } } },
+      responses: {
+        '201': ok('The preview\'s address.', { type: 'object', required: ['url', 'expiresAt'], properties: { url: str('/previews/{ticket}'), expiresAt: str('When the ticket stops working (ISO 8601).') } }),
+        '400': ref('responses', 'BadRequest'),
+        '413': ref('responses', 'PayloadTooLarge'),
+        '415': ref('responses', 'UnsupportedMediaType'),
+      },
+    }),
+  },
+  '/previews/{ticket}': {
+    get: op('templates', {
+      summary: 'The HTML kept by POST /api/previews, once, under CSP sandbox (no scripts), inline styles only, images from data: and https:.',
+      access: 'public',
+      parameters: [pathParam('ticket', 'The ticket of the url POST /api/previews answered (43 characters of A-Z a-z 0-9 _ -).')],
+      responses: {
+        '200': { description: 'The HTML.', content: { 'text/html': { schema: { type: 'string' } } } },
+        '404': ref('responses', 'NotFound'),
       },
     }),
   },
