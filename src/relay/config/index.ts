@@ -26,6 +26,8 @@ export type {
   TlsConfig,
   UnsubscribeConfig,
   TrackingConfig,
+  TrackingOverride,
+  PublicTrackingConfig,
   UnsubscribeScope,
   WebhookConfig,
 } from './schema.js';

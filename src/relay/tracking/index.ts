@@ -4,3 +4,4 @@ export { TrackingTokens, MAX_TRACKING_TOKEN_LENGTH, type TrackingClaim, type Tra
 export { TrackingStore, TRACKING_DIR, type TrackingRecord } from './tracking-store.js';
 export { trackingRoutes, PIXEL_GIF, type TrackingRouteOptions } from './tracking-route.js';
 export { isMachineFetch } from './machine-fetch.js';
+export { resolveTracking, parseTrackRequest, type MessageTracking, type TrackRequest } from './tracking-settings.js';
