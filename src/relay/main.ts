@@ -301,7 +301,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const recordMaxAgeMs = (publicHttpConfig?.tracking.recordDays ?? 0) * 86_400_000;
   const sweeper = publicHttpConfig === null ? null : new RecordSweeper({ store: trackingStore, maxAgeMs: recordMaxAgeMs, logger });
   const tracking = publicHttpConfig === null ? null : trackingRoutes({
-    tokens: trackingTokens!, store: trackingStore, events, logger, recordMaxAgeMs,
+    tokens: trackingTokens!, store: trackingStore, events, logger, recordMaxAgeMs, machineWindowMs: publicHttpConfig.tracking.machineWindowSeconds * 1000,
     machineRanges: new MachineRanges(publicHttpConfig.tracking.machineRanges, publicHttpConfig.tracking.builtInMachineRanges),
     observe: (endpoint, status, seconds) => metrics.trackingRequest(endpoint, status, seconds),
   });

@@ -85,13 +85,15 @@ describe('tracking settings: configuration', () => {
 
   test('publicHttp.tracking: record days and machine ranges, with errors naming the field', () => {
     const j = json({});
-    j['publicHttp'] = { port: 0, tracking: { recordDays: 30, machineRanges: ['203.0.113.0/24', '2001:db8::/32'], builtInMachineRanges: false } };
-    assert.deepEqual(validateConfig(j, '/tmp').config!.publicHttp!.tracking, { recordDays: 30, machineRanges: ['203.0.113.0/24', '2001:db8::/32'], builtInMachineRanges: false });
-    j['publicHttp'] = { port: 0, tracking: { recordDays: 0, machineRanges: ['203.0.113.0/40', 'scanner'], other: true } };
+    assert.deepEqual(validateConfig(j, '/tmp').config!.publicHttp!.tracking, { recordDays: 180, machineRanges: [], builtInMachineRanges: true, machineWindowSeconds: 10 });
+    j['publicHttp'] = { port: 0, tracking: { recordDays: 30, machineRanges: ['203.0.113.0/24', '2001:db8::/32'], builtInMachineRanges: false, machineWindowSeconds: 0 } };
+    assert.deepEqual(validateConfig(j, '/tmp').config!.publicHttp!.tracking, { recordDays: 30, machineRanges: ['203.0.113.0/24', '2001:db8::/32'], builtInMachineRanges: false, machineWindowSeconds: 0 });
+    j['publicHttp'] = { port: 0, tracking: { recordDays: 0, machineRanges: ['203.0.113.0/40', 'scanner'], other: true, machineWindowSeconds: -1 } };
     assert.deepEqual(errorsOf(j).sort(), [
       '$.publicHttp.tracking.machineRanges[0]: has an invalid prefix length in "203.0.113.0/40"',
       '$.publicHttp.tracking.machineRanges[1]: must be an IP address or CIDR range, got "scanner"',
-      '$.publicHttp.tracking.other: unknown field (allowed: recordDays, machineRanges, builtInMachineRanges)',
+      '$.publicHttp.tracking.machineWindowSeconds: must be between 0 and 3600, got -1',
+      '$.publicHttp.tracking.other: unknown field (allowed: recordDays, machineRanges, builtInMachineRanges, machineWindowSeconds)',
       '$.publicHttp.tracking.recordDays: must be between 1 and 36500, got 0',
     ]);
   });

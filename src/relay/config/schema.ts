@@ -165,6 +165,8 @@ export interface PublicTrackingConfig {
   machineRanges: string[];
   /** Use the built-in list of scanner and privacy-proxy ranges (src/relay/tracking/machine-ranges.ts). */
   builtInMachineRanges: boolean;
+  /** Fetches this soon after the message was accepted are flagged machine (scanners open links on arrival); 0 = off. */
+  machineWindowSeconds: number;
 }
 
 /** The small public HTTP listener (not the admin port) that answers unsubscribe links. */

@@ -242,13 +242,14 @@ export function firstTracked(accounts: readonly AccountConfig[]): string | null 
   return null;
 }
 
-/** `publicHttp.tracking`: how long tracking records live (days), and the machine ranges (CIDR) besides the built-in list. */
+/** `publicHttp.tracking`: how long tracking records live (days), and what flags a fetch as a machine's (ranges, window). */
 export function readPublicTracking(pr: FieldReader): PublicTrackingConfig {
-  const tr = pr.child('tracking', ['recordDays', 'machineRanges', 'builtInMachineRanges']);
-  if (!tr) return { recordDays: DEFAULT_TRACKING_RECORD_DAYS, machineRanges: [], builtInMachineRanges: true };
+  const tr = pr.child('tracking', ['recordDays', 'machineRanges', 'builtInMachineRanges', 'machineWindowSeconds']);
+  if (!tr) return { recordDays: DEFAULT_TRACKING_RECORD_DAYS, machineRanges: [], builtInMachineRanges: true, machineWindowSeconds: 10 };
   const recordDays = tr.int('recordDays', 1, 36500, DEFAULT_TRACKING_RECORD_DAYS);
   const machineRanges = tr.stringArray('machineRanges', checkAddressOrCidr) ?? [];
-  return { recordDays, machineRanges, builtInMachineRanges: tr.bool('builtInMachineRanges', true) };
+  const machineWindowSeconds = tr.int('machineWindowSeconds', 0, 3600, 10);
+  return { recordDays, machineRanges, builtInMachineRanges: tr.bool('builtInMachineRanges', true), machineWindowSeconds };
 }
 
 /** How long a tracking record (and so its links) lives by default: about six months, as mail is read late. */
