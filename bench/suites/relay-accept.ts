@@ -7,7 +7,7 @@ import { MessageParser } from '../../src/mime/index.js';
 import { MessageAcceptor } from '../../src/relay/accept/message-acceptor.js';
 import { ApiKeyIndex, hashApiKey } from '../../src/relay/accept/api-key.js';
 import { validateConfig } from '../../src/relay/config/index.js';
-import { TagRegistry } from '../../src/relay/accept/tag-registry.js';
+import { TagRegistry } from '../../src/relay/store/tag-registry.js';
 
 const KEY = 'txr_bench_key_000000000000000000000000000000000';
 const TEN = Array.from({ length: 10 }, (_, i) => `user${i}@example.net`);

@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { SmtpServer, type SmtpServerOptions } from '../protocol/index.js';
 import { ApiKeyIndex } from './accept/api-key.js';
 import { MessageAcceptor } from './accept/message-acceptor.js';
-import { AccountLimits } from './accept/account-limits.js';
 import { SmtpBackend, type RelayRuntime } from './accept/smtp-backend.js';
 import { ensureCertificate } from './tls/certificate.js';
 import { ConfigError, loadConfig, smtpLimitsOf, type ListenerConfig, type RelayConfig } from './config/index.js';
@@ -27,8 +26,7 @@ import { Spool } from './storage/spool/index.js';
 import { lockDataFolder } from './storage/data-lock.js';
 import { createLogger, logFormatOf } from './cli/logger.js';
 import { startBanner } from './cli/start-banner.js';
-import { SuppressionList } from './storage/suppression-list.js';
-import { TagRegistry } from './accept/tag-registry.js';
+import { openStore, type RuntimeStore, type SuppressionStore } from './store/index.js';
 import { VerpSigner } from './feedback/verp-address.js';
 import { ensureVerpSecret } from './storage/verp-secret.js';
 import { InboundBackend } from './inbound/inbound-backend.js';
@@ -39,6 +37,10 @@ import { PublicHttpServer, type PublicRoute } from './public-http/index.js';
 import { UnsubscribeTokens, ensureLinkSecret, unsubscribeRoute } from './unsubscribe/index.js';
 import { MachineRanges, RecordSweeper, TrackingStore, TrackingTokens, trackingRoutes } from './tracking/index.js';
 import { WebhookDispatcher } from './webhooks/index.js';
+import { RecentMessages } from './admin/message-activity-index.js';
+import { MessageActivity } from './admin/message-activity.js';
+import { messageContentSource } from './admin/message-activity-content.js';
+import { RetentionStore } from './storage/retention.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -126,8 +128,13 @@ function buildDkimSigner(config: RelayConfig): DkimSigner | null {
 /** Signatures in flight when a reload replaces the signer finish on the old one; its workers stop after this. */
 const RETIRED_SIGNER_GRACE_MS = 30_000;
 
-function runtimeOf(config: RelayConfig, tags: TagRegistry, generation: number, unsubscribe: UnsubscribeTokens | null, tracking: TrackingTokens | null): RelayRuntime {
-  return { config, keys: new ApiKeyIndex(config.accounts), acceptor: new MessageAcceptor(config, tags, generation, unsubscribe, tracking), dkim: buildDkimSigner(config) };
+function runtimeOf(config: RelayConfig, store: RuntimeStore, generation: number, unsubscribe: UnsubscribeTokens | null, tracking: TrackingTokens | null): RelayRuntime {
+  return {
+    config,
+    keys: new ApiKeyIndex(config.accounts, store.apiKeys),
+    acceptor: new MessageAcceptor(config, store.tags, generation, unsubscribe, tracking, store.templates),
+    dkim: buildDkimSigner(config),
+  };
 }
 
 /** One Route object per (account, route name); rebuilt on reload. */
@@ -167,7 +174,9 @@ export interface RunningRelay {
   readonly addresses: AddressInfo[];
   readonly spool: Spool;
   readonly events: EventLog;
-  readonly suppression: SuppressionList;
+  readonly suppression: SuppressionStore;
+  /** Runtime state: keys and templates made through the API, suppressions, counters, tags. */
+  readonly store: RuntimeStore;
   readonly metrics: RelayMetrics;
   /** The admin HTTP address, when the configuration has an admin section and its port could be bound. */
   readonly admin: AddressInfo | null;
@@ -212,28 +221,40 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     ...(config.queue.hold ? { readCacheBytes: 0 } : {}),
   });
   logger.info({ ...spool.recovery, pending: spool.stats().messages }, 'spool opened');
-  const tags = new TagRegistry(join(config.dataDir, 'tags'));
-  const limits = new AccountLimits();
+  const store = await openStore(config, logger).catch(async (err: unknown) => {
+    await spool.close();
+    await unlock();
+    throw err;
+  });
+  const limits = store.limits;
   let generation = 1;
-  let runtime = runtimeOf(config, tags, generation, unsubscribe, trackingTokens);
+  let runtime = runtimeOf(config, store, generation, unsubscribe, trackingTokens);
   let signer = await verpSignerOf(config, logger).catch(async (err: unknown) => {
     await unlock();
     throw err;
   });
   let routes = buildRoutes(config, logger, signer);
   const eventLog = await EventLog.open(join(config.dataDir, 'events'));
-  const suppression = await SuppressionList.open(join(config.dataDir, 'suppression'));
+  const suppression = store.suppressions;
   const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool), ...(config.admin ? { topDestinations: config.admin.metricsTopDestinations } : {}) });
   const stats = new TagStats();
   // Every event goes to the log, the per-tag stats and the metrics; the stats start from the log's history.
-  const events = new EventRecorder(eventLog, stats, metrics);
+  const recent = new RecentMessages();
+  const events = new EventRecorder(eventLog, stats, metrics, recent);
   const rebuilt = await stats.rebuildFrom(eventLog);
   logger.info({ events: rebuilt }, 'stats rebuilt from the event log');
 
   // Webhooks follow the event log file; they never sit on the SMTP or delivery path.
   const webhooks = await WebhookDispatcher.start(config.accounts, { source: eventLog, dir: join(config.dataDir, 'webhooks'), logger });
 
-  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression });
+  // Retention (off by default): copies of what was sent, kept per the running configuration's account setting.
+  const retention = new RetentionStore(join(config.dataDir, 'retention'), { onSweepError: (err) => logger.error({ err: (err as Error).message }, 'retention sweep failed') });
+  const retentionDays = (account: string): number | null => config.accounts.find((a) => a.id === account)?.retention?.days ?? null;
+  const retain = async (entry: { id: string; account: string }, copies: { recipient: string; body: Buffer }[]): Promise<void> => {
+    const days = retentionDays(entry.account);
+    if (days !== null) await retention.keep(entry.id, copies, days);
+  };
+  const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression, retain });
   // queue.hold: accept and spool, deliver nothing until a reload turns it off.
   const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, tracking: trackingStore, onQueued: (e) => {
     if (!config.queue.hold) scheduler.notify(e);
@@ -273,7 +294,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     await webhooks.stop();
     await spool.close();
     await eventLog.close();
-    await suppression.close();
+    await store.close();
     await runtime.dkim?.close();
     await unlock();
     throw new Error('no listener could be bound');
@@ -285,6 +306,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     events: eventLog,
     suppressions: suppression,
     webhooks,
+    messages: new MessageActivity({ events: eventLog, recent, content: messageContentSource({ retention, spool, retentionDays }) }),
+    management: { store, config: () => config },
     accounts: () => config.accounts.map((a) => a.id),
     queue: () =>
       queueReport(
@@ -307,6 +330,8 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   });
   const publicHttp = unsubscribe === null ? null : await startPublicHttp(config, logger, unsubscribeRoute({ tokens: unsubscribe, suppression, events, logger }), tracking!);
   sweeper?.start();
+  // Swept also when retention is off now: copies kept while it was on still expire.
+  retention.start();
   if (config.queue.hold) logger.warn({ pending: spool.stats().messages }, 'queue.hold is on: messages are accepted and spooled but not delivered');
   else scheduler.resume();
 
@@ -318,6 +343,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     spool,
     events: eventLog,
     suppression,
+    store,
     metrics,
     admin: admin?.address ?? null,
     inbound: inbound?.address ?? null,
@@ -330,7 +356,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       generation++;
       const retired = runtime.dkim;
       if (unsubscribe === null && next.publicHttp !== null) logger.warn('publicHttp was added: unsubscribe links start after a restart');
-      runtime = runtimeOf(next, tags, generation, unsubscribe, trackingTokens);
+      runtime = runtimeOf(next, store, generation, unsubscribe, trackingTokens);
       if (retired) setTimeout(() => void retired.close(), RETIRED_SIGNER_GRACE_MS).unref();
       signer ??= await verpSignerOf(next, logger);
       routes = buildRoutes(next, logger, signer);
@@ -344,6 +370,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       stopping = true;
       await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
       await scheduler.stop();
+      await retention.stop();
       for (const r of routes.values()) await r.close();
       await runtime.dkim?.close();
       await admin?.server.close();
@@ -353,7 +380,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await eventLog.flush();
       await webhooks.stop();
       await eventLog.close();
-      await suppression.close();
+      await store.close();
       await unlock();
     },
   };

@@ -46,7 +46,7 @@ describe('dashboard webhooks section in headless Chromium', { skip: needTool('ch
     log = await EventLog.open(join(dir, 'events'), { flushIntervalMs: 5 });
     const hook: WebhookConfig = { id: 'app', url: receiver.url, events: ['delivered', 'failed'], secret: SECRET, secretFile: null, timeoutMs: 2000, maxInFlight: 4, disableAfterMs: 86_400_000 };
     const account: AccountConfig = {
-      id: 'acme', name: 'acme', apiKeys: [], routes: {}, defaultRoute: null, templates: {}, rate: { perSecond: null, perDay: null }, senderDomains: null, dkim: [], unsubscribe: null, tracking: null, webhooks: [hook],
+      id: 'acme', name: 'acme', apiKeys: [], routes: {}, defaultRoute: null, templates: {}, rate: { perSecond: null, perDay: null }, senderDomains: null, dkim: [], unsubscribe: null, tracking: null, webhooks: [hook], retention: null,
     };
     dispatcher = await WebhookDispatcher.start([account], { source: log, dir: join(dir, 'webhooks'), logger: pino({ level: 'silent' }), saveDelayMs: 10 });
     admin = new AdminServer({

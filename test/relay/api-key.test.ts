@@ -8,7 +8,7 @@ import type { AccountConfig } from '../../src/relay/config/index.js';
 function account(id: string, keys: string[]): AccountConfig {
   return {
     id, name: id, apiKeys: keys.map(hashApiKey), routes: { out: { type: 'file', path: '/tmp/out', dkim: true, returnPath: null } },
-    defaultRoute: null, templates: {}, rate: { perSecond: null, perDay: null }, senderDomains: null, dkim: [], unsubscribe: null, tracking: null, webhooks: [],
+    defaultRoute: null, templates: {}, rate: { perSecond: null, perDay: null }, senderDomains: null, dkim: [], unsubscribe: null, tracking: null, webhooks: [], retention: null,
   };
 }
 

@@ -6,7 +6,7 @@ import { validateConfig, type RelayConfig } from '../../src/relay/config/index.j
 import { MessageParser } from '../../src/mime/index.js';
 import { MessageAcceptor } from '../../src/relay/accept/message-acceptor.js';
 import { ApiKeyIndex, hashApiKey } from '../../src/relay/accept/api-key.js';
-import { TagRegistry } from '../../src/relay/accept/tag-registry.js';
+import { TagRegistry } from '../../src/relay/store/tag-registry.js';
 import { TrackingTokens, resolveTracking } from '../../src/relay/tracking/index.js';
 
 const KEY = 'txr_tracking_settings_key_0000000000000000000';

@@ -34,7 +34,7 @@ afterEach(async () => {
 
 function account(id: string, webhooks: WebhookConfig[]): AccountConfig {
   return {
-    id, name: id, apiKeys: [], routes: {}, defaultRoute: null, templates: {}, rate: { perSecond: null, perDay: null }, senderDomains: null, dkim: [], unsubscribe: null, tracking: null, webhooks,
+    id, name: id, apiKeys: [], routes: {}, defaultRoute: null, templates: {}, rate: { perSecond: null, perDay: null }, senderDomains: null, dkim: [], unsubscribe: null, tracking: null, webhooks, retention: null,
   };
 }
 

@@ -1,6 +1,7 @@
 // API keys: the secret a client presents as its SMTP password. Only SHA-256 hashes are configured or kept.
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccountConfig } from '../config/index.js';
+import type { CredentialStore } from '../store/store.js';
 
 const KEY_PREFIX = 'txr_';
 const HASH_PREFIX = 'sha256:';
@@ -25,14 +26,21 @@ interface IndexedKey {
   account: AccountConfig;
 }
 
-/** Finds the account of a presented API key. */
+/** Finds the account of a presented API key: the configuration file's keys, then the runtime store's. */
 export class ApiKeyIndex {
   // Keyed by the first byte of the digest only, so the map lookup itself reveals at most 8 bits of a hash
   // an attacker cannot steer anyway; the full comparison is timingSafeEqual.
   private readonly buckets = new Map<number, IndexedKey[]>();
+  private readonly accountsById = new Map<string, AccountConfig>();
 
-  constructor(accounts: readonly AccountConfig[]) {
+  constructor(
+    accounts: readonly AccountConfig[],
+    /** Keys created through the management API; null = the file's keys only. */
+    private readonly stored: CredentialStore | null = null,
+    private readonly now: () => number = Date.now,
+  ) {
     for (const account of accounts) {
+      this.accountsById.set(account.id, account);
       for (const hash of account.apiKeys) {
         if (!hash.startsWith(HASH_PREFIX)) throw new TypeError(`account ${account.id}: API key hash must start with "sha256:"`);
         const digest = Buffer.from(hash.slice(HASH_PREFIX.length), 'hex');
@@ -54,13 +62,21 @@ export class ApiKeyIndex {
   lookup(key: string): AccountConfig | null {
     const digest = digestOf(key);
     const bucket = this.buckets.get(digest[0]!);
-    if (!bucket) return null;
     let found: AccountConfig | null = null;
     // Compare against the whole bucket without early exit, so the position of a match is not observable.
-    for (const entry of bucket) {
-      if (timingSafeEqual(entry.digest, digest)) found = entry.account;
+    if (bucket) {
+      for (const entry of bucket) {
+        if (timingSafeEqual(entry.digest, digest)) found = entry.account;
+      }
     }
-    return found;
+    if (found !== null || this.stored === null) return found;
+    // A stored key names its account by id: an account removed from the file takes its stored keys with it.
+    const t = this.now();
+    const credential = this.stored.find(HASH_PREFIX + digest.toString('hex'), t);
+    if (credential === null) return null;
+    const account = this.accountsById.get(credential.account) ?? null;
+    if (account !== null) this.stored.touch(credential.id, t);
+    return account;
   }
 
   get size(): number {

@@ -5,8 +5,9 @@ import { composeMessage, encodeHtml, parseAddressList, type ComposeMailbox, type
 import { SmtpError } from '../../protocol/index.js';
 import type { AccountConfig, RelayConfig, TemplateConfig } from '../config/index.js';
 import { checkSenderDomain, normalizeTag, parseVariables, printable, selectRoute, type SelectedRoute } from './policy.js';
-import { TemplateCache, TemplateError, compileTemplate, type TemplateOptions } from '../template/index.js';
-import type { TagRegistry } from './tag-registry.js';
+import { TemplateCache } from '../template/index.js';
+import { TemplatePartError, renderTemplateParts } from './template-render.js';
+import type { StoredTemplate, TagStore, TemplateStore } from '../store/store.js';
 import type { SpoolRecipient } from '../storage/spool/index.js';
 import { recipientNames } from './recipient-names.js';
 import { unsubscribeHeaders, type UnsubscribeTokens } from '../unsubscribe/index.js';
@@ -41,13 +42,15 @@ export class MessageAcceptor {
 
   constructor(
     private readonly config: RelayConfig,
-    private readonly tags: TagRegistry,
+    private readonly tags: TagStore,
     /** Bumped on every configuration reload, so cached templates of an older configuration are not reused. */
     private readonly generation: number,
     /** Signs the unsubscribe links of accounts and templates that have them; null = no links. */
     private readonly unsubscribeTokens: UnsubscribeTokens | null = null,
     /** Signs the open and click URLs of accounts that track; null = nothing is tracked. */
     private readonly trackingTokens: TrackingTokens | null = null,
+    /** Templates created through the management API; the file's template of the same name wins. */
+    private readonly storedTemplates: TemplateStore | null = null,
   ) {
     this.hostname = config.hostname || osHostname();
   }
@@ -61,8 +64,17 @@ export class MessageAcceptor {
 
     const templateId = h.template?.trim() || null;
     let stored: TemplateConfig | null = null;
+    /** Part of the compiled-template cache key: the configuration generation, or a stored template's revision. */
+    let version: string | number = this.generation;
     if (templateId !== null) {
       stored = Object.hasOwn(account.templates, templateId) ? account.templates[templateId]! : null;
+      if (stored === null) {
+        const fromStore = this.storedTemplates?.get(account.id, templateId) ?? null;
+        if (fromStore !== null) {
+          stored = templateConfigOf(fromStore);
+          version = `r${fromStore.revision}`;
+        }
+      }
       if (stored === null) throw new SmtpError(554, '5.6.0', `X-Transactional-Template "${printable(templateId)}" is not a template of this account`);
     }
 
@@ -88,10 +100,8 @@ export class MessageAcceptor {
 
     const variables = parseVariables(h.variables, this.config.limits.maxVariablesBytes);
     if (variables !== null) {
-      const limits = this.config.limits.template;
       const key = templateId !== null ? `${account.id}\u0000${templateId}` : null;
-      subject = this.render('subject', key, subject, variables, { autoescape: false, name: 'subject', limits });
-      html = this.render('html', key, html, variables, { autoescape: true, name: templateId ?? 'html body', limits });
+      ({ subject, html } = this.render(key, version, templateId, { subject, html }, variables));
     }
 
     const unsubscribe = this.unsubscribeTokens === null ? null : (stored?.unsubscribe ?? account.unsubscribe);
@@ -145,24 +155,29 @@ export class MessageAcceptor {
   }
 
   private render(
-    part: 'subject' | 'html',
     storedKey: string | null,
-    source: string,
+    version: string | number,
+    templateId: string | null,
+    parts: { subject: string; html: string },
     variables: Record<string, unknown>,
-    options: TemplateOptions,
-  ): string {
+  ): { subject: string; html: string } {
     try {
-      // Stored templates compile once per configuration generation; a message's own body compiles per message.
-      const compiled =
-        storedKey !== null
-          ? this.templates.getOrCompile(`${storedKey}\u0000${part}`, this.generation, source, options)
-          : compileTemplate(source, options);
-      return compiled.render(variables);
+      return renderTemplateParts(parts, variables, {
+        templateName: templateId,
+        limits: this.config.limits.template,
+        // Stored templates compile once per configuration generation; a message's own body compiles per message.
+        ...(storedKey !== null ? { compile: (part, source, options) => this.templates.getOrCompile(`${storedKey}\u0000${part}`, version, source, options) } : {}),
+      });
     } catch (e) {
-      if (e instanceof TemplateError) throw new SmtpError(554, '5.6.0', printable(`${part === 'subject' ? 'Subject' : 'HTML'} ${e.message}`, 400));
+      if (e instanceof TemplatePartError) throw new SmtpError(554, '5.6.0', printable(e.message, 400));
       throw e;
     }
   }
+}
+
+/** A template from the store in the shape the file's templates have (no file, no unsubscribe or tracking of its own). */
+export function templateConfigOf(t: StoredTemplate): TemplateConfig {
+  return { html: t.html, htmlFile: null, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, unsubscribe: null, tracking: null };
 }
 
 function firstMailbox(s: string): Mailbox | null {

@@ -5,7 +5,7 @@ import { ComposeError, MessageParser, isMimeLimitError, type MimeLimits, type Pa
 import type { AccountConfig, RelayConfig } from '../config/index.js';
 import type { ApiKeyIndex } from './api-key.js';
 import type { AcceptedMessage, MessageAcceptor } from './message-acceptor.js';
-import type { AccountLimits } from './account-limits.js';
+import type { LimitStore } from '../store/store.js';
 import { createSpoolId, type Spool, type SpoolEntry } from '../storage/spool/index.js';
 import { recordAccepted, recordRejected, type EventSink } from '../storage/event-log.js';
 import { printable } from './policy.js';
@@ -25,7 +25,7 @@ export interface RelayRuntime {
 export interface SmtpBackendDeps {
   runtime(): RelayRuntime;
   spool: Spool;
-  limits: AccountLimits;
+  limits: LimitStore;
   logger: Logger;
   /** Per-recipient accepted/rejected events (SPEC §5). */
   events: EventSink;
@@ -46,8 +46,11 @@ export class SmtpBackend implements Backend {
 }
 
 class RelaySession implements Session {
-  /** Account id chosen by AUTH; resolved against the current configuration at end of DATA. */
-  private authAccountId: string | null = null;
+  /**
+   * The API key AUTH accepted. It is looked up again at each DATA, so a key revoked (through the API, on any relay
+   * of a fleet) or removed by a reload stops a session that authenticated with it at its next message.
+   */
+  private authKey: string | null = null;
   private envelopeFrom = '';
   private readonly recipients: string[] = [];
 
@@ -60,7 +63,7 @@ class RelaySession implements Session {
     // The username is ignored: the password is the API key (SPEC §2).
     const account = this.deps.runtime().keys.lookup(password);
     if (account === null) throw new SmtpError(535, '5.7.8', 'Authentication credentials invalid');
-    this.authAccountId = account.id;
+    this.authKey = password;
   }
 
   mail(from: string, _params: MailParams): void {
@@ -87,8 +90,10 @@ class RelaySession implements Session {
   }
 
   private sessionAccount(runtime: RelayRuntime): AccountConfig | null {
-    if (this.authAccountId === null) return null;
-    return runtime.config.accounts.find((a) => a.id === this.authAccountId) ?? null;
+    if (this.authKey === null) return null;
+    const account = runtime.keys.lookup(this.authKey);
+    if (account === null) throw new SmtpError(535, '5.7.8', 'Authentication credentials no longer valid (the API key was revoked or removed); authenticate again');
+    return account;
   }
 }
 
@@ -164,7 +169,7 @@ class RelayDataSink implements DataSink {
         throw this.rejected(new SmtpError(451, '4.3.0', 'Requested action aborted: local storage error, try again later'), accepted);
       }
     }
-    const giveBack = this.deps.limits.take(account.id, account.rate, accepted.recipients.length);
+    const giveBack = await this.deps.limits.take(account.id, account.rate, accepted.recipients.length);
     let entry: SpoolEntry;
     try {
       entry = await this.deps.spool.enqueue({

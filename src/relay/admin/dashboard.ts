@@ -3,6 +3,7 @@
 // in sessionStorage, and calls the JSON API with it. Data is put in the page with textContent, never as HTML,
 // and the Content-Security-Policy allows exactly this script and style (by hash) and same-origin fetches.
 import { createHash } from 'node:crypto';
+import { MESSAGES_SCRIPT, MESSAGES_SECTION, MESSAGES_STYLE } from './message-activity-dashboard.js';
 
 const STYLE = `
 :root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #ffffff; --panel: #f9fafb; --accent: #2563eb; }
@@ -467,6 +468,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="referrer" content="no-referrer">
 <title>txrelay dashboard</title>
 <style>${STYLE}</style>
+<style>${MESSAGES_STYLE}</style>
 </head>
 <body>
 <header><h1>txrelay</h1><span id="updated"></span></header>
@@ -516,6 +518,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <table id="events"><thead><tr><th>Time (UTC)</th><th>Type</th><th>Tag</th><th>Recipient</th><th>Route</th><th class="num">Attempt</th><th class="num">ms</th><th>Reply</th></tr></thead><tbody></tbody></table>
     <p><button id="newer" type="button" disabled>Newer</button> <button id="older" type="button" disabled>Older</button></p>
   </section>
+${MESSAGES_SECTION}
   <section id="webhooks-section" hidden>
     <h2>Webhooks</h2>
     <p id="webhook-result" role="status"></p>
@@ -523,6 +526,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
 </main>
 <script>${SCRIPT}</script>
+<script>${MESSAGES_SCRIPT}</script>
 </body>
 </html>
 `;
@@ -534,8 +538,8 @@ function cspHash(text: string): string {
 /** Only this page's own script and style run; fetches go to the admin server itself; no framing. */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
-  `script-src ${cspHash(SCRIPT)}`,
-  `style-src ${cspHash(STYLE)}`,
+  `script-src ${cspHash(SCRIPT)} ${cspHash(MESSAGES_SCRIPT)}`,
+  `style-src ${cspHash(STYLE)} ${cspHash(MESSAGES_STYLE)}`,
   "connect-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",

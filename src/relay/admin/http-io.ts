@@ -22,7 +22,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 
 /** Every refusal has the body {error, parameter, reason}; parameter is null when no single one is at fault. */
 export function sendError(res: ServerResponse, e: AdminRequestError, headers: Record<string, string> = {}): void {
-  sendJson(res, e.status, { error: e.error, parameter: e.parameter, reason: e.reason }, headers);
+  sendJson(res, e.status, { error: e.error, parameter: e.parameter, reason: e.reason, ...e.details }, headers);
 }
 
 /** A JSON object body; anything else is 400 naming "body" (or 415 for another media type). */

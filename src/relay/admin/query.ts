@@ -8,6 +8,8 @@ export class AdminRequestError extends Error {
     readonly error: string,
     readonly parameter: string | null,
     readonly reason: string,
+    /** More fields of the error body (a template error's line and column). */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(parameter === null ? `${error}: ${reason}` : `${error}: ${parameter}: ${reason}`);
     this.name = 'AdminRequestError';

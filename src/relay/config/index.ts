@@ -15,6 +15,7 @@ export type {
   QueueConfig,
   RateConfig,
   RelayConfig,
+  RetentionConfig,
   ReturnPathConfig,
   RouteConfig,
   RouteTlsMode,

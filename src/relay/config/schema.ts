@@ -223,6 +223,12 @@ export interface WebhookConfig {
   disableAfterMs: number;
 }
 
+/** Retention of the composed messages sent (`"retention": { "days": 7 }`; docs/admin-api.md "Message activity"). */
+export interface RetentionConfig {
+  /** Copies are kept at least this many days (and removed within the day after); 1 to 365. */
+  days: number;
+}
+
 export interface AccountConfig {
   id: string;
   name: string;
@@ -243,6 +249,8 @@ export interface AccountConfig {
   tracking: TrackingConfig | null;
   /** Webhook endpoints; [] = none. */
   webhooks: WebhookConfig[];
+  /** In effect for this account: its own `retention`, else the relay's; null = no copies kept (`"days": 0` turns it off). */
+  retention: RetentionConfig | null;
 }
 
 export interface AdminConfig {
@@ -273,6 +281,17 @@ export interface InboundConfig {
   domains: string[];
 }
 
+/** Where runtime state lives (API keys and templates made through the API, suppressions, counters, tags). */
+export type StoreConfig =
+  | { type: 'local' }
+  | {
+      type: 'redis';
+      /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */
+      url: string;
+      /** Prefix of every key and channel, so several fleets can share one Redis; default "txrelay:". */
+      prefix: string;
+    };
+
 export interface RelayConfig {
   /** Name used in the greeting and the self-signed certificate; default os.hostname(). */
   hostname: string;
@@ -290,5 +309,9 @@ export interface RelayConfig {
   accounts: AccountConfig[];
   /** The inbound listener for bounces and complaints; null = none. */
   inbound: InboundConfig | null;
+  /** Runtime state: `{ type: "local" }` by default. */
+  store: StoreConfig;
+  /** Copies of sent messages for every account without its own setting; null = off (the default). */
+  retention: RetentionConfig | null;
 }
 

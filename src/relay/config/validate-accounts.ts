@@ -6,7 +6,8 @@ import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js'
 import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkAddressOrCidr, checkDnsServer, isHostName, readableFile } from './formats.js';
 import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
 import { readWebhooks } from './validate-webhooks.js';
-import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, ReturnPathConfig, RouteConfig, TemplateConfig, TrackingConfig, TrackingOverride, PublicTrackingConfig, UnsubscribeConfig } from './schema.js';
+import { readRetention } from './validate-retention.js';
+import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, RetentionConfig, ReturnPathConfig, RouteConfig, TemplateConfig, TrackingConfig, TrackingOverride, PublicTrackingConfig, UnsubscribeConfig } from './schema.js';
 
 const MX_ROUTE_FIELDS = [
   'type', 'port', 'helo', 'localAddresses', 'ipFamily', 'tls', 'caFile', 'mtaSts', 'dnsServers',
@@ -306,7 +307,7 @@ function readNamedMap<T>(r: FieldReader, key: string, what: string, read: (child
   return out;
 }
 
-function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
+function readAccount(ar: FieldReader, baseDir: string, relayRetention: RetentionConfig | null): AccountConfig {
   const id = ar.string('id') ?? '';
   if (id && !NAME_PATTERN.test(id)) ar.fail('id', `must match [A-Za-z0-9._-]{1,64}, got ${JSON.stringify(id)}`);
   const name = ar.string('name', id);
@@ -339,10 +340,13 @@ function readAccount(ar: FieldReader, baseDir: string): AccountConfig {
   const tracking = readTracking(ar);
   checkTrackingBase(ar, { tracking, templates });
   const webhooks = readWebhooks(ar, baseDir);
-  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim, unsubscribe, tracking, webhooks };
+  const own = readRetention(ar);
+  const retention = own === undefined ? relayRetention : own;
+  return { id, name, apiKeys, routes, defaultRoute, templates, rate, senderDomains: senderDomains?.map((d) => d.toLowerCase()) ?? null, dkim, unsubscribe, tracking, webhooks, retention };
 }
 
-export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
+/** The accounts; `relayRetention` is the top-level retention, in effect for each account without its own. */
+export function readAccounts(r: FieldReader, baseDir: string, relayRetention: RetentionConfig | null = null): AccountConfig[] {
   const raw = r.obj['accounts'];
   if (raw === undefined || raw === null) {
     r.fail('accounts', 'is required (at least one account)');
@@ -356,11 +360,11 @@ export function readAccounts(r: FieldReader, baseDir: string): AccountConfig[] {
   const out: AccountConfig[] = [];
   const ids = new Map<string, number>();
   const keys = new Map<string, string>();
-  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim', 'unsubscribe', 'tracking', 'webhooks'];
+  const allowed = ['id', 'name', 'apiKeys', 'routes', 'defaultRoute', 'templates', 'rate', 'senderDomains', 'dkim', 'unsubscribe', 'tracking', 'webhooks', 'retention'];
   raw.forEach((item: unknown, i) => {
     const ar = FieldReader.of(r.issues, pathOf(r.at('accounts'), i), item, allowed);
     if (!ar) return;
-    const account = readAccount(ar, baseDir);
+    const account = readAccount(ar, baseDir, relayRetention);
     if (account.id) {
       if (ids.has(account.id)) ar.fail('id', `duplicate account id ${JSON.stringify(account.id)} (also $.accounts[${ids.get(account.id)}])`);
       else ids.set(account.id, i);

@@ -7,9 +7,10 @@ import type { ConfigIssue } from './config-error.js';
 import { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
 import { FieldReader, pathOf, typeName } from './field-reader.js';
 import { DOMAIN_PATTERN, MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
-import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
+import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, StoreConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
 import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
 import { firstTracked, readAccounts, readPublicTracking } from './validate-accounts.js';
+import { readRetention } from './validate-retention.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -151,7 +152,33 @@ function firstUnsubscribe(accounts: readonly AccountConfig[]): string | null {
   return null;
 }
 
-const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound'];
+/** `"store": { "type": "local" }` (default) or `{ "type": "redis", "url": "redis://127.0.0.1:6379", "prefix": "txrelay:" }`. */
+function readStore(r: FieldReader): StoreConfig {
+  const sr = r.child('store', ['type', 'url', 'prefix']);
+  if (!sr) return { type: 'local' };
+  const type = sr.oneOf('type', ['local', 'redis'] as const, 'local');
+  if (type === 'local') {
+    for (const k of ['url', 'prefix']) if (sr.has(k)) sr.fail(k, 'applies to the redis store only');
+    return { type };
+  }
+  const url = sr.string('url', null);
+  if (url === null) sr.fail('url', 'is required for the redis store (e.g. "redis://127.0.0.1:6379")');
+  else {
+    let ok = false;
+    try {
+      const u = new URL(url);
+      ok = (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) sr.fail('url', `must be a redis:// or rediss:// URL with a host, got ${JSON.stringify(url)}`);
+  }
+  const prefix = sr.string('prefix', 'txrelay:');
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(prefix)) sr.fail('prefix', `must be 1 to 64 of A-Z a-z 0-9 : . _ -, got ${JSON.stringify(prefix)}`);
+  return { type, url: url ?? '', prefix };
+}
+
+const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound', 'store', 'retention'];
 
 /**
  * Checks a parsed configuration and applies every default. Relative paths resolve against `baseDir`
@@ -181,12 +208,14 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
     if (clash >= 0) issues.push({ path: '$.publicHttp.port', message: `port ${publicHttp.port} is already used by $.listeners[${clash}]` });
     else if (admin && admin.port === publicHttp.port) issues.push({ path: '$.publicHttp.port', message: `port ${publicHttp.port} is already used by $.admin (the public listener must not be the admin port)` });
   }
-  const accounts = readAccounts(r, baseDir);
+  const retention = readRetention(r) ?? null;
+  const accounts = readAccounts(r, baseDir, retention);
   const inbound = readInbound(r, listeners, admin);
+  const store = readStore(r);
   const unsubscribe = firstUnsubscribe(accounts);
   if (unsubscribe !== null && publicHttp === null) issues.push({ path: unsubscribe, message: 'needs $.publicHttp, the listener that answers the unsubscribe links' });
   const tracked = firstTracked(accounts);
   if (tracked !== null && publicHttp === null) issues.push({ path: tracked, message: 'needs $.publicHttp, the listener that answers the tracking links' });
   if (issues.length > 0) return { errors: issues };
-  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound }, errors: [] };
+  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound, store, retention }, errors: [] };
 }

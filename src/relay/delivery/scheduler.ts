@@ -11,7 +11,7 @@ import type { QueueConfig } from '../config/index.js';
 import type { EventSink, RelayEvent } from '../storage/event-log.js';
 import type { OutboundRecipient, RecipientOutcome, Route } from './route.js';
 import type { Spool, SpoolEntry } from '../storage/spool/index.js';
-import type { SuppressionList } from '../storage/suppression-list.js';
+import type { SuppressionStore } from '../store/store.js';
 import { systemClock, type Clock } from '../timers/clock.js';
 
 
@@ -54,7 +54,12 @@ export interface DeliverySchedulerOptions {
   /** Where delivered/deferred/failed/suppressed events go. */
   events?: EventSink;
   /** Hard bounces are added here; suppressed addresses are not delivered to. */
-  suppression?: SuppressionList;
+  suppression?: SuppressionStore;
+  /**
+   * Keeps a copy of each recipient's message that reached a final outcome (message retention), awaited before that
+   * outcome is written to the spool; a rejection is logged and delivery goes on.
+   */
+  retain?(entry: SpoolEntry, copies: { recipient: string; body: Buffer }[]): Promise<void>;
 }
 
 /**
@@ -249,12 +254,31 @@ export class DeliveryScheduler {
     if (route === null) return deferAll(`route "${entry.route}" of account "${entry.account}" is not configured`);
     const msg = await this.o.spool.read(entry.id);
     const recipients: OutboundRecipient[] = indexes.map((i) => ({ address: msg.recipients[i]!.recipient, body: msg.recipients[i]!.body, index: i }));
+    let outcomes: RecipientOutcome[];
     try {
-      return await route.deliver({ id: entry.id, from: msg.from, recipients });
+      outcomes = await route.deliver({ id: entry.id, from: msg.from, recipients });
     } catch (err) {
       // A route reports failures as outcomes; a throw is a bug or an unexpected local error: try again later.
       return deferAll(`local error: ${(err as Error).message}`);
     }
+    if (this.o.retain) await this.retain(entry, recipients, outcomes);
+    return outcomes;
+  }
+
+  /** Hands the copies of recipients whose outcome is final to `retain`, before record() completes them in the spool. */
+  private async retain(entry: SpoolEntry, recipients: OutboundRecipient[], outcomes: RecipientOutcome[]): Promise<void> {
+    const copies = recipients.filter((_r, k) => outcomes[k] !== undefined && this.isFinal(entry, outcomes[k]!)).map((r) => ({ recipient: r.address, body: r.body }));
+    if (copies.length === 0) return;
+    try {
+      await this.o.retain!(entry, copies);
+    } catch (err) {
+      this.o.logger.error({ id: entry.id, account: entry.account, err: (err as Error).message }, 'cannot keep a copy of the message (retention)');
+    }
+  }
+
+  /** Delivered or failed, or deferred past the maximum queue age (record() fails it). */
+  private isFinal(entry: SpoolEntry, out: RecipientOutcome): boolean {
+    return out.status !== 'deferred' || this.now() - entry.createdAt >= this.o.queue.maxAgeMs;
   }
 
   /** Completes suppressed recipients as failed (no route call) and returns the others. */
@@ -282,7 +306,7 @@ export class DeliveryScheduler {
     const { spool, logger, queue } = this.o;
     const r = entry.recipients[i]!;
     const attempt = r.attempts + 1;
-    if (out.status === 'deferred' && this.now() - entry.createdAt >= queue.maxAgeMs) {
+    if (out.status === 'deferred' && this.isFinal(entry, out)) {
       const reply = `queue age exceeded; last reply: ${out.reply ?? 'none'}`;
       await this.event(entry, i, 'failed', reply, attempt, ms, out.destination);
       await spool.complete(entry.id, i, { status: 'failed', reply });

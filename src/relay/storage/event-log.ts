@@ -108,6 +108,8 @@ export interface EventQuery {
   cursor?: string;
   /** Default 100, at most 1000. */
   limit?: number;
+  /** Lines read at most (matching or not) before the page ends with `scanLimited`; default no bound. */
+  maxScan?: number;
 }
 
 export interface EventPage {
@@ -115,6 +117,11 @@ export interface EventPage {
   events: StoredEvent[];
   /** Cursor of the next (older) page, or null when there is none. */
   next: string | null;
+  /** With maxScan: the cursor this page started from (the log's end when none was given). */
+  start?: string;
+  /** With maxScan: lines read, and whether the page ended because maxScan was reached (`next` continues the scan). */
+  scanned?: number;
+  scanLimited?: boolean;
 }
 
 export class EventQueryError extends Error {
@@ -305,6 +312,11 @@ export class EventLog implements EventSink {
     const recipient = query.recipient?.toLowerCase();
     await this.flush();
     const events: StoredEvent[] = [];
+    const maxScan = query.maxScan;
+    if (maxScan !== undefined && (!Number.isInteger(maxScan) || maxScan < 1)) throw new EventQueryError('maxScan', 'must be a positive integer');
+    const startCursor = start ? `${start.seq}:${start.offset}` : `${this.seqs[this.seqs.length - 1]!}:${this.fileBytes}`;
+    let scanned = 0;
+    const bounded = (page: EventPage): EventPage => (maxScan === undefined ? page : { ...page, start: startCursor, scanned, scanLimited: page.scanLimited ?? false });
     for (const seq of [...this.seqs].reverse()) {
       if (start && seq > start.seq) continue;
       let bytes: Buffer;
@@ -319,13 +331,16 @@ export class EventLog implements EventSink {
         // The line ending at `end` (exclusive of its newline) starts after the previous newline.
         const stop = bytes[end - 1] === 0x0a ? end - 1 : end;
         const lineStart = bytes.lastIndexOf(0x0a, stop - 1) + 1;
+        if (maxScan !== undefined && scanned === maxScan) return bounded({ events, next: `${seq}:${end}`, scanLimited: true });
+        scanned++;
         const e = parseLine(bytes.toString('utf8', lineStart, stop));
         end = lineStart;
         if (e === null) continue;
         const t = Date.parse(e.time);
         // Files are in time order: when even the newest line of a file is well before `from`, older files are too
         // (the minute of slack covers events stamped by their caller slightly before being appended).
-        if (newestInFile && query.from !== undefined && t < query.from - ORDER_SLACK_MS) return { events, next: null };
+        // A bounded (maxScan) read applies the same rule to every line: lines are appended in time order too.
+        if ((newestInFile || maxScan !== undefined) && query.from !== undefined && t < query.from - ORDER_SLACK_MS) return bounded({ events, next: null });
         newestInFile = false;
         if (query.from !== undefined && t < query.from) continue;
         if (query.to !== undefined && t >= query.to) continue;
@@ -335,10 +350,10 @@ export class EventLog implements EventSink {
         if (types && !types.has(e.type)) continue;
         if (recipient !== undefined && e.recipient?.toLowerCase() !== recipient) continue;
         events.push(e);
-        if (events.length === limit) return { events, next: lineStart > 0 || seq !== this.seqs[0] ? `${seq}:${lineStart}` : null };
+        if (events.length === limit) return bounded({ events, next: lineStart > 0 || seq !== this.seqs[0] ? `${seq}:${lineStart}` : null });
       }
     }
-    return { events, next: null };
+    return bounded({ events, next: null });
   }
 
   /** Writes what is buffered and closes the file; later appends are dropped. */

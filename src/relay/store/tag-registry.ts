@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SmtpError } from '../../protocol/index.js';
-import { UNTAGGED } from './policy.js';
+import { UNTAGGED } from '../accept/policy.js';
 
 export class TagRegistry {
   private readonly byAccount = new Map<string, Set<string>>();

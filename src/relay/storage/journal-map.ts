@@ -1,0 +1,150 @@
+// A small durable map: an append-only file of JSON records (`put` with a value, `delete`), each fsynced before
+// the write resolves, replayed at open. A torn last line (a crash mid-append) is cut off. When the file holds
+// many more records than live entries it is rewritten whole with the durable-file helper (compaction), so it
+// stays proportional to what it holds. The model is the suppression list's file; this is the generic form the
+// runtime store keeps its API keys, account tokens and templates in.
+import * as nodeFs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import stringify from 'fast-json-stable-stringify';
+import { fsyncDirectory, writeFileDurably } from './durable-file.js';
+
+interface JournalRecord<V> {
+  op: 'put' | 'delete';
+  key: string;
+  value?: V;
+}
+
+/** Compact when the file has this many more records than live entries. */
+const COMPACT_SLACK = 1000;
+
+export class JournalMap<V> {
+  private readonly entries = new Map<string, V>();
+  private records = 0;
+  private file: FileHandle | null = null;
+  /** Writes run one after another, in the order they were made. */
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(private readonly path: string) {}
+
+  /** Opens (creating the folder) and replays the file; `isValue` drops records a newer or broken writer left. */
+  static async open<V>(path: string, isValue: (v: unknown) => v is V): Promise<JournalMap<V>> {
+    await nodeFs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const map = new JournalMap<V>(path);
+    let bytes: Buffer;
+    try {
+      bytes = await nodeFs.readFile(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return map;
+      throw e;
+    }
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
+      bytes = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
+      await nodeFs.truncate(path, bytes.length);
+    }
+    for (const line of bytes.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      let r: JournalRecord<unknown>;
+      try {
+        r = JSON.parse(line) as JournalRecord<unknown>;
+      } catch {
+        continue;
+      }
+      map.records++;
+      if (typeof r.key !== 'string') continue;
+      if (r.op === 'put' && isValue(r.value)) map.entries.set(r.key, r.value);
+      else if (r.op === 'delete') map.entries.delete(r.key);
+    }
+    return map;
+  }
+
+  get(key: string): V | undefined {
+    return this.entries.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  values(): IterableIterator<V> {
+    return this.entries.values();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Sets the value now (readers see it at once) and resolves when it is durable. */
+  put(key: string, value: V): Promise<void> {
+    this.entries.set(key, value);
+    return this.append({ op: 'put', key, value });
+  }
+
+  /** Several puts in one append and one fsync (batched updates such as last-used times). */
+  putMany(items: Array<[string, V]>): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    for (const [k, v] of items) this.entries.set(k, v);
+    return this.appendLines(items.map(([key, value]) => ({ op: 'put' as const, key, value })));
+  }
+
+  /** False when the key was absent (nothing written). */
+  async delete(key: string): Promise<boolean> {
+    if (!this.entries.delete(key)) return false;
+    await this.append({ op: 'delete', key });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain;
+    await this.file?.close().catch(() => undefined);
+    this.file = null;
+  }
+
+  private append(record: JournalRecord<V>): Promise<void> {
+    return this.appendLines([record]);
+  }
+
+  private appendLines(records: Array<JournalRecord<V>>): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.path} is closed`));
+    const run = async (): Promise<void> => {
+      if (this.records - this.entries.size > COMPACT_SLACK) {
+        await this.compact();
+        return; // the rewrite holds the live entries, these records' effects included
+      }
+      if (!this.file) {
+        const created = !(await exists(this.path));
+        this.file = await nodeFs.open(this.path, 'a', 0o600);
+        if (created) await fsyncDirectory(dirname(this.path));
+      }
+      const text = records.map((r) => stringify(r) + '\n').join('');
+      const bytes = Buffer.from(text, 'utf8');
+      await this.file.write(bytes, 0, bytes.length, null);
+      await this.file.datasync();
+      this.records += records.length;
+    };
+    const p = this.chain.then(run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Rewrites the file with one put per live entry (temp, fsync, rename, folder fsync). */
+  private async compact(): Promise<void> {
+    await this.file?.close().catch(() => undefined);
+    this.file = null;
+    const lines: string[] = [];
+    for (const [key, value] of this.entries) lines.push(stringify({ op: 'put', key, value }) + '\n');
+    await writeFileDurably(this.path, lines.join(''));
+    this.records = lines.length;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await nodeFs.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
