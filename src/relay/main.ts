@@ -35,7 +35,7 @@ import { SentRecipients } from './inbound/sent-recipients.js';
 import { DkimSigner } from './dkim/index.js';
 import { PublicHttpServer, type PublicRoute } from './public-http/index.js';
 import { UnsubscribeTokens, ensureLinkSecret, unsubscribeRoute } from './unsubscribe/index.js';
-import { TrackingStore, TrackingTokens, trackingRoutes } from './tracking/index.js';
+import { MachineRanges, RecordSweeper, TrackingStore, TrackingTokens, trackingRoutes } from './tracking/index.js';
 import { WebhookDispatcher } from './webhooks/index.js';
 import { RecentMessages } from './admin/message-activity-index.js';
 import { MessageActivity } from './admin/message-activity.js';
@@ -320,7 +320,16 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
         () => probeWritable(join(config.dataDir, 'spool')),
       ]),
   });
-  const publicHttp = unsubscribe === null ? null : await startPublicHttp(config, logger, unsubscribeRoute({ tokens: unsubscribe, suppression, events, logger }), trackingRoutes({ tokens: trackingTokens!, store: trackingStore, events, logger }));
+  // Tracking records live publicHttp.tracking.recordDays; the sweeper removes older ones a bounded slice at a time.
+  const recordMaxAgeMs = (publicHttpConfig?.tracking.recordDays ?? 0) * 86_400_000;
+  const sweeper = publicHttpConfig === null ? null : new RecordSweeper({ store: trackingStore, maxAgeMs: recordMaxAgeMs, logger });
+  const tracking = publicHttpConfig === null ? null : trackingRoutes({
+    tokens: trackingTokens!, store: trackingStore, events, logger, recordMaxAgeMs, machineWindowMs: publicHttpConfig.tracking.machineWindowSeconds * 1000,
+    machineRanges: new MachineRanges(publicHttpConfig.tracking.machineRanges, publicHttpConfig.tracking.builtInMachineRanges),
+    observe: (endpoint, status, seconds) => metrics.trackingRequest(endpoint, status, seconds),
+  });
+  const publicHttp = unsubscribe === null ? null : await startPublicHttp(config, logger, unsubscribeRoute({ tokens: unsubscribe, suppression, events, logger }), tracking!);
+  sweeper?.start();
   // Swept also when retention is off now: copies kept while it was on still expire.
   retention.start();
   if (config.queue.hold) logger.warn({ pending: spool.stats().messages }, 'queue.hold is on: messages are accepted and spooled but not delivered');
@@ -366,6 +375,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await runtime.dkim?.close();
       await admin?.server.close();
       await publicHttp?.server.close();
+      await sweeper?.stop();
       await spool.close();
       await eventLog.flush();
       await webhooks.stop();

@@ -184,7 +184,7 @@ describe('AdminServer over HTTP', () => {
     assert.equal(body.interval, '15m');
     assert.equal(body.accounts.length, 1);
     const acme = body.accounts[0]!;
-    assert.deepEqual(acme.totals, { accepted: 3, delivered: 1, deferred: 2, failed: 1, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0 });
+    assert.deepEqual(acme.totals, { accepted: 3, delivered: 1, deferred: 2, failed: 1, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0, openedUniqueHuman: 0, openedUniqueMachine: 0, clickedUniqueHuman: 0, clickedUniqueMachine: 0 });
     assert.equal(acme.series.length, 4);
     assert.deepEqual(
       acme.tags.map((t) => [t.tag, t.totals.accepted, t.totals.failed]),

@@ -74,12 +74,14 @@ describe('dashboard in headless Chromium', { skip: needTool('chromium'), timeout
     // Stats render first, then the events: once the events table has rendered, both are there.
     await page.locator('#events[data-renders="1"]').waitFor({ state: 'attached' });
     assert.equal(await page.locator('#account').inputValue(), 'acme');
-    // Columns: tag, accepted, delivered, deferred, failed, rejected, suppressed, bounced hard, bounced soft, complained, unsubscribed, opened, clicked,
-    // bounce rate and complaint rate (per delivered recipient).
-    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="welcome"]'), ['welcome', '5', '5', '0', '0', '0', '0', '1', '1', '1', '0', '0', '0', '40.00%', '20.00%']);
-    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="reset"]'), ['reset', '2', '0', '1', '1', '0', '0', '0', '0', '0', '0', '0', '0', '-', '-']);
-    assert.deepEqual(await rowCells(page, '#tags tbody tr.total'), ['Total', '7', '5', '1', '1', '0', '0', '1', '1', '1', '0', '0', '0', '40.00%', '20.00%']);
-    assert.equal(await page.locator('#chart polyline').count(), 11, 'one line per event type');
+    // Columns: tag, accepted, delivered, deferred, failed, rejected, suppressed, bounced hard, bounced soft, complained, unsubscribed,
+    // opened (total, machines, unique human, unique machine), clicked (the same four), then bounce, complaint, open and
+    // click rates (per delivered recipient; opens and clicks unique human).
+    const none = ['0', '0', '0', '0', '0', '0', '0', '0'];
+    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="welcome"]'), ['welcome', '5', '5', '0', '0', '0', '0', '1', '1', '1', '0', ...none, '40.00%', '20.00%', '0.00%', '0.00%']);
+    assert.deepEqual(await rowCells(page, '#tags tbody tr[data-tag="reset"]'), ['reset', '2', '0', '1', '1', '0', '0', '0', '0', '0', '0', ...none, '-', '-', '-', '-']);
+    assert.deepEqual(await rowCells(page, '#tags tbody tr.total'), ['Total', '7', '5', '1', '1', '0', '0', '1', '1', '1', '0', ...none, '40.00%', '20.00%', '0.00%', '0.00%']);
+    assert.equal(await page.locator('#chart polyline').count(), 13, 'one line per event type, and the unique human opens and clicks');
     assert.equal(await page.locator('#events tbody tr[data-type]').count(), 17, 'every acme event is listed');
   });
 

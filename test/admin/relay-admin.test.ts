@@ -67,7 +67,7 @@ describe('admin API over a real relay', () => {
     const body = (await res.json()) as { accounts: { tags: { tag: string; totals: Record<string, number>; domains: { domain: string }[] }[] }[] };
     const welcome = body.accounts[0]!.tags[0]!;
     assert.equal(welcome.tag, 'welcome');
-    assert.deepEqual(welcome.totals, { accepted: 2, delivered: 1, deferred: 0, failed: 1, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0 });
+    assert.deepEqual(welcome.totals, { accepted: 2, delivered: 1, deferred: 0, failed: 1, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0, openedUniqueHuman: 0, openedUniqueMachine: 0, clickedUniqueHuman: 0, clickedUniqueMachine: 0 });
     assert.deepEqual(
       welcome.domains.map((d) => d.domain),
       ['dest.test'],

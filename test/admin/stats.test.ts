@@ -48,11 +48,11 @@ describe('TagStats', () => {
     const report = stats.query({ accounts: ['acme'], from: T0, to: T0 + DAY_MS, intervalMs: HOUR });
     assert.equal(report.accounts.length, 1);
     const acme = report.accounts[0]!;
-    assert.deepEqual(acme.totals, { accepted: 4, delivered: 2, deferred: 1, failed: 1, rejected: 1, suppressed: 1, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0 });
+    assert.deepEqual(acme.totals, { accepted: 4, delivered: 2, deferred: 1, failed: 1, rejected: 1, suppressed: 1, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0, openedUniqueHuman: 0, openedUniqueMachine: 0, clickedUniqueHuman: 0, clickedUniqueMachine: 0 });
     const byTag = Object.fromEntries(acme.tags.map((t) => [t.tag, t.totals]));
-    assert.deepEqual(byTag['welcome'], { accepted: 3, delivered: 2, deferred: 1, failed: 0, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0 });
-    assert.deepEqual(byTag['reset'], { accepted: 1, delivered: 0, deferred: 0, failed: 1, rejected: 0, suppressed: 1, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0 });
-    assert.deepEqual(byTag['untagged'], { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 1, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0 });
+    assert.deepEqual(byTag['welcome'], { accepted: 3, delivered: 2, deferred: 1, failed: 0, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0, openedUniqueHuman: 0, openedUniqueMachine: 0, clickedUniqueHuman: 0, clickedUniqueMachine: 0 });
+    assert.deepEqual(byTag['reset'], { accepted: 1, delivered: 0, deferred: 0, failed: 1, rejected: 0, suppressed: 1, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0, openedUniqueHuman: 0, openedUniqueMachine: 0, clickedUniqueHuman: 0, clickedUniqueMachine: 0 });
+    assert.deepEqual(byTag['untagged'], { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 1, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0, openedUniqueHuman: 0, openedUniqueMachine: 0, clickedUniqueHuman: 0, clickedUniqueMachine: 0 });
     assert.equal(acme.tags[0]!.tag, 'welcome', 'busiest tag first');
   });
 
@@ -99,7 +99,7 @@ describe('TagStats', () => {
   it('answers a tag with no events with zeros rather than leaving it out', () => {
     const stats = new TagStats({ now: () => T0 });
     const report = stats.query({ accounts: ['acme'], tag: 'nothing', from: T0 - HOUR, to: T0, intervalMs: 15 * MIN });
-    assert.deepEqual(report.accounts[0]!.tags[0]!.totals, { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0 });
+    assert.deepEqual(report.accounts[0]!.tags[0]!.totals, { accepted: 0, delivered: 0, deferred: 0, failed: 0, rejected: 0, suppressed: 0, bounced: 0, complained: 0, unsubscribed: 0, opened: 0, clicked: 0, bouncedHard: 0, bouncedSoft: 0, openedMachine: 0, clickedMachine: 0, openedUniqueHuman: 0, openedUniqueMachine: 0, clickedUniqueHuman: 0, clickedUniqueMachine: 0 });
     assert.equal(report.accounts[0]!.series.length, 4);
   });
 
@@ -184,9 +184,9 @@ describe('TagStats', () => {
     const acme = report.accounts[0]!;
     const welcome = acme.tags.find((t) => t.tag === 'welcome')!;
     assert.deepEqual([welcome.totals.bounced, welcome.totals.bouncedHard, welcome.totals.bouncedSoft, welcome.totals.complained], [2, 1, 1, 1]);
-    assert.deepEqual(welcome.rates, { bounced: 0.5, bouncedHard: 0.25, complained: 0.25 });
+    assert.deepEqual(welcome.rates, { bounced: 0.5, bouncedHard: 0.25, complained: 0.25, opened: 0, clicked: 0 });
     const reset = acme.tags.find((t) => t.tag === 'reset')!;
-    assert.deepEqual(reset.rates, { bounced: null, bouncedHard: null, complained: null }, 'no rate without a delivered recipient');
+    assert.deepEqual(reset.rates, { bounced: null, bouncedHard: null, complained: null, opened: null, clicked: null }, 'no rate without a delivered recipient');
     assert.deepEqual([acme.totals.bounced, acme.totals.bouncedHard, acme.totals.bouncedSoft], [3, 2, 1]);
     assert.equal(acme.series[0]!.bouncedHard, 2);
     // A rebuild from the log gives the same split (the hard flag is stored with the event).

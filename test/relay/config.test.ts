@@ -354,7 +354,7 @@ test('unsubscribe (account and template) and publicHttp: defaults, and errors na
   json['publicHttp'] = { port: 8080 };
   const { config, errors } = validateConfig(json, '/tmp');
   assert.deepEqual(errors, []);
-  assert.deepEqual(config!.publicHttp, { port: 8080, host: '0.0.0.0', trustProxy: [], secret: null });
+  assert.deepEqual(config!.publicHttp, { port: 8080, host: '0.0.0.0', trustProxy: [], secret: null, tracking: { recordDays: 180, machineRanges: [], builtInMachineRanges: true, machineWindowSeconds: 10 } });
   assert.deepEqual(config!.accounts[0]!.unsubscribe, { baseUrl: 'https://relay.example/u', mailto: 'unsubscribe@relay.example', scope: 'account' });
   assert.deepEqual(config!.accounts[0]!.templates['news']!.unsubscribe, { baseUrl: 'https://relay.example/u', mailto: null, scope: 'tag' });
   assert.equal(validateConfig(minimal(), '/tmp').config!.accounts[0]!.unsubscribe, null);
@@ -387,7 +387,7 @@ test('tracking: off by default, opens and clicks default false, an http(s) base 
   json['publicHttp'] = { port: 8080 };
   const { config, errors } = validateConfig(json, '/tmp');
   assert.deepEqual(errors, []);
-  assert.deepEqual(config!.accounts[0]!.tracking, { opens: false, clicks: true, baseUrl: 'https://t.relay.example' });
+  assert.deepEqual({ ...config!.accounts[0]!.tracking, tags: { ...config!.accounts[0]!.tracking!.tags } }, { opens: false, clicks: true, baseUrl: 'https://t.relay.example', tags: {} });
   delete json['publicHttp'];
   assert.deepEqual(paths(json), ['$.accounts[0].tracking'], 'links need the listener that answers them');
   json['publicHttp'] = { port: 8080 };

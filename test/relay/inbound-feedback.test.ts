@@ -321,6 +321,6 @@ describe('VERP return paths and the inbound listener', { skip: needTool('python3
     assert.equal(welcome.totals['bouncedHard'], 1);
     assert.equal(welcome.totals['bouncedSoft'], 1);
     assert.equal(welcome.totals['complained'], 1);
-    assert.deepEqual(welcome.rates, { bounced: 0.5, bouncedHard: 0.25, complained: 0.25 });
+    assert.deepEqual(welcome.rates, { bounced: 0.5, bouncedHard: 0.25, complained: 0.25, opened: 0, clicked: 0 });
   });
 });

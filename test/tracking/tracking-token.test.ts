@@ -37,7 +37,7 @@ test('refuses to sign what it cannot carry', () => {
 });
 
 test('machine fetches: HEAD, scanner agents, Apple MPP, and fetches right after acceptance', () => {
-  const human = { method: 'GET' as const, userAgent: 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15', time: 100_000, acceptedAt: 0 };
+  const human = { method: 'GET' as const, client: '198.51.100.7', userAgent: 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15', time: 100_000, acceptedAt: 0 };
   assert.equal(isMachineFetch(human, 10_000), false);
   assert.equal(isMachineFetch({ ...human, method: 'HEAD' }, 10_000), true);
   assert.equal(isMachineFetch({ ...human, userAgent: 'Mozilla/5.0' }, 10_000), true);

@@ -11,7 +11,7 @@ import type { StoredTemplate, TagStore, TemplateStore } from '../store/store.js'
 import type { SpoolRecipient } from '../storage/spool/index.js';
 import { recipientNames } from './recipient-names.js';
 import { unsubscribeHeaders, type UnsubscribeTokens } from '../unsubscribe/index.js';
-import { findTrackedLinks, rewriteHtml, type TrackedLinks, type TrackingTokens } from '../tracking/index.js';
+import { findTrackedLinks, parseTrackRequest, resolveTracking, rewriteHtml, type MessageTracking, type TrackedLinks, type TrackingTokens } from '../tracking/index.js';
 
 /** What one accepted SMTP message becomes before it is spooled. */
 export interface AcceptedMessage {
@@ -105,7 +105,7 @@ export class MessageAcceptor {
     }
 
     const unsubscribe = this.unsubscribeTokens === null ? null : (stored?.unsubscribe ?? account.unsubscribe);
-    const track = this.trackingOf(account, h.track);
+    const track = this.trackingOf(account, tag, stored, h.track);
     // Untracked, every recipient's message has the same body: encode it once, compose only the headers per recipient.
     const shared = track === null ? encodeHtml(html) : null;
     let links: string[] | null = null;
@@ -135,21 +135,12 @@ export class MessageAcceptor {
     return { account, route, tag, template: templateId, subject, from, recipients, tracking: links === null ? null : { links } };
   }
 
-  /** The account's tracking narrowed by X-Transactional-Track (none, opens, clicks, all); null = not tracked. */
-  private trackingOf(account: AccountConfig, header: string | null): { opens: boolean; clicks: boolean; baseUrl: string } | null {
-    const config = account.tracking;
-    let wanted = { opens: true, clicks: true };
-    if (header !== null) {
-      const v = header.trim().toLowerCase();
-      if (v === 'none') wanted = { opens: false, clicks: false };
-      else if (v === 'opens') wanted = { opens: true, clicks: false };
-      else if (v === 'clicks') wanted = { opens: false, clicks: true };
-      else if (v !== 'all') throw new SmtpError(554, '5.6.0', `X-Transactional-Track must be none, opens, clicks or all, got "${printable(header, 40)}"`);
-    }
-    if (this.trackingTokens === null || config === null) return null;
-    const opens = config.opens && wanted.opens;
-    const clicks = config.clicks && wanted.clicks;
-    return opens || clicks ? { opens, clicks, baseUrl: config.baseUrl } : null;
+  /** Tracking of the message: template > tag > account, narrowed by X-Transactional-Track; null = not tracked. */
+  private trackingOf(account: AccountConfig, tag: string, stored: TemplateConfig | null, header: string | null): MessageTracking | null {
+    const asked = parseTrackRequest(header);
+    if (asked === null) throw new SmtpError(554, '5.6.0', `X-Transactional-Track must be none, opens, clicks or all, got "${printable(header!, 40)}"`);
+    if (this.trackingTokens === null) return null;
+    return resolveTracking(account.tracking, tag, stored?.tracking ?? null, asked);
   }
 
   private accountOf(input: AcceptInput): AccountConfig {
@@ -184,9 +175,9 @@ export class MessageAcceptor {
   }
 }
 
-/** A template from the store in the shape the file's templates have (no file, no unsubscribe of its own). */
+/** A template from the store in the shape the file's templates have (no file, no unsubscribe or tracking of its own). */
 export function templateConfigOf(t: StoredTemplate): TemplateConfig {
-  return { html: t.html, htmlFile: null, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, unsubscribe: null };
+  return { html: t.html, htmlFile: null, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, unsubscribe: null, tracking: null };
 }
 
 function firstMailbox(s: string): Mailbox | null {

@@ -54,10 +54,15 @@ const SCRIPT = `
 (function () {
   var TOKEN_KEY = 'txrelay-admin-token';
   var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed', 'opened', 'clicked'];
-  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', bounced: '#be185d', complained: '#0f766e', unsubscribed: '#0891b2' };
-  // Table columns: the counts (bounces split into hard and soft), then bounces and complaints per delivered recipient.
-  var COUNT_COLUMNS = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bouncedHard', 'bouncedSoft', 'complained', 'unsubscribed', 'opened', 'clicked'];
-  var RATE_COLUMNS = ['bounced', 'complained'];
+  var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', bounced: '#be185d', complained: '#0f766e', unsubscribed: '#0891b2', opened: '#ca8a04', clicked: '#4f46e5', openedUniqueHuman: '#a16207', clickedUniqueHuman: '#312e81' };
+  // Chart lines: every event type, and the unique human opens and clicks (dashed).
+  var CHART_LINES = TYPES.concat(['openedUniqueHuman', 'clickedUniqueHuman']);
+  var LINE_NAMES = { openedUniqueHuman: 'unique opens (human)', clickedUniqueHuman: 'unique clicks (human)' };
+  // Table columns: the counts (bounces split into hard and soft; opens and clicks in total, by machines, unique by
+  // people and unique by machines), then bounces, complaints, unique human opens and clicks per delivered recipient.
+  var COUNT_COLUMNS = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bouncedHard', 'bouncedSoft', 'complained', 'unsubscribed',
+    'opened', 'openedMachine', 'openedUniqueHuman', 'openedUniqueMachine', 'clicked', 'clickedMachine', 'clickedUniqueHuman', 'clickedUniqueMachine'];
+  var RATE_COLUMNS = ['bounced', 'complained', 'openedUniqueHuman', 'clickedUniqueHuman'];
   var RANGES = { '1h': [3600000, '1m'], '24h': [86400000, '15m'], '7d': [604800000, '1h'], '30d': [2592000000, '6h'] };
   var SVG = 'http://www.w3.org/2000/svg';
   var state = { token: sessionStorage.getItem(TOKEN_KEY), tag: '', pages: [], cursor: null, next: null, range: null };
@@ -189,7 +194,7 @@ const SCRIPT = `
     var W = Math.max(300, Math.round(chart.clientWidth) || 800), H = Math.max(120, Math.round(chart.clientHeight) || 240), L = 44, R = 12, T = 10, B = 26;
     chart.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     var max = 0;
-    series.forEach(function (p) { TYPES.forEach(function (t) { if (p[t] > max) max = p[t]; }); });
+    series.forEach(function (p) { CHART_LINES.forEach(function (t) { if (p[t] > max) max = p[t]; }); });
     var top = max === 0 ? 1 : max;
     var x = function (i) { return L + (series.length <= 1 ? 0 : (i * (W - L - R)) / (series.length - 1)); };
     var y = function (v) { return T + (H - T - B) * (1 - v / top); };
@@ -207,11 +212,13 @@ const SCRIPT = `
         chart.appendChild(label);
       });
     }
-    TYPES.forEach(function (t) {
-      var points = series.map(function (p, i) { return x(i).toFixed(1) + ',' + y(p[t]).toFixed(1); }).join(' ');
-      var line = svg('polyline', { points: points, fill: 'none', stroke: COLORS[t], 'stroke-width': 2, 'data-type': t });
+    CHART_LINES.forEach(function (t) {
+      var points = series.map(function (p, i) { return x(i).toFixed(1) + ',' + y(p[t] || 0).toFixed(1); }).join(' ');
+      var attrs = { points: points, fill: 'none', stroke: COLORS[t], 'stroke-width': 2, 'data-type': t };
+      if (LINE_NAMES[t]) attrs['stroke-dasharray'] = '5 3';
+      var line = svg('polyline', attrs);
       var title = svg('title', {});
-      title.textContent = t;
+      title.textContent = LINE_NAMES[t] || t;
       line.appendChild(title);
       chart.appendChild(line);
     });
@@ -444,12 +451,12 @@ const SCRIPT = `
   $('csv').addEventListener('click', downloadCsv);
 
   var legend = $('legend');
-  TYPES.forEach(function (t) {
+  CHART_LINES.forEach(function (t) {
     var item = el('span');
     var sw = el('span', null, 'swatch');
     sw.style.background = COLORS[t];
     item.appendChild(sw);
-    item.appendChild(document.createTextNode(t));
+    item.appendChild(document.createTextNode(LINE_NAMES[t] || t));
     legend.appendChild(item);
   });
 
@@ -459,7 +466,9 @@ const SCRIPT = `
 
 const COUNT_HEADERS =
   '<th class="num">Accepted</th><th class="num">Delivered</th><th class="num">Deferred</th><th class="num">Failed</th><th class="num">Rejected</th><th class="num">Suppressed</th>' +
-  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Unsubscribed</th><th class="num">Opened</th><th class="num">Clicked</th><th class="num">Bounce rate</th><th class="num">Complaint rate</th>';
+  '<th class="num">Bounced hard</th><th class="num">Bounced soft</th><th class="num">Complained</th><th class="num">Unsubscribed</th><th class="num">Opened</th><th class="num">Opened by machines</th><th class="num">Unique opens (human)</th><th class="num">Unique opens (machine)</th>' +
+  '<th class="num">Clicked</th><th class="num">Clicked by machines</th><th class="num">Unique clicks (human)</th><th class="num">Unique clicks (machine)</th>' +
+  '<th class="num">Bounce rate</th><th class="num">Complaint rate</th><th class="num">Open rate (unique human)</th><th class="num">Click rate (unique human)</th>';
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">

@@ -30,6 +30,9 @@ export interface RelayMetricsOptions {
 
 export const DEFAULT_TOP_DESTINATIONS = 20;
 
+/** The tracking routes answer in well under a millisecond (a cached record) to a few (a disk read). */
+const TRACKING_BUCKETS_SECONDS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5];
+
 /** How a session ended, for sessions_closed_total. Free text is bounded by the metric's cardinality limit. */
 export type SessionCloseReason = 'quit' | 'timeout' | 'error' | 'limit' | 'shutdown' | 'protocol' | string;
 
@@ -57,6 +60,9 @@ export class RelayMetrics implements AcceptObserver {
   private readonly eventsDropped: Counter;
   private readonly bounces: Counter;
   private readonly feedbackReports: Counter;
+  private readonly trackingOpens: Counter;
+  private readonly trackingClicks: Counter;
+  private readonly trackingDuration: Histogram;
   private readonly startTime: Gauge;
   private readonly residentMemory: Gauge;
   private readonly heapUsed: Gauge;
@@ -107,6 +113,15 @@ export class RelayMetrics implements AcceptObserver {
       help: 'Reports received on the inbound listener, by result (recorded, ignored: nothing to record or not ours, refused: over a limit).',
       labelNames: ['result'],
       maxSeries: 5,
+    });
+    this.trackingOpens = r.counter({ name: 'txrelay_tracking_opens_total', help: 'Open pixels fetched (opened events), by machine ("true": a scanner or privacy proxy, docs/tracking.md).', labelNames: ['machine'], maxSeries: 2 });
+    this.trackingClicks = r.counter({ name: 'txrelay_tracking_clicks_total', help: 'Tracked links followed (clicked events), by machine ("true": a scanner or privacy proxy, docs/tracking.md).', labelNames: ['machine'], maxSeries: 2 });
+    this.trackingDuration = r.histogram({
+      name: 'txrelay_tracking_request_duration_seconds',
+      help: 'Time the public listener\'s tracking routes took to answer (token check, record read, event appended), by endpoint (open, click) and HTTP status.',
+      labelNames: ['endpoint', 'code'],
+      buckets: TRACKING_BUCKETS_SECONDS,
+      maxSeries: 12,
     });
     this.startTime = r.gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.' });
     this.residentMemory = r.gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.' });
@@ -171,9 +186,16 @@ export class RelayMetrics implements AcceptObserver {
   }
 
   /** Every event appended to the event log (the same stream the per-tag stats fold). */
-  recipientEvent(event: { type: EventType; hard?: boolean }): void {
+  recipientEvent(event: { type: EventType; hard?: boolean; machine?: boolean }): void {
     this.recipients.inc({ outcome: event.type });
     if (event.type === 'bounced') this.bounces.inc({ kind: event.hard === true ? 'hard' : 'soft' });
+    else if (event.type === 'opened') this.trackingOpens.inc({ machine: event.machine === true ? 'true' : 'false' });
+    else if (event.type === 'clicked') this.trackingClicks.inc({ machine: event.machine === true ? 'true' : 'false' });
+  }
+
+  /** One request to a tracking route of the public listener ("/o/", "/c/"), answered with `status`. */
+  trackingRequest(endpoint: 'open' | 'click', status: number, seconds: number): void {
+    this.trackingDuration.observe({ endpoint, code: String(status) }, seconds);
   }
 
   /** One message received on the inbound listener (bounces, complaints). */

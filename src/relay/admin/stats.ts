@@ -1,24 +1,34 @@
 // Per-account, per-tag (and per recipient domain within a tag) counts of the event types (bounces also split into
 // hard and soft), kept as
 // minute buckets in memory and derived only from the event log: every appended event is folded in, and
-// at start the aggregates are rebuilt by replaying the log over the retention window (no checkpoint file,
+// at start the aggregates are rebuilt by replaying the log, oldest first, over the retention window (no checkpoint file,
 // so the numbers can never disagree with the log they come from).
-import { EVENT_TYPES, type EventPage, type EventQuery, type EventType } from '../storage/event-log.js';
+import { EVENT_TYPES, type EventLog, type EventPage, type EventQuery, type EventType } from '../storage/event-log.js';
+import { DEFAULT_MAX_SEEN_KEYS, SeenKeys, seenKey } from './seen-keys.js';
 
 /**
  * What is counted: every event type, `bounced` split into hard and soft (bounced = bouncedHard + bouncedSoft), and
  * the opens and clicks a machine made (scanners, proxies: tracking/machine-fetch.ts), counted apart: the human ones
- * are opened - openedMachine and clicked - clickedMachine.
+ * are opened - openedMachine and clicked - clickedMachine. The unique counts are the distinct (message, recipient)
+ * pairs that opened (clicked) at least once, by a person or by a machine, each counted in the minute of its first
+ * such event (seen-keys.ts bounds what is remembered).
  */
-export const COUNTED = [...EVENT_TYPES, 'bouncedHard', 'bouncedSoft', 'openedMachine', 'clickedMachine'] as const;
+export const COUNTED = [
+  ...EVENT_TYPES, 'bouncedHard', 'bouncedSoft', 'openedMachine', 'clickedMachine',
+  'openedUniqueHuman', 'openedUniqueMachine', 'clickedUniqueHuman', 'clickedUniqueMachine',
+] as const;
 export type CountedName = (typeof COUNTED)[number];
 export type OutcomeCounts = Record<CountedName, number>;
 
-/** Feedback as a share of the delivered recipients (0.02 = 2 %); null when nothing was delivered. */
+/** Feedback and engagement as a share of the delivered recipients (0.02 = 2 %); null when nothing was delivered. */
 export interface FeedbackRates {
   bounced: number | null;
   bouncedHard: number | null;
   complained: number | null;
+  /** Unique human opens per delivered recipient. */
+  opened: number | null;
+  /** Unique human clicks per delivered recipient. */
+  clicked: number | null;
 }
 
 /** The fields of an event the stats read; time is ms since the epoch (as appended) or ISO 8601 (as stored). */
@@ -27,6 +37,8 @@ export interface CountableEvent {
   time?: number | string;
   account?: string;
   tag?: string;
+  /** The message's spool id: with the recipient, what a unique open or click is unique by. */
+  id?: string;
   recipient?: string;
   /** bounced: hard or soft. */
   hard?: boolean;
@@ -34,10 +46,13 @@ export interface CountableEvent {
   machine?: boolean;
 }
 
-/** The part of the EventLog a rebuild reads. */
+/** The part of the EventLog the admin API reads. */
 export interface EventReader {
   read(query: EventQuery): Promise<EventPage>;
 }
+
+/** The part of the EventLog a rebuild reads: every line, oldest first. */
+export type LogReplay = Pick<EventLog, 'flush' | 'start' | 'readForward'>;
 
 export interface TagStatsOptions {
   /** Minute buckets older than this are dropped; default 31 days. */
@@ -48,6 +63,8 @@ export interface TagStatsOptions {
   maxTagsPerAccount?: number;
   /** Series points a query may ask for; default 2000. */
   maxPoints?: number;
+  /** (message, recipient) pairs remembered for the unique open and click counts; default 250,000 (seen-keys.ts). */
+  maxSeenKeys?: number;
   now?: () => number;
 }
 
@@ -138,8 +155,10 @@ export class TagStats {
   /** Events timed before this were counted by the rebuild; live events after it are folded in as they come. */
   private rebuiltUntil = -Infinity;
   private rebuilding = false;
+  private readonly seen: SeenKeys;
 
   constructor(o: TagStatsOptions = {}) {
+    this.seen = new SeenKeys(o.maxSeenKeys ?? DEFAULT_MAX_SEEN_KEYS);
     this.retentionMs = o.retentionMs ?? 31 * DAY_MS;
     this.maxDomainsPerTag = o.maxDomainsPerTag ?? 200;
     this.maxTagsPerAccount = o.maxTagsPerAccount ?? 1000;
@@ -148,23 +167,27 @@ export class TagStats {
   }
 
   /**
-   * Replays the event log over the retention window. Events appended while it runs are recorded live:
-   * the replay stops at the moment it began, so nothing is counted twice.
+   * Replays the event log over the retention window, oldest first (the order the events were appended in, so a
+   * unique open is counted at the same first event as it was live). Events appended while it runs are recorded
+   * live: the replay takes only events timed before the moment it began, so nothing is counted twice.
    */
-  async rebuildFrom(log: EventReader): Promise<number> {
+  async rebuildFrom(log: LogReplay): Promise<number> {
     const until = this.now();
+    const from = until - this.retentionMs;
     this.rebuilding = true;
     this.rebuiltUntil = until;
     let folded = 0;
     try {
-      let cursor: string | undefined;
+      await log.flush();
+      let position = log.start();
       for (;;) {
-        const query: EventQuery = { from: until - this.retentionMs, to: until, limit: 1000 };
-        if (cursor !== undefined) query.cursor = cursor;
-        const page = await log.read(query);
-        for (const e of page.events) if (this.fold(e)) folded++;
-        if (page.next === null) break;
-        cursor = page.next;
+        const batch = await log.readForward(position, 1024 * 1024);
+        if (batch.events.length === 0) break;
+        for (const { event } of batch.events) {
+          const t = Date.parse(event.time);
+          if (t >= from && t < until && this.fold(event, t)) folded++;
+        }
+        position = batch.next;
       }
     } finally {
       this.rebuilding = false;
@@ -266,10 +289,19 @@ export class TagStats {
       bump(agg.minutes, minute, kind);
       bump(domain, minute, kind);
     }
-    if ((event.type === 'opened' || event.type === 'clicked') && event.machine === true) {
-      const kind = SLOT[event.type === 'opened' ? 'openedMachine' : 'clickedMachine'];
-      bump(agg.minutes, minute, kind);
-      bump(domain, minute, kind);
+    if (event.type === 'opened' || event.type === 'clicked') {
+      const machine = event.machine === true;
+      if (machine) {
+        const kind = SLOT[event.type === 'opened' ? 'openedMachine' : 'clickedMachine'];
+        bump(agg.minutes, minute, kind);
+        bump(domain, minute, kind);
+      }
+      // The first open (click) of a message by one recipient, by a person or by a machine, counts once.
+      if (event.id !== undefined && event.recipient !== undefined && this.seen.firstTime(seenKey(event.type, machine ? 'm' : 'h', event.account, event.id, event.recipient))) {
+        const kind = SLOT[`${event.type}Unique${machine ? 'Machine' : 'Human'}`];
+        bump(agg.minutes, minute, kind);
+        bump(domain, minute, kind);
+      }
     }
     return true;
   }
@@ -345,7 +377,13 @@ export function zeroCounts(): OutcomeCounts {
 
 export function ratesOf(c: OutcomeCounts): FeedbackRates {
   const share = (n: number): number | null => (c.delivered === 0 ? null : n / c.delivered);
-  return { bounced: share(c.bounced), bouncedHard: share(c.bouncedHard), complained: share(c.complained) };
+  return {
+    bounced: share(c.bounced),
+    bouncedHard: share(c.bouncedHard),
+    complained: share(c.complained),
+    opened: share(c.openedUniqueHuman),
+    clicked: share(c.clickedUniqueHuman),
+  };
 }
 
 function sum(c: OutcomeCounts): number {

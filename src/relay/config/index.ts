@@ -27,6 +27,8 @@ export type {
   TlsConfig,
   UnsubscribeConfig,
   TrackingConfig,
+  TrackingOverride,
+  PublicTrackingConfig,
   UnsubscribeScope,
   WebhookConfig,
 } from './schema.js';

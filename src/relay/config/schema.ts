@@ -146,6 +146,27 @@ export interface TrackingConfig {
   clicks: boolean;
   /** Absolute https URL the public HTTP listener answers behind, without a trailing slash: `<baseUrl>/o/<token>`, `<baseUrl>/c/<token>`. */
   baseUrl: string;
+  /** Per message tag (normalized, lower-case): what that tag's messages do instead; a template's own setting wins. */
+  tags: Record<string, TrackingOverride>;
+}
+
+/** Tracking of a template or of one tag: each field set wins over the level below it; null = that level's. */
+export interface TrackingOverride {
+  opens: boolean | null;
+  clicks: boolean | null;
+  baseUrl: string | null;
+}
+
+/** What the public listener does with tracking records and machine fetches (relay-wide: it serves every account). */
+export interface PublicTrackingConfig {
+  /** Tracking records (the links' URLs) older than this many days are removed, and their links answer 404. */
+  recordDays: number;
+  /** Operator CIDR ranges whose fetches are flagged machine, added to the built-in list. */
+  machineRanges: string[];
+  /** Use the built-in list of scanner and privacy-proxy ranges (src/relay/tracking/machine-ranges.ts). */
+  builtInMachineRanges: boolean;
+  /** Fetches this soon after the message was accepted are flagged machine (scanners open links on arrival); 0 = off. */
+  machineWindowSeconds: number;
 }
 
 /** The small public HTTP listener (not the admin port) that answers unsubscribe links. */
@@ -157,6 +178,8 @@ export interface PublicHttpConfig {
   trustProxy: string[];
   /** HMAC key of the links; null = generated once into `<dataDir>/link-secret`. */
   secret: string | null;
+  /** Record expiry and machine ranges of open and click tracking. */
+  tracking: PublicTrackingConfig;
 }
 
 export interface TemplateConfig {
@@ -170,6 +193,8 @@ export interface TemplateConfig {
   tag: string | null;
   /** Wins over the account's; null = the account's. */
   unsubscribe: UnsubscribeConfig | null;
+  /** Wins over the tag's and the account's tracking, field by field; null = theirs. */
+  tracking: TrackingOverride | null;
 }
 
 export interface RateConfig {

@@ -3,11 +3,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { FieldReader, isPlainObject, pathOf, typeName } from './field-reader.js';
-import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkDnsServer, isHostName, readableFile } from './formats.js';
+import { ADDRESS_PATTERN, API_KEY_HASH_PATTERN, DOMAIN_PATTERN, MAX_INT, NAME_PATTERN, TAG_PATTERN, checkAddressOrCidr, checkDnsServer, isHostName, readableFile } from './formats.js';
 import { DKIM_ALGORITHMS, DkimError, loadDkimKey } from '../dkim/index.js';
 import { readWebhooks } from './validate-webhooks.js';
 import { readRetention } from './validate-retention.js';
-import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, RetentionConfig, ReturnPathConfig, RouteConfig, TemplateConfig, TrackingConfig, UnsubscribeConfig } from './schema.js';
+import type { AccountConfig, DkimKeyFileConfig, MxRouteConfig, RateConfig, RetentionConfig, ReturnPathConfig, RouteConfig, TemplateConfig, TrackingConfig, TrackingOverride, PublicTrackingConfig, UnsubscribeConfig } from './schema.js';
 
 const MX_ROUTE_FIELDS = [
   'type', 'port', 'helo', 'localAddresses', 'ipFamily', 'tls', 'caFile', 'mtaSts', 'dnsServers',
@@ -179,13 +179,82 @@ export function readUnsubscribe(r: FieldReader): UnsubscribeConfig | null {
   return { baseUrl, mailto, scope };
 }
 
-/** `tracking` of an account: opens, clicks (default false) and the https base URL of the public listener. */
+/** `tracking` of an account: opens, clicks (default false), the http(s) base URL of the public listener, per-tag overrides. */
 export function readTracking(r: FieldReader): TrackingConfig | null {
-  const tr = r.child('tracking', ['opens', 'clicks', 'baseUrl']);
+  const tr = r.child('tracking', ['opens', 'clicks', 'baseUrl', 'tags']);
   if (!tr) return null;
   const baseUrl = readBaseUrl(tr, ['https:', 'http:'], 'https://t.relay.example', null);
-  return { opens: tr.bool('opens', false), clicks: tr.bool('clicks', false), baseUrl };
+  const tags = readTrackingTags(tr);
+  return { opens: tr.bool('opens', false), clicks: tr.bool('clicks', false), baseUrl, tags };
 }
+
+const OVERRIDE_FIELDS = ['opens', 'clicks', 'baseUrl'] as const;
+
+/** `tracking` of a template, or one tag's entry: every field optional, each one set wins over the level below. */
+function readTrackingOverride(r: FieldReader): TrackingOverride {
+  const opens = r.has('opens') ? r.bool('opens', false) : null;
+  const clicks = r.has('clicks') ? r.bool('clicks', false) : null;
+  const baseUrl = r.has('baseUrl') ? readBaseUrl(r, ['https:', 'http:'], 'https://t.relay.example', null) || null : null;
+  return { opens, clicks, baseUrl };
+}
+
+/** `tracking.tags` of an account: tag (as messages carry it, lower-case) -> override. */
+function readTrackingTags(tr: FieldReader): Record<string, TrackingOverride> {
+  const out: Record<string, TrackingOverride> = Object.create(null) as Record<string, TrackingOverride>;
+  const v = tr.obj['tags'];
+  if (v === undefined || v === null) return out;
+  if (!isPlainObject(v)) {
+    tr.fail('tags', `must be an object of tag -> { opens?, clicks?, baseUrl? }, got ${typeName(v)}`);
+    return out;
+  }
+  for (const [tag, value] of Object.entries(v)) {
+    const p = pathOf(tr.at('tags'), tag);
+    if (!TAG_PATTERN.test(tag)) {
+      tr.issues.push({ path: p, message: 'a tag must match [a-z0-9._-]{1,64} (tags are lower-case, as messages carry them)' });
+      continue;
+    }
+    const r = FieldReader.of(tr.issues, p, value, OVERRIDE_FIELDS);
+    if (r) out[tag] = readTrackingOverride(r);
+  }
+  return out;
+}
+
+/**
+ * Every template's and tag's tracking needs a base URL from some level: its own, or the account's. Reported at the
+ * template's (or tag's) `tracking` when opens or clicks end up on without one.
+ */
+function checkTrackingBase(ar: FieldReader, account: Pick<AccountConfig, 'tracking' | 'templates'>): void {
+  const accountBase = account.tracking?.baseUrl || null;
+  for (const [name, t] of Object.entries(account.templates)) {
+    const o = t.tracking;
+    if (o === null || (o.opens !== true && o.clicks !== true) || o.baseUrl !== null || accountBase !== null) continue;
+    ar.issues.push({ path: pathOf(pathOf(ar.at('templates'), name), 'tracking'), message: 'needs a baseUrl: the account has no tracking.baseUrl to fall back on' });
+  }
+}
+
+/** The path of the first account, tag or template whose messages may be tracked (they need $.publicHttp), or null. */
+export function firstTracked(accounts: readonly AccountConfig[]): string | null {
+  for (let i = 0; i < accounts.length; i++) {
+    const a = accounts[i]!;
+    const on = (o: { opens: boolean | null; clicks: boolean | null } | null): boolean => o !== null && (o.opens === true || o.clicks === true);
+    if (on(a.tracking) || Object.values(a.tracking?.tags ?? {}).some(on)) return `$.accounts[${i}].tracking`;
+    for (const [name, t] of Object.entries(a.templates)) if (on(t.tracking)) return pathOf(pathOf(`$.accounts[${i}].templates`, name), 'tracking');
+  }
+  return null;
+}
+
+/** `publicHttp.tracking`: how long tracking records live (days), and what flags a fetch as a machine's (ranges, window). */
+export function readPublicTracking(pr: FieldReader): PublicTrackingConfig {
+  const tr = pr.child('tracking', ['recordDays', 'machineRanges', 'builtInMachineRanges', 'machineWindowSeconds']);
+  if (!tr) return { recordDays: DEFAULT_TRACKING_RECORD_DAYS, machineRanges: [], builtInMachineRanges: true, machineWindowSeconds: 10 };
+  const recordDays = tr.int('recordDays', 1, 36500, DEFAULT_TRACKING_RECORD_DAYS);
+  const machineRanges = tr.stringArray('machineRanges', checkAddressOrCidr) ?? [];
+  const machineWindowSeconds = tr.int('machineWindowSeconds', 0, 3600, 10);
+  return { recordDays, machineRanges, builtInMachineRanges: tr.bool('builtInMachineRanges', true), machineWindowSeconds };
+}
+
+/** How long a tracking record (and so its links) lives by default: about six months, as mail is read late. */
+export const DEFAULT_TRACKING_RECORD_DAYS = 180;
 
 function readTemplate(tr: FieldReader, baseDir: string): TemplateConfig | null {
   let html = tr.string('html', null);
@@ -207,7 +276,9 @@ function readTemplate(tr: FieldReader, baseDir: string): TemplateConfig | null {
   const replyTo = tr.string('replyTo', null);
   if (html === null) return null;
   const unsubscribe = readUnsubscribe(tr);
-  return { html, htmlFile, subject, from, replyTo, tag, unsubscribe };
+  const trr = tr.child('tracking', OVERRIDE_FIELDS);
+  const tracking = trr ? readTrackingOverride(trr) : null;
+  return { html, htmlFile, subject, from, replyTo, tag, unsubscribe, tracking };
 }
 
 function readNamedMap<T>(r: FieldReader, key: string, what: string, read: (child: FieldReader) => T | null, allowed: readonly string[] | null): Record<string, T> {
@@ -256,7 +327,7 @@ function readAccount(ar: FieldReader, baseDir: string, relayRetention: Retention
   if (defaultRoute !== null && isPlainObject(ar.obj['routes']) && !(defaultRoute in (ar.obj['routes'] as object))) {
     ar.fail('defaultRoute', `names no route of this account: ${JSON.stringify(defaultRoute)} (routes: ${Object.keys(ar.obj['routes'] as object).join(', ') || 'none'})`);
   }
-  const templates = readNamedMap(ar, 'templates', 'template', (tr) => readTemplate(tr, baseDir), ['html', 'htmlFile', 'subject', 'from', 'replyTo', 'tag', 'unsubscribe']);
+  const templates = readNamedMap(ar, 'templates', 'template', (tr) => readTemplate(tr, baseDir), ['html', 'htmlFile', 'subject', 'from', 'replyTo', 'tag', 'unsubscribe', 'tracking']);
   const rate: RateConfig = { perSecond: null, perDay: null };
   const rr = ar.child('rate', ['perSecond', 'perDay']);
   if (rr) {
@@ -267,6 +338,7 @@ function readAccount(ar: FieldReader, baseDir: string, relayRetention: Retention
   const dkim = readDkimKeys(ar, baseDir);
   const unsubscribe = readUnsubscribe(ar);
   const tracking = readTracking(ar);
+  checkTrackingBase(ar, { tracking, templates });
   const webhooks = readWebhooks(ar, baseDir);
   const own = readRetention(ar);
   const retention = own === undefined ? relayRetention : own;

@@ -9,7 +9,7 @@ import { FieldReader, pathOf, typeName } from './field-reader.js';
 import { DOMAIN_PATTERN, MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
 import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, StoreConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
 import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
-import { readAccounts } from './validate-accounts.js';
+import { firstTracked, readAccounts, readPublicTracking } from './validate-accounts.js';
 import { readRetention } from './validate-retention.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -130,7 +130,7 @@ function readInbound(r: FieldReader, listeners: ListenerConfig[], admin: AdminCo
 
 /** The public HTTP listener (unsubscribe links); its secret, when given, is the links' HMAC key. */
 function readPublicHttp(r: FieldReader): PublicHttpConfig | null {
-  const pr = r.child('publicHttp', ['port', 'host', 'trustProxy', 'secret']);
+  const pr = r.child('publicHttp', ['port', 'host', 'trustProxy', 'secret', 'tracking']);
   if (!pr) return null;
   const port = pr.int('port', 0, 65535);
   const host = pr.string('host', '0.0.0.0');
@@ -139,7 +139,7 @@ function readPublicHttp(r: FieldReader): PublicHttpConfig | null {
   // Absent: the relay uses (and creates once) <dataDir>/link-secret.
   const secret = pr.string('secret', null);
   if (secret !== null && secret.length < 32) pr.fail('secret', 'must be at least 32 characters (it signs the unsubscribe links)');
-  return { port, host, trustProxy, secret };
+  return { port, host, trustProxy, secret, tracking: readPublicTracking(pr) };
 }
 
 /** The first account or template with unsubscribe links, as a path, or null. */
@@ -214,8 +214,8 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   const store = readStore(r);
   const unsubscribe = firstUnsubscribe(accounts);
   if (unsubscribe !== null && publicHttp === null) issues.push({ path: unsubscribe, message: 'needs $.publicHttp, the listener that answers the unsubscribe links' });
-  const tracked = accounts.findIndex((a) => a.tracking !== null && (a.tracking.opens || a.tracking.clicks));
-  if (tracked >= 0 && publicHttp === null) issues.push({ path: `$.accounts[${tracked}].tracking`, message: 'needs $.publicHttp, the listener that answers the tracking links' });
+  const tracked = firstTracked(accounts);
+  if (tracked !== null && publicHttp === null) issues.push({ path: tracked, message: 'needs $.publicHttp, the listener that answers the tracking links' });
   if (issues.length > 0) return { errors: issues };
   return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound, store, retention }, errors: [] };
 }
