@@ -1,6 +1,7 @@
 // A receiving MTA for the mx route's tests: the `smtp-server` package listening on a loopback alias (127.0.0.11,
 // 127.0.0.12, ...: Linux routes all of 127/8 to lo without setup) and the port every MX host of a test shares.
-// It counts connections (total and at once) and can greet with a refusal or offer a STARTTLS that always fails.
+// It counts connections (total and at once), records each one's source address, and can greet with a refusal or
+// offer a STARTTLS that always fails.
 import { createServer, type AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
@@ -22,6 +23,8 @@ export interface MxReceiver {
   readonly messages: { from: string; to: string[]; body: Buffer; session: string; secure: boolean }[];
   /** Connections accepted since the start. */
   readonly connections: number;
+  /** Each connection's source address, in order (a route's localAddresses show here). */
+  readonly peers: string[];
   /** The most connections open at once. */
   readonly maxConcurrent: number;
   waitFor(count: number, timeoutMs?: number): Promise<void>;
@@ -43,6 +46,7 @@ function refusal(r: { code: number; text: string }): Error {
 
 export async function startMxReceiver(o: MxReceiverOptions): Promise<MxReceiver> {
   const messages: MxReceiver['messages'] = [];
+  const peers: string[] = [];
   const waiters: { count: number; resolve(): void }[] = [];
   const state = { connections: 0, open: 0, maxConcurrent: 0 };
   const timers = new Set<NodeJS.Timeout>();
@@ -55,7 +59,8 @@ export async function startMxReceiver(o: MxReceiverOptions): Promise<MxReceiver>
     // Without key/cert smtp-server uses its built-in localhost certificate: good enough unverified.
     hideSTARTTLS: o.starttls !== 'broken',
     ...(o.starttls === 'broken' ? { maxVersion: 'TLSv1', minVersion: 'TLSv1' } : {}),
-    onConnect(_session, cb) {
+    onConnect(session, cb) {
+      peers.push(session.remoteAddress);
       state.connections++;
       state.open++;
       state.maxConcurrent = Math.max(state.maxConcurrent, state.open);
@@ -103,6 +108,7 @@ export async function startMxReceiver(o: MxReceiverOptions): Promise<MxReceiver>
   return {
     host: o.host,
     messages,
+    peers,
     get connections() {
       return state.connections;
     },
