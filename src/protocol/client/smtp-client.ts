@@ -282,6 +282,11 @@ export class SmtpClient {
 
   private startTls(): Promise<void> {
     const plain = this.socket;
+    // Bytes after the 220 that were not a reply (a broken server or middlebox) made the reader close the socket:
+    // a handshake on it would neither fail nor finish, only time out.
+    if (this.failure !== null || plain.destroyed) {
+      return Promise.reject(new TlsHandshakeError(this.host, new Error(`the connection broke after the 220 to STARTTLS: ${this.failure?.message ?? 'closed'}`)));
+    }
     this.detach(plain);
     // Errors of the TCP socket reach us through the TLS socket from now on.
     plain.on('error', () => undefined);

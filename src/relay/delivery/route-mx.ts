@@ -184,6 +184,14 @@ export class RouteMx implements Route {
     let held: DestinationConnection | null = null;
     try {
       for (const r of recipients) {
+        // A pause (a 4xx burst on this very connection, or another delivery's 421) stops the group here too.
+        const pause = plan.destination.pauseError();
+        if (pause) {
+          if (held) plan.destination.release(held);
+          held = null;
+          out.push({ recipient: r.address, status: 'deferred', reply: `451 4.4.5 ${pause.message}`, destination: plan.destination.name });
+          continue;
+        }
         // One connection for the group; a new one when it broke or carried its maximum.
         if (held && (!held.client.usable || held.client.transactions >= this.config.maxMessagesPerConnection)) {
           plan.destination.release(held);
