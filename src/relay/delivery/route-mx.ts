@@ -63,6 +63,8 @@ export interface RouteMxOptions {
   resolver?: Partial<MxResolverOptions>;
   /** Replaces the MTA-STS resolver (tests: a policy served without HTTPS). */
   mtaSts?: MtaStsResolver;
+  /** Port of the MTA-STS policy hosts; default 443 (tests serve the policy on another). */
+  mtaStsPort?: number;
   logger?: Logger;
   now?: () => number;
   /** VERP: each recipient's envelope sender (the route's returnPath); null = the message's. */
@@ -126,12 +128,20 @@ export class RouteMx implements Route {
       ...options.resolver,
     });
     const dns = this.resolver.dns;
+    const fetchOptions = {
+      ...(config.dnsServers === null ? {} : { lookup: lookupVia(dns) }),
+      ...(options.mtaStsPort === undefined ? {} : { port: options.mtaStsPort }),
+    };
     this.mtaSts = !config.mtaSts
       ? null
       : (options.mtaSts ??
         new MtaStsResolver({
           resolveTxt: (n) => dns.resolveTxt(n),
-          fetch: httpsPolicyFetch(config.dnsServers === null ? {} : { lookup: lookupVia(dns) }),
+          // The policy host's certificate is checked against the same roots as the MX hosts' (caFile, if set).
+          fetch: async (domain) => {
+            const ca = await this.caOf();
+            return httpsPolicyFetch(ca === null ? fetchOptions : { ...fetchOptions, ca })(domain);
+          },
         }));
   }
 
