@@ -7,7 +7,7 @@
 // instance is then started in a mount namespace of its own (unshare -m) where that file is bind-mounted over
 // /etc/resolv.conf, so only this instance asks the DNS server it names (on port 53 of a loopback address).
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,19 +179,4 @@ export async function startPostfixInstance(o: PostfixInstanceOptions): Promise<P
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Messages in the instance's queue folders (incoming, active, deferred), for "all relayed?" checks. */
-export async function queuedFiles(dir: string): Promise<number> {
-  let n = 0;
-  for (const q of ['incoming', 'active', 'deferred']) {
-    const walk = async (d: string): Promise<void> => {
-      for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-        if (e.isDirectory()) await walk(join(d, e.name));
-        else n++;
-      }
-    };
-    await walk(join(dir, 'queue', q));
-  }
-  return n;
 }
