@@ -29,6 +29,8 @@ const RECORDS = [
   '--mx-host=sts.test,mx.sts.test,10', '--host-record=mx.sts.test,127.0.0.81', '--txt-record=_mta-sts.sts.test,v=STSv1; id=20260101',
   '--mx-host=e2e.test,mx.e2e.test,10', '--host-record=mx.e2e.test,127.0.0.91',
   '--mx-host=nullmx.test,.,0',
+  '--mx-host=pool.test,mx.pool.test,10', '--host-record=mx.pool.test,127.0.0.1',
+  '--mx-host=v6only.test,mx.v6only.test,10', '--host-record=mx.v6only.test,::1',
 ];
 
 const FAST: RouteMxOptions = {
@@ -222,6 +224,61 @@ describe('the mx route against dnsmasq and smtp-server MX hosts', { skip: needTo
     assert.equal(out[0]!.status, 'deferred');
     assert.match(out[0]!.reply!, /^451 4\.7\.5 MTA-STS policy of sts\.test \(enforce\) allows none of its MX hosts/);
     assert.equal(mx.connections, 0);
+  });
+});
+
+describe('the mx route binds its localAddresses in turn', { skip: needTool('dnsmasq') }, () => {
+  let dns: Dnsmasq;
+  let port: number;
+  let mx: MxReceiver;
+  const routes: RouteMx[] = [];
+  const route = (fields: Record<string, unknown>): RouteMx => {
+    const r = new RouteMx('mx', routeConfig(dns.server, port, fields), FAST);
+    routes.push(r);
+    return r;
+  };
+
+  before(async () => {
+    dns = await startDnsmasq(RECORDS);
+    port = await freeTcpPort();
+    mx = await startMxReceiver({ host: '127.0.0.1', port });
+  });
+  after(async () => {
+    await Promise.all(routes.map((r) => r.close()));
+    await mx?.close();
+    await dns?.close();
+  });
+
+  test('connections come from each address of the pool in turn (seen by the receiver)', async () => {
+    const from = mx.peers.length;
+    // One transaction per connection, so four recipients open four connections.
+    const r = route({ localAddresses: ['127.0.0.2', '127.0.0.3'], maxMessagesPerConnection: 1 });
+    const out = await r.deliver(message(['a@pool.test', 'b@pool.test', 'c@pool.test', 'd@pool.test']));
+    assert.deepEqual(out.map((o) => o.status), ['delivered', 'delivered', 'delivered', 'delivered'], JSON.stringify(out));
+    assert.deepEqual(mx.peers.slice(from), ['127.0.0.2', '127.0.0.3', '127.0.0.2', '127.0.0.3']);
+  });
+
+  test('an address of the other family than the MX host is skipped', async () => {
+    const from = mx.peers.length;
+    const out = await route({ localAddresses: ['::1', '127.0.0.4'] }).deliver(message(['a@pool.test', 'b@pool.test']));
+    assert.deepEqual(out.map((o) => o.status), ['delivered', 'delivered'], JSON.stringify(out));
+    assert.deepEqual(mx.peers.slice(from), ['127.0.0.4']);
+  });
+
+  test('an MX host of a family the pool lacks defers, naming it, without connecting from another address', async () => {
+    const from = mx.peers.length;
+    const out = await route({ localAddresses: ['127.0.0.2'] }).deliver(message(['a@v6only.test']));
+    assert.equal(out[0]!.status, 'deferred');
+    assert.match(out[0]!.reply!, /no MX host of mx\.v6only\.test took the connection: mx\.v6only\.test\[::1\]: localAddresses has no IPv6 address to connect to ::1 from/);
+    assert.equal(mx.peers.length, from);
+  });
+
+  test('an address no interface has gives a deferral naming it', async () => {
+    const from = mx.peers.length;
+    const out = await route({ localAddresses: ['192.0.2.1'] }).deliver(message(['a@pool.test']));
+    assert.equal(out[0]!.status, 'deferred');
+    assert.match(out[0]!.reply!, /mx\.pool\.test\[127\.0\.0\.1\]: cannot use local address 192\.0\.2\.1: bind failed: EADDRNOTAVAIL/);
+    assert.equal(mx.peers.length, from);
   });
 });
 

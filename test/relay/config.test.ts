@@ -107,7 +107,10 @@ test('checks every field of an mx route, naming it', () => {
   assert.match(bad.find((e) => e.path === `${at('dnsServers')}[0]`)!.message, /must be an IP address, optionally with a port/);
   assert.deepEqual(route({ localAddresses: ['192.0.2.1', 'eth0'] }).map((e) => [e.path, e.message]), [
     [`${at('localAddresses')}[1]`, 'must be an IP address, got "eth0"'],
-    [at('localAddresses'), 'is not supported yet (the SMTP client cannot bind a source address); leave it empty'],
+  ]);
+  assert.deepEqual(route({ localAddresses: ['192.0.2.1', '2001:db8::1'] }), []);
+  assert.deepEqual(route({ localAddresses: ['192.0.2.1'], ipFamily: 'ipv6' }).map((e) => [e.path, e.message]), [
+    [at('localAddresses'), 'has no IPv6 address, and ipFamily is "ipv6"'],
   ]);
   assert.deepEqual(route({ dnsServers: [] }).map((e) => e.path), [at('dnsServers')]);
 });

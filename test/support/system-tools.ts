@@ -44,6 +44,7 @@ export const SYSTEM_TOOLS = {
   phpmailer: { probe: file('/usr/share/php/libphp-phpmailer/autoload.php'), package: 'libphp-phpmailer' },
   msmtp: { probe: command('msmtp'), package: 'msmtp' },
   'smtp-sink': { probe: file('/usr/sbin/smtp-sink'), package: 'postfix' },
+  postfix: { probe: command('postfix'), package: 'postfix' },
   dnsmasq: { probe: command('dnsmasq'), package: 'dnsmasq-base' },
   'redis-server': { probe: command('redis-server'), package: 'redis-server' },
   'systemd-analyze': { probe: command('systemd-analyze'), package: 'systemd' },

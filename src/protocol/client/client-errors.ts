@@ -5,6 +5,7 @@ import { formatClientReply, type ClientReply } from './reply.js';
 export type SmtpClientErrorKind =
   | 'connection-refused'
   | 'connection-failed'
+  | 'local-address'
   | 'connection-closed'
   | 'timeout'
   | 'tls-not-offered'
@@ -41,6 +42,21 @@ export class ConnectionFailedError extends SmtpClientError {
     super(`connection to ${host}:${port} failed: ${code ?? cause.message}`);
     this.name = 'ConnectionFailedError';
     this.code = code;
+  }
+}
+
+/**
+ * The source address asked for (`localAddress`) cannot be used: not an IP address, of the other family than the
+ * host, or not bindable on this machine (EADDRNOTAVAIL: no interface has it). A configuration matter, so temporary.
+ */
+export class LocalAddressError extends SmtpClientError {
+  readonly kind = 'local-address';
+  constructor(
+    readonly localAddress: string,
+    detail: string,
+  ) {
+    super(`cannot use local address ${localAddress}: ${detail}`);
+    this.name = 'LocalAddressError';
   }
 }
 

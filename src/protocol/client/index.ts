@@ -15,6 +15,7 @@ export {
   SmtpClientError,
   ConnectionRefusedError,
   ConnectionFailedError,
+  LocalAddressError,
   ConnectionClosedError,
   SmtpTimeoutError,
   TlsNotOfferedError,

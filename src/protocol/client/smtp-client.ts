@@ -17,6 +17,7 @@ import {
   ConnectionFailedError,
   ConnectionRefusedError,
   InvalidAddressError,
+  LocalAddressError,
   MessageTooLargeError,
   SmtpClientError,
   SmtpProtocolError,
@@ -73,6 +74,11 @@ export interface SmtpClientOptions {
   servername?: string;
   /** AUTH PLAIN or LOGIN after STARTTLS; never over a clear connection unless tls is 'none'. */
   auth?: { username: string; password: string } | null;
+  /**
+   * Source IP address to bind (a sending IP of a pool); default the system's choice. Its family must be the host's:
+   * an IP host of the other family is refused before connecting, a host name is resolved in this family only.
+   */
+  localAddress?: string | null;
   /** Our name in EHLO/HELO; default os.hostname(). */
   clientName?: string;
   timeouts?: Partial<SmtpClientTimeouts>;
@@ -217,14 +223,28 @@ export class SmtpClient {
   }
 
   private connectTcp(): Promise<void> {
+    const local = this.options.localAddress ?? null;
+    const family = local === null ? 0 : isIP(local);
+    if (local !== null) {
+      if (family === 0) return Promise.reject(new LocalAddressError(local, 'not an IP address'));
+      const hostFamily = isIP(this.host);
+      if (hostFamily !== 0 && hostFamily !== family) {
+        return Promise.reject(new LocalAddressError(local, `it is IPv${family} and ${this.host} is IPv${hostFamily}`));
+      }
+    }
     return new Promise<void>((resolve, reject) => {
-      const socket = netConnect({ host: this.host, port: this.port });
+      const socket = netConnect({ host: this.host, port: this.port, ...(local === null ? {} : { localAddress: local, family }) });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new SmtpTimeoutError('TCP connect', this.timeouts.connectMs));
       }, this.timeouts.connectMs);
       const onError = (err: NodeJS.ErrnoException): void => {
         clearTimeout(timer);
+        if (local !== null && err.syscall === 'bind') {
+          // EADDRNOTAVAIL: no interface of this machine has the address; EADDRINUSE: its ports are exhausted.
+          const why = err.code === 'EADDRNOTAVAIL' ? 'EADDRNOTAVAIL (no interface of this host has it)' : (err.code ?? err.message);
+          return reject(new LocalAddressError(local, `bind failed: ${why}`));
+        }
         reject(err.code === 'ECONNREFUSED' ? new ConnectionRefusedError(this.host, this.port) : new ConnectionFailedError(this.host, this.port, err));
       };
       socket.once('error', onError);
@@ -262,6 +282,11 @@ export class SmtpClient {
 
   private startTls(): Promise<void> {
     const plain = this.socket;
+    // Bytes after the 220 that were not a reply (a broken server or middlebox) made the reader close the socket:
+    // a handshake on it would neither fail nor finish, only time out.
+    if (this.failure !== null || plain.destroyed) {
+      return Promise.reject(new TlsHandshakeError(this.host, new Error(`the connection broke after the 220 to STARTTLS: ${this.failure?.message ?? 'closed'}`)));
+    }
     this.detach(plain);
     // Errors of the TCP socket reach us through the TLS socket from now on.
     plain.on('error', () => undefined);

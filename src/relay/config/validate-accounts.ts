@@ -32,9 +32,12 @@ function readMxRoute(rr: FieldReader, baseDir: string): MxRouteConfig {
   const helo = rr.string('helo', null);
   if (helo !== null && !DOMAIN_PATTERN.test(helo.toLowerCase())) rr.fail('helo', `must be a host name (sent in EHLO), got ${JSON.stringify(helo)}`);
   const localAddresses = rr.stringArray('localAddresses', (s) => (isIP(s) === 0 ? `must be an IP address, got ${JSON.stringify(s)}` : null)) ?? [];
-  // The SMTP client (src/protocol/client) cannot bind a source address yet; refusing beats ignoring the setting.
-  if (localAddresses.length > 0) rr.fail('localAddresses', 'is not supported yet (the SMTP client cannot bind a source address); leave it empty');
   const ipFamily = rr.oneOf('ipFamily', ['any', 'ipv4', 'ipv6'] as const, 'any');
+  // A pool with no address of the only family the route connects to could never open a connection.
+  const needed = ipFamily === 'ipv4' ? 4 : ipFamily === 'ipv6' ? 6 : 0;
+  if (needed !== 0 && localAddresses.length > 0 && !localAddresses.some((a) => isIP(a) === needed)) {
+    rr.fail('localAddresses', `has no IPv${needed} address, and ipFamily is "${ipFamily}"`);
+  }
   const tls = rr.oneOf('tls', ['opportunistic', 'verify', 'none'] as const, 'opportunistic');
   let caFile = rr.string('caFile', null);
   if (caFile !== null) {

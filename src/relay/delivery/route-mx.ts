@@ -7,6 +7,8 @@
 //
 // Opening a connection walks the MX hosts in order, each of their addresses in turn: a connection failure, a
 // greeting other than 220 (4xx or 5xx: Postfix's smtp_skip_5xx_greeting) or a failed EHLO moves on to the next.
+// Each connection binds the next source address of `localAddresses` of the MX address's family (LocalAddressPool);
+// an MX address of a family the pool lacks is skipped, never reached from the system's choice of address.
 // A TLS failure in `opportunistic` mode is retried on the same address in plain text first (as Postfix does); in
 // `verify` mode (and under MTA-STS enforce) TLS and certificate failures move on and, when every host failed, defer.
 // Outcomes of transactions as the smtp route's (smtp-outcome.ts).
@@ -27,6 +29,7 @@ import type { MxRouteConfig } from '../config/index.js';
 import {
   Destination,
   DestinationPausedError,
+  LocalAddressPool,
   MtaStsResolver,
   MxResolver,
   httpsPolicyFetch,
@@ -60,6 +63,8 @@ export interface RouteMxOptions {
   resolver?: Partial<MxResolverOptions>;
   /** Replaces the MTA-STS resolver (tests: a policy served without HTTPS). */
   mtaSts?: MtaStsResolver;
+  /** Port of the MTA-STS policy hosts; default 443 (tests serve the policy on another). */
+  mtaStsPort?: number;
   logger?: Logger;
   now?: () => number;
   /** VERP: each recipient's envelope sender (the route's returnPath); null = the message's. */
@@ -106,6 +111,7 @@ export class RouteMx implements Route {
   private readonly resolver: MxResolver;
   private readonly mtaSts: MtaStsResolver | null;
   private readonly destinationsByName = new Map<string, Destination>();
+  private readonly localAddresses: LocalAddressPool;
   private readonly now: () => number;
   private ca: Promise<Buffer | null> | null = null;
   private closed = false;
@@ -115,18 +121,27 @@ export class RouteMx implements Route {
     this.config = config;
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.localAddresses = new LocalAddressPool(config.localAddresses);
     this.resolver = new MxResolver({
       ...(config.dnsServers === null ? {} : { dnsServers: config.dnsServers }),
       ipFamily: config.ipFamily,
       ...options.resolver,
     });
     const dns = this.resolver.dns;
+    const fetchOptions = {
+      ...(config.dnsServers === null ? {} : { lookup: lookupVia(dns) }),
+      ...(options.mtaStsPort === undefined ? {} : { port: options.mtaStsPort }),
+    };
     this.mtaSts = !config.mtaSts
       ? null
       : (options.mtaSts ??
         new MtaStsResolver({
           resolveTxt: (n) => dns.resolveTxt(n),
-          fetch: httpsPolicyFetch(config.dnsServers === null ? {} : { lookup: lookupVia(dns) }),
+          // The policy host's certificate is checked against the same roots as the MX hosts' (caFile, if set).
+          fetch: async (domain) => {
+            const ca = await this.caOf();
+            return httpsPolicyFetch(ca === null ? fetchOptions : { ...fetchOptions, ca })(domain);
+          },
         }));
   }
 
@@ -179,6 +194,14 @@ export class RouteMx implements Route {
     let held: DestinationConnection | null = null;
     try {
       for (const r of recipients) {
+        // A pause (a 4xx burst on this very connection, or another delivery's 421) stops the group here too.
+        const pause = plan.destination.pauseError();
+        if (pause) {
+          if (held) plan.destination.release(held);
+          held = null;
+          out.push({ recipient: r.address, status: 'deferred', reply: `451 4.4.5 ${pause.message}`, destination: plan.destination.name });
+          continue;
+        }
         // One connection for the group; a new one when it broke or carried its maximum.
         if (held && (!held.client.usable || held.client.transactions >= this.config.maxMessagesPerConnection)) {
           plan.destination.release(held);
@@ -268,15 +291,23 @@ export class RouteMx implements Route {
     const ca = verify ? await this.caOf() : null;
     const limit = this.options.maxAddressesPerAttempt ?? 5;
     const failures: string[] = [];
+    let attempts = 0;
     for (const host of plan.hosts) {
       for (const address of host.addresses) {
-        if (failures.length >= limit) break;
+        if (attempts >= limit) break;
+        const local = this.localAddresses.next(address);
+        if ('error' in local) {
+          failures.push(`${host.name}[${address}]: ${local.error}`);
+          continue;
+        }
+        attempts++;
+        const { localAddress } = local;
         try {
-          return { client: await this.connect(host.name, address, tls, verify, ca), verified: verify };
+          return { client: await this.connect(host.name, address, localAddress, tls, verify, ca), verified: verify };
         } catch (err) {
           if (tls === 'opportunistic' && isTlsFailure(err)) {
             try {
-              const client = await this.connect(host.name, address, 'none', false, null);
+              const client = await this.connect(host.name, address, localAddress, 'none', false, null);
               this.options.logger?.info({ route: this.name, host: host.name, address, error: (err as Error).message }, 'STARTTLS failed; delivered in plain text');
               return { client, verified: false };
             } catch (plainErr) {
@@ -290,11 +321,12 @@ export class RouteMx implements Route {
     throw new NoMxHostError(plan.destination.name, failures);
   }
 
-  private connect(hostName: string, address: string, tls: ClientTlsMode, verify: boolean, ca: Buffer | null): Promise<SmtpClient> {
+  private connect(hostName: string, address: string, localAddress: string | null, tls: ClientTlsMode, verify: boolean, ca: Buffer | null): Promise<SmtpClient> {
     const clientName = this.config.helo ?? this.options.clientName;
     return SmtpClient.connect({
       host: address,
       port: this.config.port,
+      localAddress,
       tls,
       verifyCertificate: verify,
       ca,

@@ -1,6 +1,7 @@
 // A receiving MTA for the mx route's tests: the `smtp-server` package listening on a loopback alias (127.0.0.11,
 // 127.0.0.12, ...: Linux routes all of 127/8 to lo without setup) and the port every MX host of a test shares.
-// It counts connections (total and at once) and can greet with a refusal or offer a STARTTLS that always fails.
+// It counts connections (total and at once), records each one's source address, and can greet with a refusal or
+// offer a STARTTLS that always fails (or one with a given certificate).
 import { createServer, type AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
@@ -11,6 +12,8 @@ export interface MxReceiverOptions {
   greeting?: { code: number; text: string };
   /** `broken`: STARTTLS offered, but the handshake always fails (the server speaks TLS 1.0 only; our client wants 1.2+). */
   starttls?: 'none' | 'broken';
+  /** STARTTLS with this key and certificate (PEM): a host whose certificate a route can verify. */
+  tls?: { key: string; cert: string };
   /** Reply to MAIL FROM with this refusal. */
   mail?: { code: number; text: string };
   /** Hold each message's final reply this long, so deliveries overlap (ms). */
@@ -22,6 +25,8 @@ export interface MxReceiver {
   readonly messages: { from: string; to: string[]; body: Buffer; session: string; secure: boolean }[];
   /** Connections accepted since the start. */
   readonly connections: number;
+  /** Each connection's source address, in order (a route's localAddresses show here). */
+  readonly peers: string[];
   /** The most connections open at once. */
   readonly maxConcurrent: number;
   waitFor(count: number, timeoutMs?: number): Promise<void>;
@@ -43,6 +48,7 @@ function refusal(r: { code: number; text: string }): Error {
 
 export async function startMxReceiver(o: MxReceiverOptions): Promise<MxReceiver> {
   const messages: MxReceiver['messages'] = [];
+  const peers: string[] = [];
   const waiters: { count: number; resolve(): void }[] = [];
   const state = { connections: 0, open: 0, maxConcurrent: 0 };
   const timers = new Set<NodeJS.Timeout>();
@@ -53,9 +59,11 @@ export async function startMxReceiver(o: MxReceiverOptions): Promise<MxReceiver>
     disabledCommands: ['AUTH'],
     closeTimeout: 100,
     // Without key/cert smtp-server uses its built-in localhost certificate: good enough unverified.
-    hideSTARTTLS: o.starttls !== 'broken',
+    hideSTARTTLS: o.starttls !== 'broken' && !o.tls,
+    ...(o.tls ? { key: o.tls.key, cert: o.tls.cert } : {}),
     ...(o.starttls === 'broken' ? { maxVersion: 'TLSv1', minVersion: 'TLSv1' } : {}),
-    onConnect(_session, cb) {
+    onConnect(session, cb) {
+      peers.push(session.remoteAddress);
       state.connections++;
       state.open++;
       state.maxConcurrent = Math.max(state.maxConcurrent, state.open);
@@ -103,6 +111,7 @@ export async function startMxReceiver(o: MxReceiverOptions): Promise<MxReceiver>
   return {
     host: o.host,
     messages,
+    peers,
     get connections() {
       return state.connections;
     },
