@@ -24,6 +24,10 @@ export class CredentialCache {
     return old;
   }
 
+  get size(): number {
+    return this.byId.size;
+  }
+
   get(id: string): StoredCredential | null {
     return this.byId.get(id) ?? null;
   }
