@@ -306,7 +306,8 @@ describe('redis store', { skip: needTool('redis-server') }, () => {
       await other.apiKeys.add(credential('key_late', 'shop', 'secret-late'));
       await other.close();
       await waitFor('store up', () => store.health().up, 10_000);
-      assert.equal(store.apiKeys.find(hashApiKey('secret-late'), Date.now())?.id, 'key_late');
+      // Loaded by the first synchronization, or received as a change when that came before the write.
+      await waitFor('key from the other relay', () => store.apiKeys.find(hashApiKey('secret-late'), Date.now())?.id === 'key_late', PROPAGATION_MS);
       const t1 = Date.now();
       await late.stop();
       await waitFor('store down', () => !store.health().up, 5_000);

@@ -10,6 +10,9 @@
 // What it can undershoot by is what relays hold unused: at most 1/20 of a second's rate per relay, for at
 // most BLOCK_LIFETIME_MS.
 //
+// A block half used is refilled in the background (one request, its grant added to the block), so a relay with
+// a steady demand never waits for Redis: the round trip happens beside the accept path, not on it.
+//
 // Unused sends of a block past its lifetime are given back, not lost: with the relay's next request for the
 // account, or by the sweep within SWEEP_MS. Rate tokens given back late are worth little (the bucket has
 // refilled meanwhile, and is capped), but the daily quota must not shrink by what was reserved and not used.
@@ -45,6 +48,10 @@ interface Budget {
   perDay: number | null;
   /** Sends left in the current block, usable until expiresAt. */
   left: number;
+  /** The size of the last block asked for (a refill starts when less than half of it is left). */
+  size: number;
+  /** No background refill before this (the last one was refused or failed). */
+  refillAfter: number;
   expiresAt: number;
   /** UTC day (days since the epoch, Redis's clock) of the current block. */
   day: number;
@@ -96,6 +103,7 @@ export class RedisLimits implements LimitStore {
     if (now < b.expiresAt && b.left >= count) {
       b.left -= count;
       b.takenSince += count;
+      if (b.left * 2 < b.size && b.inFlight === null && now >= b.refillAfter) this.refill(account, b, rate);
       return this.releaseOf(b, count);
     }
     if (b.inFlight !== null) {
@@ -121,6 +129,7 @@ export class RedisLimits implements LimitStore {
     const now = this.now();
     this.retire(b);
     const want = Math.max(count + b.waiting, this.blockSize(b, rate, now));
+    b.size = want;
     const back = b.back;
     const done = this.request(account, rate, want, count, back, b.backDay).then(
       ([granted, refusal, day, retryMs]) => {
@@ -147,6 +156,35 @@ export class RedisLimits implements LimitStore {
       b.inFlight = null;
     });
     return done;
+  }
+
+  /** Tops the block up in the background; a refusal or a failure only delays the next refill. */
+  private refill(account: string, b: Budget, rate: RateConfig): void {
+    const now = this.now();
+    const want = this.blockSize(b, rate, now);
+    b.size = want;
+    const back = b.back;
+    const done = this.request(account, rate, want, 1, back, b.backDay).then(
+      ([granted, refusal, day, retryMs]) => {
+        b.back -= back;
+        const t = this.now();
+        if (refusal !== Refusal.None) {
+          b.refillAfter = t + Math.min(retryMs, MAX_REFUSAL_MEMORY_MS);
+          return;
+        }
+        if (t >= b.expiresAt || b.day !== day) this.retire(b);
+        b.left += granted;
+        b.expiresAt = t + BLOCK_LIFETIME_MS;
+        b.day = day;
+      },
+      (err: Error) => {
+        this.onError(err);
+        b.refillAfter = this.now() + MAX_REFUSAL_MEMORY_MS;
+      },
+    );
+    b.inFlight = done.finally(() => {
+      b.inFlight = null;
+    });
   }
 
   private async request(account: string, rate: RateConfig, want: number, need: number, back: number, backDay: number): Promise<[number, Refusal, number, number]> {
@@ -201,6 +239,8 @@ export class RedisLimits implements LimitStore {
         perSecond: rate.perSecond,
         perDay: rate.perDay,
         left: 0,
+        size: 0,
+        refillAfter: 0,
         expiresAt: 0,
         day: 0,
         generation: 0,
