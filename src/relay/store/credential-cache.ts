@@ -28,6 +28,10 @@ export class CredentialCache {
     return this.byId.size;
   }
 
+  all(): IterableIterator<StoredCredential> {
+    return this.byId.values();
+  }
+
   get(id: string): StoredCredential | null {
     return this.byId.get(id) ?? null;
   }

@@ -17,6 +17,15 @@ export interface RedisSnapshot {
   tags: Map<string, string[]>;
 }
 
+/** The saved form (toSaved): each record as its JSON text, as Redis holds it. */
+export interface SavedCache {
+  version: number;
+  credentials: Record<CredentialKind, string[]>;
+  templates: Record<string, string>;
+  suppressions: Record<string, Record<string, string>>;
+  tags: Record<string, string[]>;
+}
+
 export class RedisCache {
   readonly credentials: Record<CredentialKind, CredentialCache> = { apiKeys: new CredentialCache(), accountTokens: new CredentialCache() };
   readonly templates = new Map<string, StoredTemplate>();
@@ -29,6 +38,38 @@ export class RedisCache {
 
   /** Last-used times of revoked credentials (a batch raced the revocation), to clean up. */
   readonly orphanLastUsed: Record<CredentialKind, string[]> = { apiKeys: [], accountTokens: [] };
+
+  /**
+   * The cache as the relay keeps it on disk (`<data>/store/redis-cache.json`), to start from when Redis cannot
+   * be reached at start: plain records; read back through `fromSnapshot`, so each is checked again.
+   */
+  toSaved(): SavedCache {
+    const records = <T>(values: Iterable<T>): string[] => [...values].map((v) => JSON.stringify(v));
+    const suppressions: Record<string, Record<string, string>> = {};
+    for (const [account, entries] of this.suppressions) suppressions[account] = Object.fromEntries([...entries].map(([k, e]) => [k, JSON.stringify(e)]));
+    const tags: Record<string, string[]> = {};
+    for (const [account, set] of this.tags) tags[account] = [...set];
+    return {
+      version: this.version,
+      credentials: { apiKeys: records(this.credentials.apiKeys.all()), accountTokens: records(this.credentials.accountTokens.all()) },
+      templates: Object.fromEntries([...this.templates].map(([k, t]) => [k, JSON.stringify(t)])),
+      suppressions,
+      tags,
+    };
+  }
+
+  static fromSaved(saved: SavedCache): RedisCache {
+    const byId = (list: unknown): Record<string, string> => Object.fromEntries((Array.isArray(list) ? list : []).map((json, i) => [String(i), String(json)]));
+    const object = <T>(v: unknown): Record<string, T> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, T>) : {});
+    return RedisCache.fromSnapshot({
+      version: Number(saved.version) || 0,
+      credentials: { apiKeys: byId(saved.credentials?.apiKeys), accountTokens: byId(saved.credentials?.accountTokens) },
+      lastUsed: { apiKeys: {}, accountTokens: {} },
+      templates: object<string>(saved.templates),
+      suppressions: new Map(Object.entries(object<Record<string, string>>(saved.suppressions)).map(([a, m]) => [a, object<string>(m)])),
+      tags: new Map(Object.entries(object<string[]>(saved.tags)).map(([a, t]) => [a, Array.isArray(t) ? t.filter((x) => typeof x === 'string') : []])),
+    });
+  }
 
   static fromSnapshot(s: RedisSnapshot): RedisCache {
     const c = new RedisCache();

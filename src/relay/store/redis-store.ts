@@ -15,18 +15,21 @@
 // are written in order when Redis returns, before the reload; new tags and last-used times wait in memory;
 // API key and template writes fail with StoreUnavailableError (the management API answers 503).
 //
-// Redis unreachable at open: the relay starts anyway, with empty caches (keys and templates made through the
-// API are unknown, suppressions other than those journaled here are not applied) and the per-relay limits,
-// says so in the log, and loads everything when Redis comes. Refusing to start would turn a Redis outage
+// Redis unreachable at open: the relay starts anyway, from the copy of the cache it saved last time it was up
+// (`<data>/store/redis-cache.json`, written after each load and at most every SAVE_MS when the state moved;
+// empty caches when there is none), with the per-relay limits; it says so in the log and loads everything
+// when Redis comes. Refusing to start would turn a Redis outage
 // during a restart or deploy into an outage of the whole fleet's mail; /readyz reports the store down, so a
 // load balancer that checks it (the fleet's HAProxy) keeps the other relays first.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { UNTAGGED } from '../accept/policy.js';
 import { SmtpError } from '../../protocol/index.js';
 import { entryKey, isAccountId, SuppressionAccountError, suppressionKey, type SuppressionEntry } from '../storage/suppression-list.js';
-import { RedisCache, type RedisSnapshot } from './redis-cache.js';
+import { writeFileDurably } from '../storage/durable-file.js';
+import { RedisCache, type RedisSnapshot, type SavedCache } from './redis-cache.js';
 import { WriteJournal } from './redis-journal.js';
 import { isSuppressionEntry, parseChangeMessage, redisKeys, type Change, type CredentialKind, type RedisKeys, type VersionedChange } from './redis-keys.js';
 import { RedisLimits } from './redis-limits.js';
@@ -51,6 +54,8 @@ const TOUCH_FLUSH_MS = 30_000;
 const VERSION_CHECK_MS = 10_000;
 /** A failed synchronization while connected is tried again after this. */
 const SYNC_RETRY_MS = 1_000;
+/** The cache's copy on disk is rewritten at most this often (and only when the state changed). */
+const SAVE_MS = 60_000;
 /** A snapshot whose account sets changed between its two reads is read again at most this many times. */
 const SNAPSHOT_TRIES = 3;
 
@@ -114,10 +119,15 @@ export class RedisStore implements RuntimeStore {
   private lastError: string | null = null;
   private reloads = 0;
   private changesApplied = 0;
+  /** The cache's copy on disk, for a start while Redis is unreachable, and the version it holds. */
+  private readonly savedPath: string;
+  private savedVersion = -1;
+  private saving: Promise<void> | null = null;
 
   private constructor(o: RedisStoreOptions, readonly journal: WriteJournal<PendingWrite>) {
     this.logger = o.logger;
     this.keys = redisKeys(o.prefix);
+    this.savedPath = join(o.dataDir, 'store', 'redis-cache.json');
     this.link = new RedisLink(o.url, this.keys.channel, {
       connected: () => this.synchronize('connected'),
       disconnected: (reason) => this.wentDown(reason),
@@ -136,6 +146,7 @@ export class RedisStore implements RuntimeStore {
     };
     every(TOUCH_FLUSH_MS, () => this.flushTouched());
     every(VERSION_CHECK_MS, () => this.checkVersion());
+    every(SAVE_MS, () => this.saveCache());
     // Pre-existing journal records are in the cache at once, so the relay honours them while Redis is away.
     for (const w of journal.records()) applyPending(this.cache, w);
   }
@@ -153,9 +164,12 @@ export class RedisStore implements RuntimeStore {
     else if (store.link.connected && !store.up) await store.synchronize('open');
     if (!store.up) {
       store.outageLogged = true;
+      const saved = await store.readSavedCache();
       o.logger.warn(
-        { url: redactUrl(o.url), err: store.link.lastError ?? store.lastError, pendingWrites: journal.size },
-        'redis store unreachable at start: starting with empty caches and per-relay rate limits; keys and templates made through the API work once it is reached',
+        { url: redactUrl(o.url), err: store.link.lastError ?? store.lastError, pendingWrites: journal.size, savedCache: saved },
+        saved === null
+          ? 'redis store unreachable at start: starting with empty caches and per-relay rate limits; keys and templates made through the API work once it is reached'
+          : 'redis store unreachable at start: starting from the cache saved when it was last reached, with per-relay rate limits',
       );
     } else o.logger.info({ url: redactUrl(o.url), prefix: o.prefix, version: store.cache.version, ...store.sizes() }, 'redis store loaded');
     return store;
@@ -185,7 +199,9 @@ export class RedisStore implements RuntimeStore {
       // Each request is bounded by the command timeout; when Redis is down none is made.
       await this.flushTouched().catch(() => undefined);
       await this.limits.giveBackAll().catch(() => undefined);
+      await this.saveCache();
     }
+    await this.saving;
     this.closed = true;
     this.link.close();
     await this.syncing?.catch(() => undefined);
@@ -271,6 +287,7 @@ export class RedisStore implements RuntimeStore {
           await this.reload();
           if (!this.link.connected || this.closed) return;
           this.synced = true;
+          void this.saveCache();
           if (this.outageLogged) {
             this.outageLogged = false;
             this.lastError = null;
@@ -388,6 +405,42 @@ export class RedisStore implements RuntimeStore {
       this.logger.info({ redis: v, cache: this.cache.version }, 'redis store: version differs from the cache, reloading');
       await this.synchronize('version check');
     }
+  }
+
+  // ---- the cache's copy on disk ----
+
+  /** Writes the cache to disk when it holds a state not saved yet (after a save under way); never throws. */
+  private async saveCache(): Promise<void> {
+    while (this.saving) await this.saving;
+    if (!this.up || this.cache.version === this.savedVersion) return;
+    const version = this.cache.version;
+    this.saving = writeFileDurably(this.savedPath, JSON.stringify(this.cache.toSaved()))
+      .then(() => {
+        this.savedVersion = version;
+      })
+      .catch((e: Error) => {
+        this.logger.warn({ path: this.savedPath, err: e.message }, 'redis store: the copy of the cache could not be saved');
+      })
+      .finally(() => {
+        this.saving = null;
+      });
+    return this.saving;
+  }
+
+  /** Starts from the saved copy (Redis unreachable at open); a description for the log, or null without one. */
+  private async readSavedCache(): Promise<Record<string, unknown> | null> {
+    let saved: SavedCache;
+    try {
+      saved = JSON.parse(await readFile(this.savedPath, 'utf8')) as SavedCache;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ path: this.savedPath, err: (e as Error).message }, 'redis store: the saved copy of the cache is unreadable; ignored');
+      return null;
+    }
+    if (this.synced) return null; // Redis answered meanwhile: its state wins
+    const cache = RedisCache.fromSaved(saved);
+    for (const w of this.journal.records()) applyPending(cache, w);
+    this.cache = cache;
+    return { path: this.savedPath, version: cache.version, ...this.sizes() };
   }
 
   // ---- writes that waited ----
