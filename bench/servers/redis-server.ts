@@ -80,6 +80,11 @@ export class RedisServer {
     this.child = null;
   }
 
+  /** Pauses (SIGSTOP) or resumes (SIGCONT) the process: a Redis that keeps its connections open and answers nothing. */
+  pause(paused: boolean): void {
+    this.child?.kill(paused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Stops it and removes its folder. */
   async destroy(): Promise<void> {
     await this.stop();

@@ -417,6 +417,33 @@ describe('redis store', { skip: needTool('redis-server') }, () => {
     }
   });
 
+  it('a Redis that answers nothing (paused) costs one command timeout, then the store is down and falls back without waiting', async () => {
+    const own = await RedisServer.start();
+    try {
+      const a = await open('stuck:', { url: own.url });
+      const rate = { perSecond: 1_000, perDay: null };
+      await a.limits.take('acct', rate, 1);
+      own.pause(true);
+      const t0 = Date.now();
+      await assert.rejects(a.templates.put(template('shop', 'x', '<p>x</p>')), (e: unknown) => e instanceof StoreUnavailableError && /timed out/.test(e.message));
+      const waited = Date.now() - t0;
+      assert.ok(waited < 3_000, `one command timeout (${waited} ms)`);
+      await waitFor('down', () => !a.health().up, 1_000);
+      const t1 = Date.now();
+      for (let i = 0; i < 50; i++) await a.limits.take('acct', rate, 1);
+      assert.ok(Date.now() - t1 < 500, 'the per-relay limits answer without waiting for Redis');
+      assert.equal(await a.suppressions.add('shop', 'paused@example.com', 'hard bounce'), true);
+      own.pause(false);
+      await waitFor('up again', () => a.health().up && a.health().pendingWrites === 0, 10_000);
+      const t2 = Date.now();
+      await a.close();
+      assert.ok(Date.now() - t2 < 2_000, 'close is prompt');
+    } finally {
+      own.pause(false);
+      await own.destroy();
+    }
+  });
+
   it('suppressions journaled before a restart of the relay are kept and written once Redis is reachable', async () => {
     const port = await freePort();
     const dir = dataDir();

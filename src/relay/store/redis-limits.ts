@@ -18,8 +18,9 @@
 // refilled meanwhile, and is capped), but the daily quota must not shrink by what was reserved and not used.
 //
 // Redis down, or a request failing: the per-relay limits (AccountLimits) decide, as before the fleet store.
-// A refusal is remembered until the bucket can serve again (at most a second), so a sender over its limit
-// costs no round trip per refused message.
+// A refusal is remembered until the bucket holds a block again, times the refusals in a row (up to
+// MAX_BACKOFF, and at most a second), so a sender over its limit costs no round trip per refused message, and
+// relays racing for the same refill spread out. Tokens are not lost meanwhile: the bucket keeps a second's worth.
 import { SmtpError } from '../../protocol/index.js';
 import type { RateConfig } from '../config/index.js';
 import { AccountLimits } from './account-limits.js';
@@ -36,6 +37,8 @@ const SWEEP_MS = 5_000;
 const IDLE_FORGET_MS = 60_000;
 /** A refusal is remembered at most this long. */
 const MAX_REFUSAL_MEMORY_MS = 1_000;
+/** The wait after a refusal grows with the refusals in a row, up to this factor. */
+const MAX_BACKOFF = 4;
 
 const enum Refusal {
   None = 0,
@@ -62,6 +65,8 @@ interface Budget {
   backDay: number;
   refusedUntil: number;
   refusal: Refusal;
+  /** Refusals in a row: the relays of a fleet that all wait for the same refill would ask again together. */
+  refusals: number;
   /** Refusals are remembered for messages of at least this many recipients. */
   refusedNeed: number;
   /** The reservation under way; others wait for it rather than asking in parallel. */
@@ -137,9 +142,10 @@ export class RedisLimits implements LimitStore {
         if (refusal !== Refusal.None) {
           b.refusal = refusal;
           b.refusedNeed = count;
-          b.refusedUntil = this.now() + Math.min(retryMs, MAX_REFUSAL_MEMORY_MS);
+          b.refusedUntil = this.now() + this.backoff(b, retryMs);
           throw refusalError(refusal, rate);
         }
+        b.refusals = 0;
         b.left = granted - count;
         b.expiresAt = this.now() + BLOCK_LIFETIME_MS;
         b.day = day;
@@ -169,9 +175,10 @@ export class RedisLimits implements LimitStore {
         b.back -= back;
         const t = this.now();
         if (refusal !== Refusal.None) {
-          b.refillAfter = t + Math.min(retryMs, MAX_REFUSAL_MEMORY_MS);
+          b.refillAfter = t + this.backoff(b, retryMs);
           return;
         }
+        b.refusals = 0;
         if (t >= b.expiresAt || b.day !== day) this.retire(b);
         b.left += granted;
         b.expiresAt = t + BLOCK_LIFETIME_MS;
@@ -185,6 +192,11 @@ export class RedisLimits implements LimitStore {
     b.inFlight = done.finally(() => {
       b.inFlight = null;
     });
+  }
+
+  private backoff(b: Budget, retryMs: number): number {
+    b.refusals = Math.min(b.refusals + 1, MAX_BACKOFF);
+    return Math.min(retryMs * b.refusals, MAX_REFUSAL_MEMORY_MS);
   }
 
   private async request(account: string, rate: RateConfig, want: number, need: number, back: number, backDay: number): Promise<[number, Refusal, number, number]> {
@@ -248,6 +260,7 @@ export class RedisLimits implements LimitStore {
         backDay: 0,
         refusedUntil: 0,
         refusal: Refusal.None,
+        refusals: 0,
         refusedNeed: 0,
         inFlight: null,
         waiting: 0,

@@ -82,6 +82,19 @@ export class RedisLink {
     }
   }
 
+  /**
+   * Reports a failed request. A timeout means Redis is stuck (a paused process, a full network path) while the
+   * TCP connection looks open: the link drops and reconnects, so the store goes down and falls back at once
+   * instead of making every later request wait COMMAND_TIMEOUT_MS too.
+   */
+  failed(e: Error): void {
+    if (this.closed || !/timed out/i.test(e.message)) return;
+    this.lastError = `Redis did not answer within ${COMMAND_TIMEOUT_MS} ms`;
+    this.lost(this.lastError);
+    this.commands.disconnect(true);
+    this.subscriber.disconnect(true);
+  }
+
   /** Makes sure the subscription is in place (idempotent). */
   async subscribe(): Promise<void> {
     await this.subscriber.subscribe(this.channel);

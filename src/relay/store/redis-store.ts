@@ -244,6 +244,7 @@ export class RedisStore implements RuntimeStore {
 
   noteError(e: Error): void {
     this.lastError = e.message;
+    this.link.failed(e);
   }
 
   private sizes(): Record<string, number> {
