@@ -16,7 +16,7 @@ import { EventLog } from './storage/event-log.js';
 import { AdminServer } from './admin/admin-server.js';
 import { ensureAdminToken } from './admin/admin-token.js';
 import { EventRecorder } from './admin/event-recorder.js';
-import { firstUnready, probeWritable } from './admin/readiness.js';
+import { firstUnready, probeWritable, storeReadiness } from './admin/readiness.js';
 import { RelayMetrics, spoolDepthOf } from './admin/relay-metrics.js';
 import { queueReport } from './admin/queue.js';
 import { TagStats } from './admin/stats.js';
@@ -236,7 +236,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   let routes = buildRoutes(config, logger, signer);
   const eventLog = await EventLog.open(join(config.dataDir, 'events'));
   const suppression = store.suppressions;
-  const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool), ...(config.admin ? { topDestinations: config.admin.metricsTopDestinations } : {}) });
+  const metrics = new RelayMetrics({ spoolDepth: () => spoolDepthOf(spool), storeHealth: () => store.health(), ...(config.admin ? { topDestinations: config.admin.metricsTopDestinations } : {}) });
   const stats = new TagStats();
   // Every event goes to the log, the per-tag stats and the metrics; the stats start from the log's history.
   const recent = new RecentMessages();
@@ -318,6 +318,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       firstUnready([
         () => (stopping ? { ready: false, reason: 'shutting down' } : { ready: true }),
         () => probeWritable(join(config.dataDir, 'spool')),
+        () => storeReadiness(store.health()),
       ]),
   });
   // Tracking records live publicHttp.tracking.recordDays; the sweeper removes older ones a bounded slice at a time.

@@ -208,7 +208,7 @@ export class AdminServer {
 
   private async readyz(res: ServerResponse): Promise<void> {
     const r = await this.o.readiness();
-    if (r.ready) send(res, 200, 'text/plain; charset=utf-8', 'ready\n');
+    if (r.ready) send(res, 200, 'text/plain; charset=utf-8', r.degraded === undefined ? 'ready\n' : `ready, ${r.degraded}\n`);
     else send(res, 503, 'application/json; charset=utf-8', JSON.stringify({ error: 'not ready', parameter: null, reason: r.reason }) + '\n');
   }
 }

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export type Readiness = { ready: true } | { ready: false; reason: string };
+/** `degraded`: ready, but running without something (the shared store down: caches and per-relay limits). */
+export type Readiness = { ready: true; degraded?: string } | { ready: false; reason: string };
 
 /** Creates, fsyncs and removes a small probe file in `dir`; the reason when that fails. */
 export async function probeWritable(dir: string): Promise<Readiness> {
@@ -25,11 +26,23 @@ export async function probeWritable(dir: string): Promise<Readiness> {
   }
 }
 
-/** The first unready result of several checks, run in order. */
+/** The first unready result of several checks, run in order; else ready, with the first degradation if any. */
 export async function firstUnready(checks: readonly (() => Readiness | Promise<Readiness>)[]): Promise<Readiness> {
+  let degraded: string | undefined;
   for (const check of checks) {
     const r = await check();
     if (!r.ready) return r;
+    degraded ??= r.degraded;
   }
-  return { ready: true };
+  return degraded === undefined ? { ready: true } : { ready: true, degraded };
+}
+
+/**
+ * The runtime store's part of readiness. A store that is down leaves the relay ready but degraded: every relay
+ * of a fleet shares the one Redis, so answering "not ready" would take them all out of the load balancer at
+ * once, while each can still accept (caches, per-relay limits, suppressions journaled).
+ */
+export function storeReadiness(health: { up: boolean; pendingWrites: number; lastError: string | null }): Readiness {
+  if (health.up) return { ready: true };
+  return { ready: true, degraded: `store down: degraded (${health.lastError ?? 'not connected'}; ${health.pendingWrites} writes pending)` };
 }

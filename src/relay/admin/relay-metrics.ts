@@ -26,6 +26,8 @@ export interface RelayMetricsOptions {
   maxAccountTagSeries?: number;
   /** Destinations (mx routes) that keep their own label, the busiest ones; the rest are "other". Default 20. */
   topDestinations?: number;
+  /** The runtime store's state, read at every scrape. */
+  storeHealth?: () => { up: boolean; pendingWrites: number };
 }
 
 export const DEFAULT_TOP_DESTINATIONS = 20;
@@ -66,6 +68,8 @@ export class RelayMetrics implements AcceptObserver {
   private readonly startTime: Gauge;
   private readonly residentMemory: Gauge;
   private readonly heapUsed: Gauge;
+  private readonly storeUp: Gauge;
+  private readonly storePending: Gauge;
 
   constructor(o: RelayMetricsOptions = {}) {
     const r = this.registry;
@@ -126,10 +130,18 @@ export class RelayMetrics implements AcceptObserver {
     this.startTime = r.gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.' });
     this.residentMemory = r.gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.' });
     this.heapUsed = r.gauge({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, in bytes.' });
+    this.storeUp = r.gauge({ name: 'txrelay_store_up', help: 'Whether the runtime store is reachable (1) or the relay runs on its caches and per-relay limits (0).' });
+    this.storePending = r.gauge({ name: 'txrelay_store_pending_writes', help: 'Runtime store writes made while it was down, waiting to be written.' });
 
     this.startTime.set({}, Math.round((Date.now() - process.uptime() * 1000) / 1000));
     const spoolDepth = o.spoolDepth;
+    const storeHealth = o.storeHealth;
     r.onCollect(() => {
+      if (storeHealth) {
+        const h = storeHealth();
+        this.storeUp.set({}, h.up ? 1 : 0);
+        this.storePending.set({}, h.pendingWrites);
+      }
       const mem = process.memoryUsage();
       this.residentMemory.set({}, mem.rss);
       this.heapUsed.set({}, mem.heapUsed);

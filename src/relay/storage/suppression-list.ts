@@ -46,7 +46,7 @@ export function suppressionKey(address: string): string {
 }
 
 /** The map key of an entry: the address key, then the tag for a tag-scoped entry (NUL is in neither). */
-function entryKey(address: string, tag: string | null | undefined): string {
+export function entryKey(address: string, tag: string | null | undefined): string {
   const key = suppressionKey(address);
   return tag ? key + '\u0000' + tag : key;
 }
@@ -167,7 +167,8 @@ export class SuppressionList {
   }
 }
 
-function isAccountId(account: string): boolean {
+/** An account id that can name a suppression list (a file here, a key in the Redis store). */
+export function isAccountId(account: string): boolean {
   return ACCOUNT_PATTERN.test(account) && account !== '.' && account !== '..';
 }
 

@@ -24,6 +24,14 @@ export class CredentialCache {
     return old;
   }
 
+  get size(): number {
+    return this.byId.size;
+  }
+
+  all(): IterableIterator<StoredCredential> {
+    return this.byId.values();
+  }
+
   get(id: string): StoredCredential | null {
     return this.byId.get(id) ?? null;
   }

@@ -132,3 +132,14 @@ export interface RuntimeStore {
 
 /** What a refusal from `take` or `admit` is: the accept path turns it into the reply as it is. */
 export type StoreRefusal = SmtpError;
+
+/**
+ * A write the store cannot make now (the Redis store while Redis is down: API keys and templates are not
+ * queued, since the caller is there to be told). The management API answers it with 503.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(what: string, reason: string) {
+    super(`${what} cannot be saved now: the shared store is unavailable (${reason}); try again later`);
+    this.name = 'StoreUnavailableError';
+  }
+}
