@@ -1,92 +1,96 @@
-// While the runtime store is down (Redis unreachable: health().up false), management writes answer 503 with the
-// reason and change nothing, and reads answer from the cache. The store is a real LocalStore in a temp folder whose
-// health() reports what a RedisStore reports during an outage (the Redis store is not on this branch); a second
-// case makes the store's write itself fail (its journal closed under it).
+// The management API of a relay on the Redis store while redis-server is stopped: keys, templates and tokens are
+// refused with 503 and the reason (the caller learns the change is not made), reads answer from the cache, and
+// suppressions are taken (202, queued) and reach Redis when it is back. A second case: a write the store itself
+// rejects (its files closed under it) is a 503 naming the failure.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AdminServer } from '../../src/relay/admin/admin-server.js';
-import { RelayMetrics } from '../../src/relay/admin/relay-metrics.js';
-import { TagStats } from '../../src/relay/admin/stats.js';
-import { EventLog } from '../../src/relay/storage/event-log.js';
-import { LocalStore, type StoreHealth } from '../../src/relay/store/index.js';
-import { buildConfig } from '../relay/relay-harness.js';
+import { pino } from 'pino';
+import { RedisStore } from '../../src/relay/store/index.js';
+import { needTool } from '../support/system-tools.js';
+import { removeDir, startTestRelay, type TestRelay } from '../relay/relay-harness.js';
+import { RedisServer, waitFor } from '../store/redis-server.js';
 import { TOKEN } from './fixture.js';
-import { assertRefused, call } from './management-fixture.js';
+import { assertRefused, call, startManagementRelay } from './management-fixture.js';
 
-describe('management API while the store is down', () => {
-  let dir: string;
-  let store: LocalStore;
-  let log: EventLog;
-  let server: AdminServer;
+describe('management API of a relay whose Redis store is down', { skip: needTool('redis-server') }, () => {
+  let redis: RedisServer;
+  let relay: TestRelay;
   let base: string;
-  let health: StoreHealth = { up: true, pendingWrites: 0, lastError: null };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'txrelay-store-down-'));
-    const config = buildConfig(dir);
-    store = await LocalStore.open(dir);
-    // What the admin server sees of the store's health is what the test sets.
-    const real = store;
-    const reported = Object.create(real, { health: { value: () => health } }) as LocalStore;
-    log = await EventLog.open(join(dir, 'events'));
-    server = new AdminServer({
-      host: '127.0.0.1',
-      port: 0,
-      token: TOKEN,
-      metrics: new RelayMetrics({ spoolDepth: () => ({ messages: 0, oldestAgeSeconds: 0 }) }),
-      stats: new TagStats(),
-      events: log,
-      suppressions: store.suppressions,
-      accounts: () => config.accounts.map((a) => a.id),
-      readiness: () => ({ ready: true }),
-      management: { store: reported, config: () => config },
+    redis = await RedisServer.start();
+    relay = await startTestRelay((json) => {
+      json['store'] = { type: 'redis', url: redis.url, prefix: 'down:' };
+      json['admin'] = { port: 0, host: '127.0.0.1', token: TOKEN };
     });
-    base = `http://127.0.0.1:${(await server.listen()).port}`;
+    base = `http://127.0.0.1:${relay.relay.admin!.port}`;
   });
   after(async () => {
-    await server?.close();
-    await log?.close();
-    await store?.close().catch(() => undefined);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await relay?.stop();
+    if (relay) await removeDir(relay.dir);
+    await redis?.destroy();
   });
 
-  it('refuses every write with 503 and the reason, and serves reads from the cache', async () => {
+  it('refuses key, template and token writes with 503, takes suppressions as queued, and serves reads from the cache', async () => {
     const key = await call(base, 'POST', '/api/accounts/a/keys', { body: { label: 'before' } });
-    assert.equal(key.status, 201);
+    assert.equal(key.status, 201, key.text);
     assert.equal((await call(base, 'PUT', '/api/accounts/a/templates/t', { body: { html: '<p>{{ x }}</p>' } })).status, 201);
     assert.equal((await call(base, 'POST', '/api/accounts/a/suppressions', { body: { address: 'x@y.test' } })).status, 201);
 
-    health = { up: false, pendingWrites: 2, lastError: 'connect ECONNREFUSED 127.0.0.1:6379' };
-    const writes: Array<[string, string, unknown?, string?]> = [
+    await redis.stop();
+    await waitFor('the store down', () => !relay.relay.store.health().up, 5_000);
+    const refused: Array<[string, string, unknown?]> = [
       ['POST', '/api/accounts/a/keys', {}],
       ['DELETE', `/api/accounts/a/keys/${key.body!['id'] as string}`],
       ['PUT', '/api/accounts/a/templates/t', { html: '<p>new</p>' }],
       ['DELETE', '/api/accounts/a/templates/t'],
-      ['POST', '/api/accounts/a/suppressions', { address: 'z@y.test' }],
-      ['DELETE', '/api/accounts/a/suppressions/x%40y.test'],
-      ['POST', '/api/accounts/a/suppressions/import', 'q@y.test,r\n', 'text/csv'],
       ['POST', '/api/accounts/a/tokens', {}],
     ];
-    for (const [method, path, body, type] of writes) {
-      const a = await call(base, method, path, { ...(body !== undefined ? { body } : {}), ...(type ? { type } : {}) });
-      assertRefused(a, 503, null, /local store cannot be reached \(connect ECONNREFUSED 127\.0\.0\.1:6379\): .* is refused until it is back/);
+    for (const [method, path, body] of refused) {
+      const a = await call(base, method, path, body !== undefined ? { body } : {});
+      assertRefused(a, 503, null, /redis store cannot be reached.*is refused until it is back/);
     }
-    // Reads answer from the cache, and nothing changed.
+    const queued = await call(base, 'POST', '/api/accounts/a/suppressions', { body: { address: 'while-down@y.test', reason: 'outage' } });
+    assert.equal(queued.status, 202, queued.text);
+    assert.equal(queued.body!['queued'], true);
+    const imported = await call(base, 'POST', '/api/accounts/a/suppressions/import', { body: 'imported-while-down@y.test,r\n', type: 'text/csv' });
+    assert.equal(imported.status, 200, imported.text);
+
+    // Reads answer from the cache; the refused writes changed nothing; the queued suppressions hold here at once.
     assert.equal(((await call(base, 'GET', '/api/accounts/a/keys')).body!['keys'] as unknown[]).length, 2, 'the file key and the one made before');
     assert.equal(((await call(base, 'GET', '/api/accounts/a/templates/t')).body!['template'] as Record<string, unknown>)['html'], '<p>{{ x }}</p>');
     assert.equal((await call(base, 'POST', '/api/accounts/a/templates/t/render', { body: { variables: { x: 2 } } })).body!['html'], '<p>2</p>');
-    assert.deepEqual(((await call(base, 'GET', '/api/accounts/a/suppressions')).body!['suppressions'] as Array<{ address: string }>).map((e) => e.address), ['x@y.test']);
-    health = { up: true, pendingWrites: 0, lastError: null };
-    assert.equal((await call(base, 'POST', '/api/accounts/a/suppressions', { body: { address: 'z@y.test' } })).status, 201, 'writes resume');
-  });
+    assert.equal(relay.relay.store.suppressions.has('a', 'while-down@y.test'), true);
 
-  it('answers 503 naming the failure when the store rejects a write', async () => {
-    // Closing the store closes its files: the next write rejects, as a Redis write does when the connection drops.
-    await store.close();
-    const a = await call(base, 'PUT', '/api/accounts/a/templates/after-close', { body: { html: '<p/>' } });
-    assertRefused(a, 503, null, /did not take the change .*saving template after-close is not done/);
+    await redis.restart();
+    await waitFor('the store up again', () => relay.relay.store.health().up && relay.relay.store.health().pendingWrites === 0, 10_000);
+    // Another relay of the fleet (a second store on the same Redis) sees what was written during the outage.
+    const otherDir = mkdtempSync(join(tmpdir(), 'txrelay-other-'));
+    const other = await RedisStore.open({ url: redis.url, prefix: 'down:', dataDir: otherDir, logger: pino({ level: 'silent' }) });
+    try {
+      assert.equal(other.suppressions.has('a', 'while-down@y.test'), true);
+      assert.equal(other.suppressions.has('a', 'imported-while-down@y.test'), true);
+    } finally {
+      await other.close();
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+    assert.equal((await call(base, 'POST', '/api/accounts/a/keys', {})).status, 201, 'key writes resume');
+  });
+});
+
+describe('management API when the store rejects a write', () => {
+  it('answers 503 naming the failure', async () => {
+    const m = await startManagementRelay();
+    try {
+      // Closing the store closes its files: the next write rejects, as a Redis write does when the connection drops.
+      await m.t.relay.store.close();
+      const a = await call(m.base, 'PUT', '/api/accounts/a/templates/after-close', { body: { html: '<p/>' } });
+      assertRefused(a, 503, null, /did not take the change .*saving template after-close is not done/);
+    } finally {
+      await m.close().catch(() => undefined);
+    }
   });
 });

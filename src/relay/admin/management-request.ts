@@ -101,11 +101,13 @@ export function accountOf(d: ManagementDeps, id: string | undefined): AccountCon
 /**
  * Runs a write to the runtime store. While the store is down (Redis unreachable) writes are refused with 503 rather
  * than queued: the caller learns at once that the change is not made, and reads keep being served from the cache.
+ * Suppressions are the exception (`queuedWhileDown`): the store journals them locally and writes them when it is
+ * back (issue 17 §1), since an unsubscribe or a complaint must hold even during an outage.
  */
-export async function writeToStore<T>(d: ManagementDeps, what: string, write: (store: RuntimeStore) => Promise<T>): Promise<T> {
+export async function writeToStore<T>(d: ManagementDeps, what: string, write: (store: RuntimeStore) => Promise<T>, options: { queuedWhileDown?: boolean } = {}): Promise<T> {
   const store = storeOf(d);
   const health = store.health();
-  if (!health.up) {
+  if (!health.up && !options.queuedWhileDown) {
     throw new AdminRequestError(503, 'store unavailable', null, `the ${store.type} store cannot be reached${health.lastError ? ` (${health.lastError})` : ''}: ${what} is refused until it is back; reads are served from the cache`);
   }
   try {
