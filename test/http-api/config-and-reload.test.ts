@@ -1,0 +1,72 @@
+// The httpApi configuration (defaults, errors naming the field, port clashes) and the running API following a
+// reload: keys, accounts and routes change with the configuration, as they do for SMTP.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hashApiKey } from '../../src/relay/accept/api-key.js';
+import { validateConfig } from '../../src/relay/config/index.js';
+import { KEY_A, buildConfig, removeDir, waitForSubject } from '../relay/relay-harness.js';
+import { message, post, startApiRelay } from './http-api-harness.js';
+
+function minimal(): Record<string, unknown> {
+  return { accounts: [{ id: 'a', apiKeys: [hashApiKey('txr_key_a')], routes: { out: { type: 'file', path: 'outbox' } } }] };
+}
+
+function paths(json: unknown): string[] {
+  return validateConfig(json, '/tmp').errors.map((e) => `${e.path}: ${e.message}`);
+}
+
+test('httpApi: absent is null; present gets host 0.0.0.0, tls false and trustProxy [] by default', () => {
+  assert.equal(validateConfig(minimal(), '/tmp').config!.httpApi, null);
+  const { config, errors } = validateConfig({ ...minimal(), httpApi: { port: 8080 } }, '/tmp');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(config!.httpApi, { port: 8080, host: '0.0.0.0', tls: false, trustProxy: [] });
+  const full = validateConfig({ ...minimal(), httpApi: { port: 8443, host: '127.0.0.1', tls: true, trustProxy: ['10.0.0.0/8', '::1'] } }, '/tmp');
+  assert.deepEqual(full.config!.httpApi, { port: 8443, host: '127.0.0.1', tls: true, trustProxy: ['10.0.0.0/8', '::1'] });
+});
+
+test('httpApi: each wrong field is named with the reason', () => {
+  assert.deepEqual(paths({ ...minimal(), httpApi: { port: 70000, host: 'api.example', tls: 'yes', trustProxy: ['10.0.0.0/33'], other: 1 } }).sort(), [
+    '$.httpApi.host: must be an IP address or "localhost", got "api.example"',
+    '$.httpApi.other: unknown field (allowed: port, host, tls, trustProxy)',
+    '$.httpApi.port: must be between 0 and 65535, got 70000',
+    '$.httpApi.tls: must be true or false, got a string',
+    '$.httpApi.trustProxy[0]: has an invalid prefix length in "10.0.0.0/33"',
+  ].sort());
+  assert.deepEqual(paths({ ...minimal(), httpApi: {} }), ['$.httpApi.port: is required']);
+  assert.deepEqual(paths({ ...minimal(), httpApi: 8080 }), ['$.httpApi: must be an object, got a number']);
+});
+
+test('httpApi: a port another listener uses is refused, naming which', () => {
+  assert.deepEqual(paths({ ...minimal(), listeners: [{ port: 2525 }], httpApi: { port: 2525 } }), ['$.httpApi.port: port 2525 is already used by $.listeners[0]']);
+  assert.deepEqual(paths({ ...minimal(), admin: { port: 9000, token: 'a-long-enough-admin-token' }, httpApi: { port: 9000, host: '127.0.0.1' } }), ['$.httpApi.port: port 9000 is already used by $.admin']);
+  assert.deepEqual(paths({ ...minimal(), publicHttp: { port: 8080 }, httpApi: { port: 8080 } }), ['$.httpApi.port: port 8080 is already used by $.publicHttp']);
+  // The same port on two specific addresses binds; port 0 never clashes.
+  assert.deepEqual(paths({ ...minimal(), listeners: [{ port: 2525, host: '127.0.0.1' }], httpApi: { port: 2525, host: '127.0.0.2' } }), []);
+  assert.deepEqual(paths({ ...minimal(), listeners: [{ port: 0 }], httpApi: { port: 0 } }), []);
+});
+
+test('a reload changes keys and routes for the HTTP API as for SMTP; stop closes the port', async () => {
+  const NEW_KEY = 'txr_key_added_by_a_reload_00000000000000000000';
+  const t = await startApiRelay();
+  try {
+    const send = `${t.url}/v1/send`;
+    assert.equal((await post(send, message(), { key: NEW_KEY })).status, 401);
+    await t.relay.reload(
+      buildConfig(t.dir, (json) => {
+        const a = json.accounts[0]!;
+        a['apiKeys'] = [hashApiKey(NEW_KEY)];
+        a['routes'] = { reloaded: { type: 'file', path: `${t.dir}/out-reloaded` } };
+        json['httpApi'] = { port: 0, host: '127.0.0.1' };
+      }),
+    );
+    const r = await post(send, message({ subject: 'after reload' }), { key: NEW_KEY });
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    assert.equal((await waitForSubject(t.outbox('out-reloaded'), 'after reload')).length, 1);
+    const old = await post(send, message(), { key: KEY_A });
+    assert.equal(old.status, 401, 'the key the reload removed no longer works');
+  } finally {
+    await t.stop();
+    await removeDir(t.dir);
+  }
+  await assert.rejects(fetch(`${t.url}/v1/send`, { method: 'POST', signal: AbortSignal.timeout(5000) }), 'the listener is closed');
+});
