@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { KEY_A, rawOutbox, waitForSubject } from '../relay/relay-harness.js';
 import { apiRelayPerSuite, message, post, type ApiRelay } from './http-api-harness.js';
 
@@ -134,5 +135,41 @@ describe('HTTP send API: request checks', () => {
     await waitForSubject(t.outbox('out-main'), 'bare to');
     const names = await rawOutbox(t.outbox('out-main'));
     assert.equal(names.length, 3, names.join(', ')); // query ignored, charset ok, bare to
+  });
+});
+
+describe('HTTP send API: requests in progress are bounded', () => {
+  let t: ApiRelay;
+  apiRelayPerSuite((r) => (t = r));
+
+  /** Probes without a key: 401 when admitted, 503 when every slot is taken. */
+  async function probeUntil(status: number): Promise<{ status: number; retryAfter: string | null }> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const r = await post(`${t.url}/v1/send`, message(), { key: null });
+      if (r.status === status) return { status: r.status, retryAfter: r.headers.get('retry-after') };
+      if (Date.now() > deadline) throw new Error(`no ${status} within 10 s (last ${r.status})`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
+  test('past 64 requests at once the next is 503 with Retry-After; slots come back when clients go away', async () => {
+    const port = Number(new URL(t.url).port);
+    const sockets: Socket[] = [];
+    try {
+      for (let i = 0; i < 64; i++) {
+        const s = connect(port, '127.0.0.1');
+        s.on('error', () => undefined);
+        await new Promise<void>((res, rej) => s.once('connect', res).once('error', rej));
+        // Headers and part of the body: the request holds its slot while the rest does not come.
+        s.write(`POST /v1/send HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY_A}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"from":`);
+        sockets.push(s);
+      }
+      const busy = await probeUntil(503);
+      assert.equal(busy.retryAfter, '1');
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+    assert.equal((await probeUntil(401)).status, 401);
   });
 });

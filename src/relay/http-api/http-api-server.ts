@@ -88,7 +88,12 @@ export class HttpApiServer {
     ]);
     const requestTimeout = o.requestTimeoutMs ?? 60_000;
     const options = { requestTimeout, headersTimeout: Math.min(requestTimeout, 10_000), maxHeaderSize: 16 * 1024 };
-    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handle(req, res).catch((e: unknown) => {
+        this.logger?.error({ httpApi: true, err: (e as Error)?.message }, 'http api request failed');
+        res.destroy();
+      });
+    };
     this.server = o.tls === null ? createHttpServer(options, handler) : createHttpsServer({ ...options, key: o.tls.key, cert: o.tls.cert }, handler);
     this.server.keepAliveTimeout = 5_000;
   }
@@ -133,7 +138,7 @@ export class HttpApiServer {
       const route = this.routes.get(path);
       if (route === undefined) throw new ApiRefusal(404, 500, '5.5.1', `no such endpoint ${printable(path, 100)}; the API has POST /v1/send and POST /v1/send/batch`);
       if (req.method !== 'POST') throw new ApiRefusal(405, 502, '5.5.1', `method ${printable(req.method ?? '', 20)} is not allowed here; use POST`, null, { allow: 'POST' });
-      if (!admitted || this.closing) throw new ApiRefusal(503, 451, '4.3.2', this.closing ? 'the relay is shutting down; try again shortly' : 'too many requests in progress; try again shortly');
+      if (!admitted || this.closing) throw new ApiRefusal(503, 451, '4.3.2', this.closing ? 'the relay is shutting down; try again shortly' : 'too many requests in progress; try again shortly', null, { 'retry-after': '1' });
       const runtime = this.o.accept.runtime();
       const acct = accountOfRequest(req.headers, runtime);
       account = acct.id;
@@ -142,7 +147,10 @@ export class HttpApiServer {
       const key = idempotencyKeyOf(req.headers['idempotency-key']);
       if (key !== null && this.o.idempotency === null) throw new ApiRefusal(501, 502, '5.5.1', 'Idempotency-Key is not available on this relay');
       const maxBytes = runtime.config.limits.maxMessageSize;
-      const raw = await readBoundedBody(req, maxBytes, () => new ApiRefusal(413, 552, '5.3.4', `larger than ${maxBytes} bytes (limits.maxMessageSize)`, 'body'));
+      const raw = await readBoundedBody(req, maxBytes, () => new ApiRefusal(413, 552, '5.3.4', `larger than ${maxBytes} bytes (limits.maxMessageSize)`, 'body')).catch((e: unknown) => {
+        // A client that goes away mid-body is not a bug of ours: answered (to nobody) and logged as any refusal.
+        throw e instanceof ApiRefusal ? e : new ApiRefusal(400, 501, '5.5.4', `could not be read: ${(e as Error).message}`, 'body');
+      });
       bodyRead = true;
       const r: ApiRequest = { account: acct, runtime, body: parseBody(raw), context, started };
       const run = (): Promise<KeptAnswer> => this.answerOf(route.POST, r);
