@@ -1,6 +1,7 @@
 // The httpApi configuration (defaults, errors naming the field, port clashes) and the running API following a
 // reload: keys, accounts and routes change with the configuration, as they do for SMTP.
 import { test } from 'node:test';
+import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { hashApiKey } from '../../src/relay/accept/api-key.js';
 import { validateConfig } from '../../src/relay/config/index.js';
@@ -69,4 +70,37 @@ test('a reload changes keys and routes for the HTTP API as for SMTP; stop closes
     await removeDir(t.dir);
   }
   await assert.rejects(fetch(`${t.url}/v1/send`, { method: 'POST', signal: AbortSignal.timeout(5000) }), 'the listener is closed');
+});
+
+test('stop lets a request in progress finish within the grace time, answering with Connection: close', async () => {
+  const t = await startApiRelay();
+  let stopped: Promise<void> | null = null;
+  try {
+    const body = JSON.stringify(message({ subject: 'during shutdown' }));
+    const socket = connect(Number(new URL(t.url).port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((res, rej) => socket.once('connect', res).once('error', rej));
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString('utf8')));
+    const ended = new Promise<void>((res) => socket.once('close', () => res()));
+    socket.write(`POST /v1/send HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY_A}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 20)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    stopped = t.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    socket.write(body.slice(20));
+    await Promise.race([ended, new Promise((_, rej) => setTimeout(() => rej(new Error(`no answer: ${reply}`)), 10_000))]);
+    assert.match(reply, /^HTTP\/1\.1 202 /);
+    assert.match(reply, /\r\nconnection: close\r\n/i);
+    await stopped;
+    // Spooled before the answer: delivered before the scheduler stopped, or after the restart.
+    const after = await startApiRelay(undefined, t.dir);
+    try {
+      assert.equal((await waitForSubject(after.outbox('out-main'), 'during shutdown')).length, 1);
+    } finally {
+      await after.stop();
+    }
+  } finally {
+    if (stopped === null) await t.stop();
+    await removeDir(t.dir);
+  }
 });

@@ -12,7 +12,7 @@ import type { AccountConfig, RelayConfig } from '../config/index.js';
 import { queueMessage, type AcceptDeps, type RelayRuntime } from '../accept/queue-message.js';
 import { printable } from '../accept/policy.js';
 import { ClientAddress } from '../public-http/index.js';
-import { closeHttp, listenHttp, readBoundedBody } from '../http/http-server-io.js';
+import { listenHttp, readBoundedBody } from '../http/http-server-io.js';
 import { TemplateVariablesError, parseTemplateJson } from '../template/index.js';
 import { ApiRefusal, INTERNAL_ERROR, badField, renderError, type RenderedError } from './api-error.js';
 import { accountOfRequest } from './credentials.js';
@@ -50,12 +50,7 @@ interface ApiRequest {
   started: number;
 }
 
-interface ApiAnswer {
-  status: number;
-  /** JSON text. */
-  body: string;
-  headers?: Record<string, string>;
-}
+type ApiAnswer = KeptAnswer;
 
 type Handler = (r: ApiRequest) => Promise<ApiAnswer>;
 
@@ -116,10 +111,13 @@ export class HttpApiServer {
     this.closing = true;
     const server = this.server as Server;
     if (!server.listening) return;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    // Answers given meanwhile say "Connection: close"; idle keep-alive connections go now.
     server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
     while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await closeHttp(server);
+    server.closeAllConnections();
+    await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -158,8 +156,8 @@ export class HttpApiServer {
       else {
         const fingerprint = createHash('sha256').update(`POST ${path}\n`).update(raw).digest('base64url');
         const result = await this.o.idempotency!.run(acct.id, key, fingerprint, run, keepable);
-        if (result.kind === 'conflict') throw new ApiRefusal(422, 554, '5.5.0', 'this Idempotency-Key was used with a different request in the last 24 hours; use a new key for a new request', 'Idempotency-Key');
-        answer = result.repeated ? { ...result.answer, headers: { 'idempotent-replayed': 'true' } } : result.answer;
+        if (result.kind === 'conflict') throw new ApiRefusal(422, 554, '5.5.0', 'was used with a different request in the last 24 hours; use a new key for a new request', 'Idempotency-Key');
+        answer = result.repeated ? { ...result.answer, headers: { ...result.answer.headers, 'idempotent-replayed': 'true' } } : result.answer;
       }
     } catch (e) {
       answer = this.refusal(e, context);

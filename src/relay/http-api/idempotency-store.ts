@@ -26,10 +26,11 @@ export interface IdempotencyOptions {
   onWriteError?: (err: Error) => void;
 }
 
-/** An answer as sent: status and JSON body text (with the headers that matter to a repeat, e.g. none today). */
+/** An answer as sent: status, JSON body text, and its own headers (Retry-After, ...). */
 export interface KeptAnswer {
   status: number;
   body: string;
+  headers?: Record<string, string>;
 }
 
 interface Entry {
@@ -44,6 +45,8 @@ interface FileRecord {
   f: string;
   s: number;
   b: string;
+  /** The answer's own headers, when it has any. */
+  h?: Record<string, string>;
   t: number;
 }
 
@@ -141,7 +144,7 @@ export class IdempotencyStore {
 
   private async put(id: string, account: string, key: string, e: Entry): Promise<void> {
     this.remember(id, e);
-    const record: FileRecord = { a: account, k: key, f: e.fingerprint, s: e.answer.status, b: e.answer.body, t: e.time };
+    const record = recordOf(account, key, e);
     try {
       await this.append(JSON.stringify(record) + '\n');
     } catch (err) {
@@ -188,7 +191,9 @@ export class IdempotencyStore {
       }
       if (typeof r.a !== 'string' || typeof r.k !== 'string' || typeof r.f !== 'string' || typeof r.s !== 'number' || typeof r.b !== 'string' || typeof r.t !== 'number') continue;
       if (r.t + this.ttlMs <= now) continue;
-      this.remember(`${r.a}\u0000${r.k}`, { fingerprint: r.f, answer: { status: r.s, body: r.b }, time: r.t });
+      const answer: KeptAnswer = { status: r.s, body: r.b };
+      if (isPlainObject(r.h) && Object.values(r.h).every((v) => typeof v === 'string')) answer.headers = r.h;
+      this.remember(`${r.a}\u0000${r.k}`, { fingerprint: r.f, answer, time: r.t });
     }
     // Start from a file of live records only: the torn tail and the expired records go.
     if (this.fileRecords > this.entries.size || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) await this.rewrite();
@@ -221,14 +226,23 @@ export class IdempotencyStore {
     for (const [id, e] of this.entries) {
       if (e.time + this.ttlMs <= now) continue;
       const nul = id.indexOf('\u0000');
-      const record: FileRecord = { a: id.slice(0, nul), k: id.slice(nul + 1), f: e.fingerprint, s: e.answer.status, b: e.answer.body, t: e.time };
-      lines.push(JSON.stringify(record) + '\n');
+      lines.push(JSON.stringify(recordOf(id.slice(0, nul), id.slice(nul + 1), e)) + '\n');
     }
     await this.file?.close().catch(() => undefined);
     this.file = null;
     await writeFileDurably(join(this.dir, FILE), lines.join(''));
     this.fileRecords = lines.length;
   }
+}
+
+function recordOf(account: string, key: string, e: Entry): FileRecord {
+  const record: FileRecord = { a: account, k: key, f: e.fingerprint, s: e.answer.status, b: e.answer.body, t: e.time };
+  if (e.answer.headers !== undefined && Object.keys(e.answer.headers).length > 0) record.h = e.answer.headers;
+  return record;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 async function exists(path: string): Promise<boolean> {
