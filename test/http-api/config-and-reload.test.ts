@@ -104,3 +104,22 @@ test('stop lets a request in progress finish within the grace time, answering wi
     await removeDir(t.dir);
   }
 });
+
+test('a key and a template added to the runtime store work over HTTP at once, and a revoked key stops', async () => {
+  const STORED_KEY = 'txr_key_made_through_the_store_000000000000000';
+  const t = await startApiRelay();
+  try {
+    const send = `${t.url}/v1/send`;
+    await t.relay.store.apiKeys.add({ id: 'key_http1', account: 'a', hash: hashApiKey(STORED_KEY), label: 'http test', createdAt: Date.now(), expiresAt: null, lastUsedAt: null });
+    await t.relay.store.templates.put({ account: 'a', name: 'stored', html: '<p>Stored {{ who }}</p>', subject: 'stored template {{ who }}', from: null, replyTo: null, tag: null, updatedAt: Date.now(), revision: 'r1' });
+    const r = await post(send, message({ template: 'stored', variables: { who: 'Ann' } }), { key: STORED_KEY });
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    const [m] = await waitForSubject(t.outbox('out-main'), 'stored template Ann');
+    assert.equal(String(m!.html).trim(), '<p>Stored Ann</p>');
+    assert.equal(await t.relay.store.apiKeys.revoke('a', 'key_http1'), true);
+    assert.equal((await post(send, message(), { key: STORED_KEY })).status, 401);
+  } finally {
+    await t.stop();
+    await removeDir(t.dir);
+  }
+});
