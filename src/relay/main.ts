@@ -8,6 +8,7 @@ import { SmtpServer, type SmtpServerOptions } from '../protocol/index.js';
 import { ApiKeyIndex } from './accept/api-key.js';
 import { MessageAcceptor } from './accept/message-acceptor.js';
 import { SmtpBackend, type RelayRuntime } from './accept/smtp-backend.js';
+import type { AcceptDeps } from './accept/queue-message.js';
 import { ensureCertificate } from './tls/certificate.js';
 import { ConfigError, loadConfig, smtpLimitsOf, type ListenerConfig, type RelayConfig } from './config/index.js';
 import { embeddedDefaultConfig, type EmbeddedDefaultPorts } from './config-default.js';
@@ -41,6 +42,7 @@ import { RecentMessages } from './admin/message-activity-index.js';
 import { MessageActivity } from './admin/message-activity.js';
 import { messageContentSource } from './admin/message-activity-content.js';
 import { RetentionStore } from './storage/retention.js';
+import { HttpApiServer, IdempotencyStore } from './http-api/index.js';
 
 interface CliOptions {
   configPath: string | null;
@@ -184,6 +186,8 @@ export interface RunningRelay {
   readonly inbound: AddressInfo | null;
   /** The public HTTP address (unsubscribe links), when the configuration has publicHttp and its port could be bound. */
   readonly publicHttp: AddressInfo | null;
+  /** The HTTP send API's address, when the configuration has httpApi and its port could be bound. */
+  readonly httpApi: AddressInfo | null;
   /** Replaces accounts, routes, templates and certificates; listeners and limits change at restart. */
   reload(next: RelayConfig): Promise<void>;
   /** Graceful shutdown (SPEC §2). */
@@ -255,10 +259,11 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     if (days !== null) await retention.keep(entry.id, copies, days);
   };
   const scheduler = new DeliveryScheduler({ spool, routeOf: (a, r) => routes.get(`${a}\u0000${r}`) ?? null, queue: config.queue, logger, events, suppression, retain });
-  // queue.hold: accept and spool, deliver nothing until a reload turns it off.
-  const backend = new SmtpBackend({ runtime: () => runtime, spool, limits, logger, events, metrics, tracking: trackingStore, onQueued: (e) => {
+  // One accept path for SMTP and the HTTP send API. queue.hold: accept and spool, deliver nothing until a reload turns it off.
+  const accept: AcceptDeps = { runtime: () => runtime, spool, limits, logger, events, metrics, tracking: trackingStore, onQueued: (e) => {
     if (!config.queue.hold) scheduler.notify(e);
-  } });
+  } };
+  const backend = new SmtpBackend(accept);
 
   const servers: SmtpServer[] = [];
   const addresses: AddressInfo[] = [];
@@ -321,6 +326,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
         () => storeReadiness(store.health()),
       ]),
   });
+  const httpApi = await startHttpApi(config, logger, accept, tls);
   // Tracking records live publicHttp.tracking.recordDays; the sweeper removes older ones a bounded slice at a time.
   const recordMaxAgeMs = (publicHttpConfig?.tracking.recordDays ?? 0) * 86_400_000;
   const sweeper = publicHttpConfig === null ? null : new RecordSweeper({ store: trackingStore, maxAgeMs: recordMaxAgeMs, logger });
@@ -349,9 +355,12 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     admin: admin?.address ?? null,
     inbound: inbound?.address ?? null,
     publicHttp: publicHttp?.address ?? null,
+    httpApi: httpApi?.address ?? null,
     async reload(next: RelayConfig): Promise<void> {
       const nextTls = await tlsOf(next, logger);
       for (const s of servers) s.setTls(nextTls);
+      httpApi?.server.setTls(nextTls);
+      if (JSON.stringify(next.httpApi) !== JSON.stringify(config.httpApi)) logger.warn('httpApi changed: its listener changes at restart (keys, accounts and templates follow the reload now)');
       const oldRoutes = routes;
       const released = config.queue.hold && !next.queue.hold;
       generation++;
@@ -369,7 +378,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
     },
     async stop(): Promise<void> {
       stopping = true;
-      await Promise.all(servers.map((s) => s.close(config.limits.shutdownGraceMs)));
+      await Promise.all([...servers.map((s) => s.close(config.limits.shutdownGraceMs)), httpApi?.server.close(config.limits.shutdownGraceMs)]);
       await scheduler.stop();
       await retention.stop();
       for (const r of routes.values()) await r.close();
@@ -382,6 +391,7 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
       await webhooks.stop();
       await eventLog.close();
       await store.close();
+      await httpApi?.idempotency.close();
       await unlock();
     },
   };
@@ -426,6 +436,39 @@ async function startPublicHttp(
     return { server, address };
   } catch (err) {
     logger.error({ host, port, err: (err as Error).message }, 'cannot start the public HTTP listener; unsubscribe links will fail, SMTP continues');
+    return null;
+  }
+}
+
+/**
+ * The HTTP send API, when configured: its Idempotency-Key answers in <data>/http-api, HTTPS with the relay's
+ * certificate when httpApi.tls. Like the admin server, SMTP runs on without it when its port cannot be bound.
+ */
+async function startHttpApi(
+  config: RelayConfig,
+  logger: Logger,
+  accept: AcceptDeps,
+  tls: { key: string; cert: string },
+): Promise<{ server: HttpApiServer; idempotency: IdempotencyStore; address: AddressInfo } | null> {
+  if (config.httpApi === null) return null;
+  const { host, port, trustProxy } = config.httpApi;
+  let idempotency: IdempotencyStore;
+  try {
+    idempotency = await IdempotencyStore.open(join(config.dataDir, 'http-api'), {
+      onWriteError: (err) => logger.error({ err: err.message }, 'Idempotency-Key answer not written to disk; it holds until a restart'),
+    });
+  } catch (err) {
+    logger.error({ dir: join(config.dataDir, 'http-api'), err: (err as Error).message }, 'cannot open the Idempotency-Key answers; the HTTP send API is not started, SMTP continues');
+    return null;
+  }
+  const server = new HttpApiServer({ host, port, trustProxy, tls: config.httpApi.tls ? tls : null, accept, idempotency, logger });
+  try {
+    const address = await server.listen();
+    logger.info({ host: address.address, port: address.port, tls: config.httpApi.tls, idempotencyKeys: idempotency.size }, 'HTTP send API listening');
+    return { server, idempotency, address };
+  } catch (err) {
+    await idempotency.close();
+    logger.error({ host, port, err: (err as Error).message }, 'cannot start the HTTP send API; SMTP continues');
     return null;
   }
 }

@@ -34,6 +34,7 @@ export const SYSTEM_TOOLS = {
   // The python3 on PATH first, as a developer's Jinja2 (pip, pyenv) is the one they expect to compare with.
   jinja2: { probe: pythonModule('jinja2', ['python3', '/usr/bin/python3']), package: 'python3-jinja2' },
   dkim: { probe: pythonModule('dkim', SYSTEM_PYTHON_FIRST), package: 'python3-dkim' },
+  requests: { probe: pythonModule('requests', SYSTEM_PYTHON_FIRST), package: 'python3-requests' },
   swaks: { probe: command('swaks'), package: 'swaks' },
   curl: { probe: command('curl'), package: 'curl' },
   script: { probe: command('script'), package: 'util-linux' },

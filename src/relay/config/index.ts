@@ -3,6 +3,7 @@ export type {
   AccountConfig,
   AdminConfig,
   FileRouteConfig,
+  HttpApiConfig,
   InboundConfig,
   LimitsConfig,
   ListenerConfig,

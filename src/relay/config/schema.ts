@@ -182,6 +182,17 @@ export interface PublicHttpConfig {
   tracking: PublicTrackingConfig;
 }
 
+/** The HTTP send API listener (docs/http-api.md): POST /v1/send with an account's API key. */
+export interface HttpApiConfig {
+  port: number;
+  /** Address to bind; default "0.0.0.0". */
+  host: string;
+  /** HTTPS with the relay's certificate (the one STARTTLS uses); false = plain HTTP, behind a TLS-terminating proxy. */
+  tls: boolean;
+  /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed for the logged client; [] = none. */
+  trustProxy: string[];
+}
+
 export interface TemplateConfig {
   /** The template's HTML (from `html`, or the contents of `htmlFile`). */
   html: string;
@@ -306,6 +317,8 @@ export interface RelayConfig {
   textOnly: 'reject' | 'wrap';
   /** Required when an account or template sets unsubscribe; null = no public listener. */
   publicHttp: PublicHttpConfig | null;
+  /** The HTTP send API; null = none. */
+  httpApi: HttpApiConfig | null;
   accounts: AccountConfig[];
   /** The inbound listener for bounces and complaints; null = none. */
   inbound: InboundConfig | null;

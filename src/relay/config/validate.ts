@@ -7,7 +7,7 @@ import type { ConfigIssue } from './config-error.js';
 import { DEFAULT_LIMITS, DEFAULT_MESSAGE_LIMITS, DEFAULT_PORTS, DEFAULT_QUEUE, defaultListener } from './defaults.js';
 import { FieldReader, pathOf, typeName } from './field-reader.js';
 import { DOMAIN_PATTERN, MAX_INT, checkAddressOrCidr, isHostName, readableFile } from './formats.js';
-import type { AccountConfig, AdminConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, StoreConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
+import type { AccountConfig, AdminConfig, HttpApiConfig, InboundConfig, LimitsConfig, ListenerConfig, LogLevel, MessageLimitsConfig, PublicHttpConfig, QueueConfig, RelayConfig, StoreConfig, TemplateLimitsConfig, TlsConfig } from './schema.js';
 import { SMTP_LIMIT_NAMES, SMTP_LIMITS_ZERO_MEANS_OFF } from './smtp-limits.js';
 import { firstTracked, readAccounts, readPublicTracking } from './validate-accounts.js';
 import { readRetention } from './validate-retention.js';
@@ -142,6 +142,24 @@ function readPublicHttp(r: FieldReader): PublicHttpConfig | null {
   return { port, host, trustProxy, secret, tracking: readPublicTracking(pr) };
 }
 
+/** `"httpApi": { "port": 8080, "host": "0.0.0.0", "tls": false, "trustProxy": [] }`; null when absent. */
+function readHttpApi(r: FieldReader): HttpApiConfig | null {
+  const hr = r.child('httpApi', ['port', 'host', 'tls', 'trustProxy']);
+  if (!hr) return null;
+  const port = hr.int('port', 0, 65535);
+  const host = hr.string('host', '0.0.0.0');
+  if (isIP(host) === 0 && host !== 'localhost') hr.fail('host', `must be an IP address or "localhost", got ${JSON.stringify(host)}`);
+  const tls = hr.bool('tls', false);
+  const trustProxy = hr.stringArray('trustProxy', checkAddressOrCidr) ?? [];
+  return { port, host, tls, trustProxy };
+}
+
+/** The first port among the other listeners that `port` on `host` would collide with, as a path; or null. */
+function portClash(port: number, host: string, others: readonly { path: string; port: number; host: string }[]): string | null {
+  if (port === 0) return null;
+  return others.find((o) => o.port === port && (o.host === host || isWildcard(o.host) || isWildcard(host)))?.path ?? null;
+}
+
 /** The first account or template with unsubscribe links, as a path, or null. */
 function firstUnsubscribe(accounts: readonly AccountConfig[]): string | null {
   for (let i = 0; i < accounts.length; i++) {
@@ -178,7 +196,7 @@ function readStore(r: FieldReader): StoreConfig {
   return { type, url: url ?? '', prefix };
 }
 
-const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'accounts', 'inbound', 'store', 'retention'];
+const TOP_LEVEL = ['hostname', 'listeners', 'tls', 'limits', 'dataDir', 'logLevel', 'admin', 'queue', 'textOnly', 'publicHttp', 'httpApi', 'accounts', 'inbound', 'store', 'retention'];
 
 /**
  * Checks a parsed configuration and applies every default. Relative paths resolve against `baseDir`
@@ -212,10 +230,21 @@ export function validateConfig(json: unknown, baseDir: string): { config?: Relay
   const accounts = readAccounts(r, baseDir, retention);
   const inbound = readInbound(r, listeners, admin);
   const store = readStore(r);
+  const httpApi = readHttpApi(r);
+  if (httpApi) {
+    const others = [
+      ...listeners.map((l, i) => ({ path: `$.listeners[${i}]`, port: l.port, host: l.host })),
+      ...(admin ? [{ path: '$.admin', port: admin.port, host: admin.host }] : []),
+      ...(publicHttp ? [{ path: '$.publicHttp', port: publicHttp.port, host: publicHttp.host }] : []),
+      ...(inbound ? [{ path: '$.inbound', port: inbound.port, host: inbound.host }] : []),
+    ];
+    const clash = portClash(httpApi.port, httpApi.host, others);
+    if (clash !== null) issues.push({ path: '$.httpApi.port', message: `port ${httpApi.port} is already used by ${clash}` });
+  }
   const unsubscribe = firstUnsubscribe(accounts);
   if (unsubscribe !== null && publicHttp === null) issues.push({ path: unsubscribe, message: 'needs $.publicHttp, the listener that answers the unsubscribe links' });
   const tracked = firstTracked(accounts);
   if (tracked !== null && publicHttp === null) issues.push({ path: tracked, message: 'needs $.publicHttp, the listener that answers the tracking links' });
   if (issues.length > 0) return { errors: issues };
-  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, accounts, inbound, store, retention }, errors: [] };
+  return { config: { hostname, listeners, tls, limits, dataDir, logLevel, admin, queue, textOnly, publicHttp, httpApi, accounts, inbound, store, retention }, errors: [] };
 }

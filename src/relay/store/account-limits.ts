@@ -4,6 +4,18 @@ import type { RateConfig } from '../config/index.js';
 
 const DAY_MS = 86_400_000;
 
+/** A rate or quota refusal (451 4.7.1, nothing queued), with how long until the same send could pass. */
+export class AccountLimitError extends SmtpError {
+  constructor(
+    text: string,
+    /** The HTTP API's Retry-After; SMTP clients retry on their own schedule. */
+    readonly retryAfterMs: number,
+  ) {
+    super(451, '4.7.1', text);
+    this.name = 'AccountLimitError';
+  }
+}
+
 interface AccountUsage {
   tokens: number;
   refilledAt: number;
@@ -34,7 +46,7 @@ export class AccountLimits {
       u.sentToday = 0;
     }
     if (rate.perDay !== null && u.sentToday + count > rate.perDay) {
-      throw new SmtpError(451, '4.7.1', `Daily quota of ${rate.perDay} messages reached; try again tomorrow (UTC)`);
+      throw new AccountLimitError(`Daily quota of ${rate.perDay} messages reached; try again tomorrow (UTC)`, (day + 1) * DAY_MS - t);
     }
     if (rate.perSecond !== null) {
       // Burst capacity is one second's worth, but never less than one message's recipients.
@@ -42,7 +54,7 @@ export class AccountLimits {
       u.tokens = Math.min(capacity, u.tokens + ((t - u.refilledAt) / 1000) * rate.perSecond);
       u.refilledAt = t;
       if (u.tokens < count) {
-        throw new SmtpError(451, '4.7.1', `Sending rate of ${rate.perSecond} messages per second exceeded; try again later`);
+        throw new AccountLimitError(`Sending rate of ${rate.perSecond} messages per second exceeded; try again later`, Math.ceil(((count - u.tokens) / rate.perSecond) * 1000));
       }
       u.tokens -= count;
     }
