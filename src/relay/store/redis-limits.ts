@@ -23,11 +23,13 @@
 // relays racing for the same refill spread out. Tokens are not lost meanwhile: the bucket keeps a second's worth.
 import { SmtpError } from '../../protocol/index.js';
 import type { RateConfig } from '../config/index.js';
-import { AccountLimits } from './account-limits.js';
+import { AccountLimitError, AccountLimits } from './account-limits.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 import { TAKE_SCRIPT } from './redis-scripts.js';
 import type { LimitStore, Release } from './store.js';
+
+const DAY_MS = 86_400_000;
 
 /** A block serves the relay this long after its reservation. */
 export const BLOCK_LIFETIME_MS = 250;
@@ -309,10 +311,12 @@ function addBack(b: Budget, count: number, day: number): void {
   b.back += count;
 }
 
+/** The same refusals as the per-relay limits, with the Retry-After the HTTP API gives (the quota: the next UTC day). */
 function refusalError(refusal: Refusal, rate: RateConfig): SmtpError {
+  const now = Date.now();
   return refusal === Refusal.Quota
-    ? new SmtpError(451, '4.7.1', `Daily quota of ${rate.perDay ?? 0} messages reached; try again tomorrow (UTC)`)
-    : new SmtpError(451, '4.7.1', `Sending rate of ${rate.perSecond ?? 0} messages per second exceeded; try again later`);
+    ? new AccountLimitError(`Daily quota of ${rate.perDay ?? 0} messages reached; try again tomorrow (UTC)`, (Math.floor(now / DAY_MS) + 1) * DAY_MS - now)
+    : new AccountLimitError(`Sending rate of ${rate.perSecond ?? 0} messages per second exceeded; try again later`, Math.ceil(1000 / Math.max(1, rate.perSecond ?? 1)));
 }
 
 function noop(): void {}
