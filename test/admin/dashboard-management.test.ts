@@ -11,13 +11,7 @@ import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { needTool, requireTool } from '../support/system-tools.js';
 import { sendWithNodemailer } from '../relay/relay-harness.js';
 import { TOKEN, call, startManagementRelay, type ManagementRelay } from './management-fixture.js';
-
-/** Runs an action and waits until the element has rendered once more (no polling, no sleeps). */
-async function afterRender(page: Page, selector: string, action: () => Promise<unknown>): Promise<void> {
-  const before = Number((await page.locator(selector).getAttribute('data-renders')) ?? '0');
-  await action();
-  await page.locator(`${selector}[data-renders="${before + 1}"]`).waitFor({ state: 'attached' });
-}
+import { afterRender } from './after-render.js';
 
 async function columnTexts(page: Page, table: string, column: number): Promise<string[]> {
   return page.locator(`${table} tbody tr td:nth-child(${column})`).allTextContents();

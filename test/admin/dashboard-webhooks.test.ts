@@ -15,16 +15,10 @@ import { WebhookDispatcher, generateWebhookSecret } from '../../src/relay/webhoo
 import { waitUntil } from '../reliability/relay-child.js';
 import { needTool, requireTool } from '../support/system-tools.js';
 import { WebhookReceiver, type Answer } from '../webhooks/receiver.js';
+import { afterRender } from './after-render.js';
 
 const TOKEN = 'dashboard-webhooks-token-0123456789';
 const SECRET = generateWebhookSecret();
-
-/** Runs an action that reloads the webhooks table and waits until the page has rendered it again. */
-async function afterRender(page: Page, action: () => Promise<unknown>): Promise<void> {
-  const before = Number((await page.locator('#webhooks').getAttribute('data-renders')) ?? '0');
-  await action();
-  await page.locator(`#webhooks[data-renders="${before + 1}"]`).waitFor({ state: 'attached' });
-}
 
 describe('dashboard webhooks section in headless Chromium', { skip: needTool('chromium'), timeout: 120_000 }, () => {
   let dir: string;
@@ -90,7 +84,7 @@ describe('dashboard webhooks section in headless Chromium', { skip: needTool('ch
   });
 
   it('sends a signed test event and shows the attempt and the result', async () => {
-    await afterRender(page, () => row().locator('button.webhook-test').click());
+    await afterRender(page, '#webhooks', () => row().locator('button.webhook-test').click());
     assert.equal(receiver.requests.length, 1);
     const got = receiver.requests[0]!;
     assert.equal(got.verified, true, 'standardwebhooks verifies the signature');
@@ -105,7 +99,7 @@ describe('dashboard webhooks section in headless Chromium', { skip: needTool('ch
 
   it('shows a refused test event as an error', async () => {
     answers.set(1, '410');
-    await afterRender(page, () => row().locator('button.webhook-test').click());
+    await afterRender(page, '#webhooks', () => row().locator('button.webhook-test').click());
     assert.equal(receiver.requests.length, 2);
     assert.equal(receiver.requests[1]!.verified, true);
     assert.match((await page.locator('#webhook-result').textContent()) ?? '', /^Test event to acme\/app failed: HTTP 410 in \d+ ms$/);
@@ -121,13 +115,13 @@ describe('dashboard webhooks section in headless Chromium', { skip: needTool('ch
     log.append({ type: 'delivered', id: 'Q1', account: 'acme', tag: 'receipt', route: 'main', recipient: 'ann@example.com', reply: '250 ok', attempt: 1, latencyMs: 5 });
     await log.written();
     assert.ok(await waitUntil(() => dispatcher.list()[0]!.state === 'disabled', 5000, 10), 'disabled by the 410');
-    await afterRender(page, () => page.click('#refresh'));
+    await afterRender(page, '#webhooks', () => page.click('#refresh'));
     assert.equal(await row().getAttribute('data-state'), 'disabled');
     assert.equal(await row().locator('.state-disabled').textContent(), 'disabled');
     assert.match((await row().locator('.reason').textContent()) ?? '', /^410 Gone from http:\/\/127\.0\.0\.1:\d+\/hooks\/mail \(/);
     assert.equal(await row().locator('button.webhook-enable').count(), 1);
 
-    await afterRender(page, () => row().locator('button.webhook-enable').click());
+    await afterRender(page, '#webhooks', () => row().locator('button.webhook-enable').click());
     assert.equal(await page.locator('#webhook-result').textContent(), 'Enabled acme/app (state active)');
     assert.equal(await row().getAttribute('data-state'), 'active');
     assert.equal(await row().locator('button.webhook-enable').count(), 0);
@@ -135,7 +129,7 @@ describe('dashboard webhooks section in headless Chromium', { skip: needTool('ch
     assert.ok(await waitUntil(() => receiver.requests.length === 4 && dispatcher.list()[0]!.pending === 0, 5000, 10), 'the event sent again');
     assert.equal(receiver.requests[3]!.id, receiver.requests[2]!.id);
     assert.equal(receiver.requests[3]!.verified, true);
-    await afterRender(page, () => page.click('#refresh'));
+    await afterRender(page, '#webhooks', () => page.click('#refresh'));
     assert.match((await row().locator('ul.attempts li').first().textContent()) ?? '', /^204, /);
   });
 
@@ -143,7 +137,7 @@ describe('dashboard webhooks section in headless Chromium', { skip: needTool('ch
     // The browser runs in UTC, so the local time typed is the UTC time of the event above, minus a minute.
     const from = new Date(Date.now() - 10 * 60_000).toISOString().slice(0, 16);
     await row().locator('input.webhook-from').fill(from);
-    await afterRender(page, () => row().locator('button.webhook-replay').click());
+    await afterRender(page, '#webhooks', () => row().locator('button.webhook-replay').click());
     assert.match((await page.locator('#webhook-result').textContent()) ?? '', new RegExp(`^Replaying acme/app from ${from.replace('T', ' ')}:00Z \\(state (active|retrying)\\)$`));
     assert.ok(await waitUntil(() => receiver.requests.length === 5, 5000, 10), 'the event replayed');
     assert.equal(receiver.requests[4]!.id, receiver.requests[2]!.id, 'replayed with its id');
@@ -154,7 +148,7 @@ describe('dashboard webhooks section in headless Chromium', { skip: needTool('ch
     await row().locator('button.webhook-replay').click();
     assert.equal(await page.locator('#webhook-result').textContent(), 'Replay acme/app: choose a time first.');
     await dispatcher.reload([]);
-    await afterRender(page, () => page.click('#refresh'));
+    await afterRender(page, '#webhooks', () => page.click('#refresh'));
     assert.equal(await page.locator('#webhooks-section').isHidden(), true);
   });
 });

@@ -6,15 +6,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RelayEvent } from '../../src/relay/storage/event-log.js';
 import { TOKEN, startAdminFixture, type AdminFixture } from './fixture.js';
 import { needTool, requireTool } from '../support/system-tools.js';
+import { afterRender } from './after-render.js';
 
 const MIN = 60_000;
-
-/** Runs an action that reloads a table and waits until the page has rendered it again (no polling, no sleeps). */
-async function afterRender(page: Page, table: '#tags' | '#events', action: () => Promise<unknown>): Promise<void> {
-  const before = Number((await page.locator(table).getAttribute('data-renders')) ?? '0');
-  await action();
-  await page.locator(`${table}[data-renders="${before + 1}"]`).waitFor({ state: 'attached' });
-}
 
 /** The text of each cell of a table row, read through the page's own DOM. */
 async function rowCells(page: Page, selector: string): Promise<string[]> {

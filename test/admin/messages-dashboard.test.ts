@@ -8,15 +8,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { MessageTimeline } from '../../src/relay/admin/message-activity.js';
 import { needTool, requireTool } from '../support/system-tools.js';
 import { removeDir, sendWithNodemailer, startTestRelay, type TestRelay } from '../relay/relay-harness.js';
+import { afterRender } from './after-render.js';
 
 const TOKEN = 'messages-dashboard-token-0123456789';
-
-/** Runs an action and waits until the element has rendered once more (no polling, no sleeps). */
-async function afterRender(page: Page, selector: string, action: () => Promise<unknown>): Promise<void> {
-  const before = Number((await page.locator(selector).getAttribute('data-renders')) ?? '0');
-  await action();
-  await page.locator(`${selector}[data-renders="${before + 1}"]`).waitFor({ state: 'attached' });
-}
 
 describe('dashboard message activity in headless Chromium', { skip: needTool('chromium'), timeout: 120_000 }, () => {
   let t: TestRelay;
