@@ -399,10 +399,11 @@ export class RedisStore implements RuntimeStore {
     }
     if (!this.synced || vc.version <= this.cache.version) return;
     const missed = vc.version > this.cache.version + 1;
+    const webhookNews = vc.change.k === 'wh' && !this.webhooks.holds(vc.change);
     this.cache.apply(vc.change);
     this.cache.version = vc.version;
     this.changesApplied++;
-    if (vc.change.k === 'wh') this.webhooks.changed();
+    if (webhookNews) this.webhooks.changed();
     // A gap: some change never reached this relay (it cannot, on a live subscription; but a reload is cheap).
     if (missed) void this.synchronize('missed a change');
   }

@@ -51,6 +51,12 @@ export class RedisWebhooks implements WebhookEndpointStore {
     return this.listeners.add(listener);
   }
 
+  /** True when the cache already shows this change (the echo of this relay's own write): no news for the listeners. */
+  holds(change: Extract<Change, { k: 'wh' }>): boolean {
+    if ('put' in change) return this.store.cache.webhooks.get(webhookKey(change.put.account, change.put.id))?.revision === change.put.revision;
+    return !this.store.cache.webhooks.has(change.del);
+  }
+
   /** The store applied a change of another relay, or reloaded its cache with different endpoints. */
   changed(): void {
     this.listeners.notify();
