@@ -248,8 +248,9 @@ export async function startRelay(initial: RelayConfig, logger: Logger): Promise<
   const rebuilt = await stats.rebuildFrom(eventLog);
   logger.info({ events: rebuilt }, 'stats rebuilt from the event log');
 
-  // Webhooks follow the event log file; they never sit on the SMTP or delivery path.
-  const webhooks = await WebhookDispatcher.start(config.accounts, { source: eventLog, dir: join(config.dataDir, 'webhooks'), logger });
+  // Webhooks follow the event log file; they never sit on the SMTP or delivery path. The file's endpoints and the
+  // store's (management API) run together; a change in the store is applied within a second, on every relay.
+  const webhooks = await WebhookDispatcher.start(config.accounts, { source: eventLog, dir: join(config.dataDir, 'webhooks'), logger, stored: store.webhooks });
 
   // Retention (off by default): copies of what was sent, kept per the running configuration's account setting.
   const retention = new RetentionStore(join(config.dataDir, 'retention'), { onSweepError: (err) => logger.error({ err: (err as Error).message }, 'retention sweep failed') });

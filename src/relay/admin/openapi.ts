@@ -398,6 +398,46 @@ const paths: Record<string, Record<string, Json | Json[]>> = {
       responses: { '204': NO_CONTENT, ...MANAGEMENT_ERRORS },
     }),
   },
+  '/api/accounts/{id}/webhooks': {
+    parameters: [ref('parameters', 'AccountId')],
+    get: op('webhooks', {
+      summary: 'The account\'s webhook endpoints: the configuration file\'s (source "config", read-only) and the API\'s (source "api"). Never the secret.',
+      access: 'account',
+      responses: { '200': ok('Endpoints, by id.', { type: 'object', required: ['account', 'webhooks'], properties: { account: str(), webhooks: { type: 'array', items: ref('schemas', 'WebhookEndpoint') } } }), ...MANAGEMENT_ERRORS },
+    }),
+    post: op('webhooks', {
+      summary: 'Creates an endpoint, run by every relay within a second from the end of its event log. The secret (given, or made when absent) is in this answer only.',
+      description: 'The body follows the rules of accounts[].webhooks in the configuration file (docs/feedback.md), but secretFile; a refusal names the field. An id the file or the store already has is 409.',
+      access: 'account',
+      requestBody: { required: true, content: json(ref('schemas', 'WebhookRequest')) },
+      responses: { '201': ok('Created.', ref('schemas', 'WebhookCreated')), '409': ref('responses', 'Conflict'), '413': ref('responses', 'PayloadTooLarge'), '415': ref('responses', 'UnsupportedMediaType'), ...MANAGEMENT_ERRORS },
+    }),
+  },
+  '/api/accounts/{id}/webhooks/{webhookId}': {
+    parameters: [ref('parameters', 'AccountId'), pathParam('webhookId', 'The endpoint\'s id.', { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' })],
+    get: op('webhooks', {
+      summary: 'One endpoint: the file\'s when it uses the id, else the API\'s. Never the secret.',
+      access: 'account',
+      responses: { '200': ok('The endpoint.', { type: 'object', required: ['account', 'webhook'], properties: { account: str(), webhook: ref('schemas', 'WebhookEndpoint') } }), ...MANAGEMENT_ERRORS },
+    }),
+    put: op('webhooks', {
+      summary: 'Replaces an endpoint made through the API (absent fields take their defaults; an absent secret keeps the current one). Its cursor stays: the next events go to the new description.',
+      access: 'account',
+      requestBody: { required: true, content: json(ref('schemas', 'WebhookRequest')) },
+      responses: {
+        '200': ok('Replaced.', { type: 'object', required: ['account', 'webhook', 'secretChanged'], properties: { account: str(), webhook: ref('schemas', 'WebhookEndpoint'), secretChanged: { type: 'boolean' } } }),
+        '409': ref('responses', 'Conflict'),
+        '413': ref('responses', 'PayloadTooLarge'),
+        '415': ref('responses', 'UnsupportedMediaType'),
+        ...MANAGEMENT_ERRORS,
+      },
+    }),
+    delete: op('webhooks', {
+      summary: 'Deletes an endpoint made through the API (the file\'s are 409): no event is posted to it any more, on any relay, within a second.',
+      access: 'account',
+      responses: { '204': NO_CONTENT, '409': ref('responses', 'Conflict'), ...MANAGEMENT_ERRORS },
+    }),
+  },
   '/api/accounts/{id}/tokens': {
     parameters: [ref('parameters', 'AccountId')],
     get: op('tokens', {
@@ -570,6 +610,42 @@ export const OPENAPI_DOCUMENT: Json = {
           subject: nullable('string', 'null when the template has no subject (a message keeps its own).'),
           html: str(),
         },
+      },
+      WebhookRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['url'],
+        properties: {
+          id: str('POST only (PUT: the path\'s): 1 to 64 of A-Z a-z 0-9 . _ -; default "wh_" + random.', { pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+          url: str('http:// or https://, without credentials.'),
+          events: { type: 'array', minItems: 1, description: 'Event types to post; default all.', items: { type: 'string', enum: ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed', 'opened', 'clicked'] } },
+          secret: str('"whsec_" + base64 of 24 to 64 bytes (Standard Webhooks); default: made by the relay (POST) or the current one (PUT).'),
+          timeoutMs: { type: 'integer', minimum: 100, maximum: 120000, description: 'One request\'s limit; default 10000.' },
+          maxInFlight: { type: 'integer', minimum: 1, maximum: 64, description: 'Requests at once; default 4.' },
+          disableAfterMs: { type: 'integer', minimum: 1000, maximum: 2592000000, description: 'Failing this long without a success disables it; default 86400000.' },
+        },
+      },
+      WebhookEndpoint: {
+        type: 'object',
+        required: ['id', 'source', 'url', 'events', 'timeoutMs', 'maxInFlight', 'disableAfterMs', 'createdAt', 'updatedAt', 'readOnly'],
+        properties: {
+          id: str(),
+          source: { type: 'string', enum: ['config', 'api'] },
+          url: str(),
+          events: { type: 'array', items: { type: 'string' } },
+          timeoutMs: { type: 'integer' },
+          maxInFlight: { type: 'integer' },
+          disableAfterMs: { type: 'integer' },
+          createdAt: nullable('string', 'null for the file\'s endpoints.', { format: 'date-time' }),
+          updatedAt: nullable('string', 'null for the file\'s endpoints.', { format: 'date-time' }),
+          readOnly: { type: 'boolean', description: 'True for the file\'s (changed by editing the file).' },
+          shadowed: { type: 'boolean', description: 'An API endpoint whose id the file now uses (the file\'s runs).' },
+        },
+      },
+      WebhookCreated: {
+        type: 'object',
+        required: ['account', 'webhook', 'secret'],
+        properties: { account: str(), webhook: ref('schemas', 'WebhookEndpoint'), secret: str('The signing secret ("whsec_..."): shown once.') },
       },
       Suppression: {
         type: 'object',

@@ -12,7 +12,15 @@ export const WEBHOOK_EVENT_TYPES: readonly string[] = [...new Set<string>([...EV
 
 const FIELDS = ['id', 'url', 'events', 'secret', 'secretFile', 'timeoutMs', 'maxInFlight', 'disableAfterMs'];
 
-function readWebhook(wr: FieldReader, baseDir: string): WebhookConfig | null {
+/** An endpoint's fields without where its secret came from: what the file and the management API both keep. */
+export type WebhookFields = Omit<WebhookConfig, 'secretFile'>;
+
+/**
+ * The rules an endpoint follows wherever it is described (the configuration file, the management API's body):
+ * id, url, events, the secret's form, the limits. Each refusal is an issue naming its field; `secret` is read by
+ * the caller (the file may name a secretFile; the API generates one when absent) and checked here under `secretField`.
+ */
+export function readWebhookFields(wr: FieldReader, secret: string | null, secretField = 'secret'): WebhookFields | null {
   const id = wr.string('id') ?? '';
   if (id && !NAME_PATTERN.test(id)) wr.fail('id', `must match [A-Za-z0-9._-]{1,64}, got ${JSON.stringify(id)}`);
   const url = wr.string('url') ?? '';
@@ -29,6 +37,22 @@ function readWebhook(wr: FieldReader, baseDir: string): WebhookConfig | null {
   const events = wr.stringArray('events', (s) => (WEBHOOK_EVENT_TYPES.includes(s) ? null : `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}, got ${JSON.stringify(s)}`));
   if (!wr.has('events')) wr.fail('events', `is required (some of ${WEBHOOK_EVENT_TYPES.join(', ')})`);
   else if (events !== null && events.length === 0 && Array.isArray(wr.obj['events']) && wr.obj['events'].length === 0) wr.fail('events', 'must list at least one event type');
+  if (secret !== null) {
+    const key = webhookSecretKey(secret);
+    if (typeof key === 'string') {
+      wr.fail(secretField, key);
+      secret = null;
+    }
+  }
+  const timeoutMs = wr.int('timeoutMs', 100, 120_000, 10_000);
+  const maxInFlight = wr.int('maxInFlight', 1, 64, 4);
+  const disableAfterMs = wr.int('disableAfterMs', 1000, 30 * 86_400_000, 86_400_000);
+  if (!id || !url || events === null || secret === null) return null;
+  return { id, url, events: [...new Set(events)], secret, timeoutMs, maxInFlight, disableAfterMs };
+}
+
+/** One endpoint of the file: its secret inline or in a secretFile (read here, relative to the file's folder). */
+function readWebhook(wr: FieldReader, baseDir: string): WebhookConfig | null {
   let secret = wr.string('secret', null);
   let secretFile = wr.string('secretFile', null);
   if (secret !== null && secretFile !== null) wr.fail('secretFile', 'must not be set together with secret (choose one)');
@@ -43,18 +67,8 @@ function readWebhook(wr: FieldReader, baseDir: string): WebhookConfig | null {
       wr.fail('secretFile', `cannot read ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  if (secret !== null) {
-    const key = webhookSecretKey(secret);
-    if (typeof key === 'string') {
-      wr.fail(secretField, key);
-      secret = null;
-    }
-  }
-  const timeoutMs = wr.int('timeoutMs', 100, 120_000, 10_000);
-  const maxInFlight = wr.int('maxInFlight', 1, 64, 4);
-  const disableAfterMs = wr.int('disableAfterMs', 1000, 30 * 86_400_000, 86_400_000);
-  if (!id || !url || events === null || secret === null) return null;
-  return { id, url, events: [...new Set(events)], secret, secretFile: secretField === 'secretFile' ? secretFile : null, timeoutMs, maxInFlight, disableAfterMs };
+  const w = readWebhookFields(wr, secret, secretField);
+  return w === null ? null : { ...w, secretFile: secretField === 'secretFile' ? secretFile : null };
 }
 
 export function readWebhooks(ar: FieldReader, baseDir: string): WebhookConfig[] {

@@ -1,5 +1,6 @@
 // `"store": { "type": "local" }` (the default): the runtime state of one relay, durable in its data folder.
-//   <data>/store/api-keys.jsonl, account-tokens.jsonl, templates.jsonl   JournalMap files (append, fsync, compact)
+//   <data>/store/api-keys.jsonl, account-tokens.jsonl, templates.jsonl,
+//                webhooks.jsonl                                         JournalMap files (append, fsync, compact)
 //   <data>/suppression/<account>.jsonl                                  SuppressionList (as before the store)
 //   <data>/tags/<account>.txt                                           TagRegistry (as before the store)
 // Rate and quota counters are in memory (per relay, as before): a restart refills the buckets.
@@ -12,6 +13,8 @@ import { AccountLimits } from './account-limits.js';
 import { CredentialCache, isStoredCredential } from './credential-cache.js';
 import { TagRegistry } from './tag-registry.js';
 import { isStoredTemplate, templateKey } from './template-check.js';
+import { LocalWebhooks } from './local-webhooks.js';
+import { isStoredWebhook } from './webhook-check.js';
 import type { CredentialStore, RuntimeStore, StoreHealth, StoredCredential, StoredTemplate, TemplateStore } from './store.js';
 
 /** Last-used times are written at most this often. */
@@ -90,6 +93,7 @@ export class LocalStore implements RuntimeStore {
     readonly accountTokens: LocalCredentials,
     readonly templates: LocalTemplates,
     readonly suppressions: SuppressionList,
+    readonly webhooks: LocalWebhooks,
     readonly limits: AccountLimits,
     readonly tags: TagRegistry,
     private readonly journals: Array<JournalMap<unknown>>,
@@ -104,15 +108,17 @@ export class LocalStore implements RuntimeStore {
     const keys = await JournalMap.open(join(dir, 'api-keys.jsonl'), isStoredCredential);
     const tokens = await JournalMap.open(join(dir, 'account-tokens.jsonl'), isStoredCredential);
     const templates = await JournalMap.open(join(dir, 'templates.jsonl'), isStoredTemplate);
+    const webhooks = await JournalMap.open(join(dir, 'webhooks.jsonl'), isStoredWebhook);
     const suppressions = await SuppressionList.open(join(dataDir, 'suppression'));
     return new LocalStore(
       new LocalCredentials(keys),
       new LocalCredentials(tokens),
       new LocalTemplates(templates),
       suppressions,
+      new LocalWebhooks(webhooks),
       new AccountLimits(),
       new TagRegistry(join(dataDir, 'tags')),
-      [keys, tokens, templates] as Array<JournalMap<unknown>>,
+      [keys, tokens, templates, webhooks] as Array<JournalMap<unknown>>,
     );
   }
 

@@ -1,11 +1,12 @@
 // What a relay of the fleet holds of the shared state, so that every read of the accept path is a map lookup:
-// credentials, templates, suppressions, tags. Filled whole from a Redis snapshot (`fromSnapshot`) and kept
+// credentials, templates, webhook endpoints, suppressions, tags. Filled whole from a Redis snapshot (`fromSnapshot`) and kept
 // current by the change messages (`apply`). No I/O here.
 import type { SuppressionEntry } from '../storage/suppression-list.js';
 import { CredentialCache, isStoredCredential } from './credential-cache.js';
 import { isSuppressionEntry, type Change, type CredentialKind } from './redis-keys.js';
-import type { StoredTemplate } from './store.js';
+import type { StoredTemplate, StoredWebhook } from './store.js';
 import { isStoredTemplate, templateKey } from './template-check.js';
+import { isStoredWebhook, webhookKey } from './webhook-check.js';
 
 /** The state as read in one MULTI: each hash as field -> value, each set as its members. */
 export interface RedisSnapshot {
@@ -13,6 +14,7 @@ export interface RedisSnapshot {
   credentials: Record<CredentialKind, Record<string, string>>;
   lastUsed: Record<CredentialKind, Record<string, string>>;
   templates: Record<string, string>;
+  webhooks: Record<string, string>;
   suppressions: Map<string, Record<string, string>>;
   tags: Map<string, string[]>;
 }
@@ -22,6 +24,8 @@ export interface SavedCache {
   version: number;
   credentials: Record<CredentialKind, string[]>;
   templates: Record<string, string>;
+  /** Absent in a copy saved before webhook endpoints were stored. */
+  webhooks?: Record<string, string>;
   suppressions: Record<string, Record<string, string>>;
   tags: Record<string, string[]>;
 }
@@ -29,6 +33,7 @@ export interface SavedCache {
 export class RedisCache {
   readonly credentials: Record<CredentialKind, CredentialCache> = { apiKeys: new CredentialCache(), accountTokens: new CredentialCache() };
   readonly templates = new Map<string, StoredTemplate>();
+  readonly webhooks = new Map<string, StoredWebhook>();
   readonly suppressions = new Map<string, Map<string, SuppressionEntry>>();
   readonly tags = new Map<string, Set<string>>();
   /** The version of the state this cache holds (the last change applied, or the snapshot's). */
@@ -53,6 +58,7 @@ export class RedisCache {
       version: this.version,
       credentials: { apiKeys: records(this.credentials.apiKeys.all()), accountTokens: records(this.credentials.accountTokens.all()) },
       templates: Object.fromEntries([...this.templates].map(([k, t]) => [k, JSON.stringify(t)])),
+      webhooks: Object.fromEntries([...this.webhooks].map(([k, w]) => [k, JSON.stringify(w)])),
       suppressions,
       tags,
     };
@@ -66,6 +72,7 @@ export class RedisCache {
       credentials: { apiKeys: byId(saved.credentials?.apiKeys), accountTokens: byId(saved.credentials?.accountTokens) },
       lastUsed: { apiKeys: {}, accountTokens: {} },
       templates: object<string>(saved.templates),
+      webhooks: object<string>(saved.webhooks),
       suppressions: new Map(Object.entries(object<Record<string, string>>(saved.suppressions)).map(([a, m]) => [a, object<string>(m)])),
       tags: new Map(Object.entries(object<string[]>(saved.tags)).map(([a, t]) => [a, Array.isArray(t) ? t.filter((x) => typeof x === 'string') : []])),
     });
@@ -89,6 +96,10 @@ export class RedisCache {
     for (const [key, json] of Object.entries(s.templates)) {
       const t = c.parse(json, isStoredTemplate);
       if (t) c.templates.set(key, t);
+    }
+    for (const json of Object.values(s.webhooks)) {
+      const w = c.parse(json, isStoredWebhook);
+      if (w) c.webhooks.set(webhookKey(w.account, w.id), w);
     }
     for (const [account, fields] of s.suppressions) {
       const entries = new Map<string, SuppressionEntry>();
@@ -117,6 +128,10 @@ export class RedisCache {
       case 'tpl':
         if ('put' in change) this.templates.set(templateKey(change.put.account, change.put.name), change.put);
         else this.templates.delete(change.del);
+        return;
+      case 'wh':
+        if ('put' in change) this.webhooks.set(webhookKey(change.put.account, change.put.id), change.put);
+        else this.webhooks.delete(change.del);
         return;
       case 'sup':
         if ('put' in change) this.suppressionsOf(change.account).set(change.key, change.put);

@@ -5,6 +5,7 @@
 //   <p>apikeys:used, <p>tokens:used  hash  credential id -> last use (ms); apart, so a late batch of last-used
 //                                          times can never write a revoked credential back
 //   <p>templates                     hash  account NUL name -> StoredTemplate JSON
+//   <p>webhooks                      hash  account NUL id -> StoredWebhook JSON (with its secret: it signs)
 //   <p>suppr                         set   accounts that have a suppression hash
 //   <p>suppr:<account>               hash  entry key (suppression-list.ts entryKey) -> SuppressionEntry JSON
 //   <p>tags                          set   accounts that have a tag set
@@ -15,8 +16,9 @@
 //   <p>changes                       channel  "<version> <change JSON>" after every write, in version order
 import type { SuppressionEntry } from '../storage/suppression-list.js';
 import { isStoredCredential } from './credential-cache.js';
-import type { StoredCredential, StoredTemplate } from './store.js';
+import type { StoredCredential, StoredTemplate, StoredWebhook } from './store.js';
 import { isStoredTemplate } from './template-check.js';
+import { isStoredWebhook } from './webhook-check.js';
 
 export type CredentialKind = 'apiKeys' | 'accountTokens';
 
@@ -24,6 +26,7 @@ export interface RedisKeys {
   credentials: Record<CredentialKind, string>;
   lastUsed: Record<CredentialKind, string>;
   templates: string;
+  webhooks: string;
   suppressionAccounts: string;
   suppressions(account: string): string;
   tagAccounts: string;
@@ -39,6 +42,7 @@ export function redisKeys(prefix: string): RedisKeys {
     credentials: { apiKeys: `${prefix}apikeys`, accountTokens: `${prefix}tokens` },
     lastUsed: { apiKeys: `${prefix}apikeys:used`, accountTokens: `${prefix}tokens:used` },
     templates: `${prefix}templates`,
+    webhooks: `${prefix}webhooks`,
     suppressionAccounts: `${prefix}suppr`,
     suppressions: (account) => `${prefix}suppr:${account}`,
     tagAccounts: `${prefix}tags`,
@@ -57,6 +61,8 @@ export type Change =
   | { k: 'used'; kind: CredentialKind; times: Record<string, number> }
   | { k: 'tpl'; put: StoredTemplate }
   | { k: 'tpl'; del: string }
+  | { k: 'wh'; put: StoredWebhook }
+  | { k: 'wh'; del: string }
   | { k: 'sup'; account: string; key: string; put: SuppressionEntry }
   | { k: 'sup'; account: string; key: string; del: true }
   | { k: 'tag'; account: string; tag: string };
@@ -92,6 +98,8 @@ function isChange(c: Record<string, unknown> | null): c is Change {
       return isKind(c['kind']) && typeof c['times'] === 'object' && c['times'] !== null;
     case 'tpl':
       return isStoredTemplate(c['put']) || typeof c['del'] === 'string';
+    case 'wh':
+      return isStoredWebhook(c['put']) || typeof c['del'] === 'string';
     case 'sup':
       return typeof c['account'] === 'string' && typeof c['key'] === 'string' && (isSuppressionEntry(c['put']) || c['del'] === true);
     case 'tag':

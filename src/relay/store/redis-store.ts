@@ -13,7 +13,7 @@
 // logged once per outage. Reads go on from the caches; rate and quota fall back to the per-relay limits
 // (RedisLimits); suppression writes go to a durable local journal (redis-journal.ts) and to the cache, and
 // are written in order when Redis returns, before the reload; new tags and last-used times wait in memory;
-// API key and template writes fail with StoreUnavailableError (the management API answers 503).
+// API key, template and webhook endpoint writes fail with StoreUnavailableError (the management API answers 503).
 //
 // Redis unreachable at open: the relay starts anyway, from the copy of the cache it saved last time it was up
 // (`<data>/store/redis-cache.json`, written after each load and at most every SAVE_MS when the state moved;
@@ -34,8 +34,10 @@ import { WriteJournal } from './redis-journal.js';
 import { isSuppressionEntry, parseChangeMessage, redisKeys, type Change, type CredentialKind, type RedisKeys, type VersionedChange } from './redis-keys.js';
 import { RedisLimits } from './redis-limits.js';
 import { RedisLink } from './redis-link.js';
+import { RedisWebhooks } from './redis-webhooks.js';
 import { WRITE_SCRIPT } from './redis-scripts.js';
 import { templateKey } from './template-check.js';
+import { sameWebhooks } from './webhook-check.js';
 import {
   StoreUnavailableError,
   type CredentialStore,
@@ -94,6 +96,7 @@ export class RedisStore implements RuntimeStore {
   readonly accountTokens: RedisCredentials;
   readonly templates: RedisTemplates;
   readonly suppressions: RedisSuppressions;
+  readonly webhooks: RedisWebhooks;
   readonly limits: RedisLimits;
   readonly tags: RedisTags;
 
@@ -137,6 +140,7 @@ export class RedisStore implements RuntimeStore {
     this.accountTokens = new RedisCredentials(this, 'accountTokens');
     this.templates = new RedisTemplates(this);
     this.suppressions = new RedisSuppressions(this);
+    this.webhooks = new RedisWebhooks(this);
     this.tags = new RedisTags(this);
     this.limits = new RedisLimits(this.link, this.keys, () => this.up, (e) => this.noteError(e));
     const every = (ms: number, fn: () => Promise<void>): void => {
@@ -254,6 +258,7 @@ export class RedisStore implements RuntimeStore {
       apiKeys: this.cache.credentials.apiKeys.size,
       accountTokens: this.cache.credentials.accountTokens.size,
       templates: this.cache.templates.size,
+      webhooks: this.cache.webhooks.size,
       suppressions,
       tagAccounts: this.cache.tags.size,
     };
@@ -333,7 +338,9 @@ export class RedisStore implements RuntimeStore {
       next.version = vc.version;
     }
     if (next.skipped > 0) this.logger.warn({ skipped: next.skipped }, 'redis store: records this build cannot read were skipped');
+    const webhooksMoved = !sameWebhooks(this.cache.webhooks, next.webhooks);
     this.cache = next;
+    if (webhooksMoved) this.webhooks.changed();
     this.reloads++;
     for (const kind of ['apiKeys', 'accountTokens'] as const) {
       const orphans = next.orphanLastUsed[kind];
@@ -352,7 +359,7 @@ export class RedisStore implements RuntimeStore {
       this.link.roundTrips++;
       const m = this.link.commands.multi();
       m.get(k.version).smembers(k.suppressionAccounts).smembers(k.tagAccounts);
-      m.hgetall(k.credentials.apiKeys).hgetall(k.credentials.accountTokens).hgetall(k.lastUsed.apiKeys).hgetall(k.lastUsed.accountTokens).hgetall(k.templates);
+      m.hgetall(k.credentials.apiKeys).hgetall(k.credentials.accountTokens).hgetall(k.lastUsed.apiKeys).hgetall(k.lastUsed.accountTokens).hgetall(k.templates).hgetall(k.webhooks);
       for (const a of supprAccounts) m.hgetall(k.suppressions(a));
       for (const a of tagAccounts) m.smembers(k.tags(a));
       const replies = await m.exec();
@@ -361,9 +368,9 @@ export class RedisStore implements RuntimeStore {
         if (err) throw err;
         return v;
       });
-      const [version, supprNow, tagsNow, keys, tokens, keysUsed, tokensUsed, templates] = values as [string | null, string[], string[], ...Array<Record<string, string>>];
+      const [version, supprNow, tagsNow, keys, tokens, keysUsed, tokensUsed, templates, webhooks] = values as [string | null, string[], string[], ...Array<Record<string, string>>];
       if ((!sameMembers(supprNow, supprAccounts) || !sameMembers(tagsNow, tagAccounts)) && attempt < SNAPSHOT_TRIES) continue;
-      const rest = values.slice(8);
+      const rest = values.slice(9);
       const suppressions = new Map<string, Record<string, string>>();
       supprAccounts.forEach((a, i) => suppressions.set(a, rest[i] as Record<string, string>));
       const tags = new Map<string, string[]>();
@@ -373,6 +380,7 @@ export class RedisStore implements RuntimeStore {
         credentials: { apiKeys: keys!, accountTokens: tokens! },
         lastUsed: { apiKeys: keysUsed!, accountTokens: tokensUsed! },
         templates: templates!,
+        webhooks: webhooks!,
         suppressions,
         tags,
       };
@@ -391,9 +399,11 @@ export class RedisStore implements RuntimeStore {
     }
     if (!this.synced || vc.version <= this.cache.version) return;
     const missed = vc.version > this.cache.version + 1;
+    const webhookNews = vc.change.k === 'wh' && !this.webhooks.holds(vc.change);
     this.cache.apply(vc.change);
     this.cache.version = vc.version;
     this.changesApplied++;
+    if (webhookNews) this.webhooks.changed();
     // A gap: some change never reached this relay (it cannot, on a live subscription; but a reload is cheap).
     if (missed) void this.synchronize('missed a change');
   }

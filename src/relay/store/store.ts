@@ -5,6 +5,7 @@
 //   - API keys and account-scoped admin tokens created through the management API (added to the file's keys),
 //   - templates created through the API (beside the file's),
 //   - suppressions,
+//   - webhook endpoints created through the API (beside the file's),
 //   - rate and daily-quota counters,
 //   - the tag registry.
 //
@@ -78,6 +79,43 @@ export interface TemplateStore {
 }
 
 /**
+ * A webhook endpoint created through the API (docs/admin-api.md "Webhook endpoints"). The configuration file's
+ * endpoint of the same id wins. The secret is kept as given: the relay needs it to sign every request.
+ */
+export interface StoredWebhook {
+  account: string;
+  id: string;
+  url: string;
+  events: string[];
+  /** "whsec_" + base64. */
+  secret: string;
+  timeoutMs: number;
+  maxInFlight: number;
+  disableAfterMs: number;
+  /** ms since the epoch. */
+  createdAt: number;
+  updatedAt: number;
+  /** Changes on every put (random), so a relay can tell a changed endpoint from one it already runs. */
+  revision: string;
+}
+
+export interface WebhookEndpointStore {
+  /** Creates or replaces; durable when the promise resolves. */
+  put(webhook: StoredWebhook): Promise<void>;
+  get(account: string, id: string): StoredWebhook | null;
+  /** The account's endpoints, by id. */
+  list(account: string): StoredWebhook[];
+  /** Every account's endpoints (what the dispatcher runs). */
+  all(): StoredWebhook[];
+  delete(account: string, id: string): Promise<boolean>;
+  /**
+   * Calls `listener` after the stored endpoints changed: a write here, one from another relay (within a second), or a
+   * reload of the cache that changed them. Returns the function that stops the calls. Listeners must not throw.
+   */
+  onChange(listener: () => void): () => void;
+}
+
+/**
  * Per-account suppressions (hard bounces, complaints, unsubscribes, the operator's). Addresses compare with the
  * domain case-insensitive and the local part exact; an entry is account-wide or (with `tag`) for one tag.
  */
@@ -123,6 +161,7 @@ export interface RuntimeStore {
   readonly accountTokens: CredentialStore;
   readonly templates: TemplateStore;
   readonly suppressions: SuppressionStore;
+  readonly webhooks: WebhookEndpointStore;
   readonly limits: LimitStore;
   readonly tags: TagStore;
   health(): StoreHealth;
