@@ -29,7 +29,10 @@ test('kill -9 during a burst: after a restart every accepted message\'s delivere
     let started = await RelayChild.start(file);
     relay = started.relay;
     const burst = runLoad({ port: started.port, sessions: 10, count: 600, messagesPerConnection: 5, headerApiKey: KEY, recipient: (i) => `burst${i}@example.net`, rate: 300, messageSize: 512, timeLimitMs: 60_000, replyTimeoutMs: 10_000 });
-    await sleep(1000);
+    // Kill in the middle of the burst: once 100 messages are queued (a count, not a time: a loaded machine starts slower).
+    const queued = (): number => relay!.lines.filter((l) => l['msg'] === 'message' && l['outcome'] === 'queued').length;
+    const deadline = Date.now() + 30_000;
+    while (queued() < 100 && Date.now() < deadline) await sleep(20);
     await relay.kill9();
     relay = null;
     acked.push(...(await burst).acked);
