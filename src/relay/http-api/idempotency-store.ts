@@ -8,9 +8,9 @@
 // In memory: a Map in least-recently-used order, bounded by entries and bytes (the oldest go first) and by the TTL.
 // A request still running holds its key: a concurrent duplicate waits for its answer instead of queueing again.
 import * as nodeFs from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDirectory, writeFileDurably } from '../storage/durable-file.js';
+import { writeFileDurably } from '../storage/durable-file.js';
+import { JsonLinesAppender, readJsonLines } from '../storage/json-lines.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
@@ -63,7 +63,7 @@ export class IdempotencyStore {
   private bytes = 0;
   /** Records in the file, live or not. */
   private fileRecords = 0;
-  private file: FileHandle | null = null;
+  private file: JsonLinesAppender | null = null;
   /** Appends and rewrites of the file, one after another. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -125,8 +125,7 @@ export class IdempotencyStore {
   async close(): Promise<void> {
     this.closed = true;
     await this.chain;
-    await this.file?.close().catch(() => undefined);
-    this.file = null;
+    await this.file?.close();
   }
 
   /** The kept entry, refreshed as most recently used; null when absent or expired. */
@@ -171,47 +170,28 @@ export class IdempotencyStore {
   }
 
   private async load(): Promise<void> {
-    const path = join(this.dir, FILE);
-    let bytes: Buffer;
-    try {
-      bytes = await nodeFs.readFile(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
+    const read = await readJsonLines(join(this.dir, FILE));
     const now = this.now();
-    for (const line of bytes.toString('utf8').split('\n')) {
-      if (line === '') continue;
-      this.fileRecords++;
-      let r: FileRecord;
-      try {
-        r = JSON.parse(line) as FileRecord;
-      } catch {
-        continue; // a torn last record
-      }
+    this.fileRecords = read.lines;
+    for (const v of read.records) {
+      const r = v as FileRecord;
+      if (typeof r !== 'object' || r === null) continue;
       if (typeof r.a !== 'string' || typeof r.k !== 'string' || typeof r.f !== 'string' || typeof r.s !== 'number' || typeof r.b !== 'string' || typeof r.t !== 'number') continue;
       if (r.t + this.ttlMs <= now) continue;
       const answer: KeptAnswer = { status: r.s, body: r.b };
       if (isPlainObject(r.h) && Object.values(r.h).every((v) => typeof v === 'string')) answer.headers = r.h;
       this.remember(`${r.a}\u0000${r.k}`, { fingerprint: r.f, answer, time: r.t });
     }
-    // Start from a file of live records only: the torn tail and the expired records go.
-    if (this.fileRecords > this.entries.size || (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a)) await this.rewrite();
+    // Start from a file of live records only: the expired records go.
+    if (this.fileRecords > this.entries.size) await this.rewrite();
   }
 
   private append(line: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the idempotency store is closed'));
     const run = async (): Promise<void> => {
       if (this.fileRecords - this.entries.size >= Math.max(MIN_DEAD_FOR_COMPACTION, this.entries.size)) await this.rewrite();
-      if (this.file === null) {
-        const path = join(this.dir, FILE);
-        const created = !(await exists(path));
-        this.file = await nodeFs.open(path, 'a', 0o600);
-        if (created) await fsyncDirectory(this.dir);
-      }
-      const bytes = Buffer.from(line, 'utf8');
-      await this.file.write(bytes, 0, bytes.length, null);
-      await this.file.datasync();
+      this.file ??= new JsonLinesAppender(join(this.dir, FILE));
+      await this.file.append(line);
       this.fileRecords++;
     };
     const p = this.chain.then(run);
@@ -228,8 +208,7 @@ export class IdempotencyStore {
       const nul = id.indexOf('\u0000');
       lines.push(JSON.stringify(recordOf(id.slice(0, nul), id.slice(nul + 1), e)) + '\n');
     }
-    await this.file?.close().catch(() => undefined);
-    this.file = null;
+    await this.file?.close();
     await writeFileDurably(join(this.dir, FILE), lines.join(''));
     this.fileRecords = lines.length;
   }
@@ -243,13 +222,4 @@ function recordOf(account: string, key: string, e: Entry): FileRecord {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await nodeFs.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

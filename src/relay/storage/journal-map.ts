@@ -4,10 +4,10 @@
 // stays proportional to what it holds. The model is the suppression list's file; this is the generic form the
 // runtime store keeps its API keys, account tokens and templates in.
 import * as nodeFs from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
-import { fsyncDirectory, writeFileDurably } from './durable-file.js';
+import { writeFileDurably } from './durable-file.js';
+import { JsonLinesAppender, readJsonLines } from './json-lines.js';
 
 interface JournalRecord<V> {
   op: 'put' | 'delete';
@@ -21,38 +21,24 @@ const COMPACT_SLACK = 1000;
 export class JournalMap<V> {
   private readonly entries = new Map<string, V>();
   private records = 0;
-  private file: FileHandle | null = null;
+  private readonly file: JsonLinesAppender;
   /** Writes run one after another, in the order they were made. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(private readonly path: string) {}
+  private constructor(private readonly path: string) {
+    this.file = new JsonLinesAppender(path);
+  }
 
   /** Opens (creating the folder) and replays the file; `isValue` drops records a newer or broken writer left. */
   static async open<V>(path: string, isValue: (v: unknown) => v is V): Promise<JournalMap<V>> {
     await nodeFs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const map = new JournalMap<V>(path);
-    let bytes: Buffer;
-    try {
-      bytes = await nodeFs.readFile(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return map;
-      throw e;
-    }
-    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
-      bytes = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
-      await nodeFs.truncate(path, bytes.length);
-    }
-    for (const line of bytes.toString('utf8').split('\n')) {
-      if (line === '') continue;
-      let r: JournalRecord<unknown>;
-      try {
-        r = JSON.parse(line) as JournalRecord<unknown>;
-      } catch {
-        continue;
-      }
-      map.records++;
-      if (typeof r.key !== 'string') continue;
+    const read = await readJsonLines(path);
+    map.records = read.lines;
+    for (const v of read.records) {
+      const r = v as JournalRecord<unknown>;
+      if (typeof r !== 'object' || r === null || typeof r.key !== 'string') continue;
       if (r.op === 'put' && isValue(r.value)) map.entries.set(r.key, r.value);
       else if (r.op === 'delete') map.entries.delete(r.key);
     }
@@ -98,8 +84,7 @@ export class JournalMap<V> {
   async close(): Promise<void> {
     this.closed = true;
     await this.chain;
-    await this.file?.close().catch(() => undefined);
-    this.file = null;
+    await this.file.close();
   }
 
   private append(record: JournalRecord<V>): Promise<void> {
@@ -113,15 +98,7 @@ export class JournalMap<V> {
         await this.compact();
         return; // the rewrite holds the live entries, these records' effects included
       }
-      if (!this.file) {
-        const created = !(await exists(this.path));
-        this.file = await nodeFs.open(this.path, 'a', 0o600);
-        if (created) await fsyncDirectory(dirname(this.path));
-      }
-      const text = records.map((r) => stringify(r) + '\n').join('');
-      const bytes = Buffer.from(text, 'utf8');
-      await this.file.write(bytes, 0, bytes.length, null);
-      await this.file.datasync();
+      await this.file.append(records.map((r) => stringify(r) + '\n').join(''));
       this.records += records.length;
     };
     const p = this.chain.then(run);
@@ -131,20 +108,10 @@ export class JournalMap<V> {
 
   /** Rewrites the file with one put per live entry (temp, fsync, rename, folder fsync). */
   private async compact(): Promise<void> {
-    await this.file?.close().catch(() => undefined);
-    this.file = null;
+    await this.file.close();
     const lines: string[] = [];
     for (const [key, value] of this.entries) lines.push(stringify({ op: 'put', key, value }) + '\n');
     await writeFileDurably(this.path, lines.join(''));
     this.records = lines.length;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await nodeFs.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -4,10 +4,9 @@
 // before add/remove resolve; replayed at open. A torn last line (crash mid-append) is ignored.
 // Addresses compare with the domain case-insensitive and the local part exact (RFC 5321 §2.4).
 import * as nodeFs from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import stringify from 'fast-json-stable-stringify';
-import { fsyncDirectory } from './durable-file.js';
+import { JsonLinesAppender, readJsonLines } from './json-lines.js';
 
 export interface SuppressionEntry {
   /** The address as first added (original case). */
@@ -53,7 +52,7 @@ export function entryKey(address: string, tag: string | null | undefined): strin
 
 interface AccountList {
   entries: Map<string, SuppressionEntry>;
-  file: FileHandle | null;
+  file: JsonLinesAppender;
   /** Appends of one account run one after another. */
   chain: Promise<void>;
 }
@@ -73,13 +72,7 @@ export class SuppressionList {
       const account = name.slice(0, -SUFFIX.length);
       if (!isAccountId(account)) continue;
       const path = join(dir, name);
-      let bytes = await nodeFs.readFile(path);
-      if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
-        // Cut a torn last record off, so the next append starts on a line of its own.
-        bytes = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
-        await nodeFs.truncate(path, bytes.length);
-      }
-      list.accounts.set(account, { entries: replay(bytes.toString('utf8')), file: null, chain: Promise.resolve() });
+      list.accounts.set(account, { entries: replay((await readJsonLines(path)).records), file: new JsonLinesAppender(path), chain: Promise.resolve() });
     }
     return list;
   }
@@ -133,8 +126,7 @@ export class SuppressionList {
     this.closed = true;
     for (const a of this.accounts.values()) {
       await a.chain;
-      await a.file?.close().catch(() => undefined);
-      a.file = null;
+      await a.file.close();
     }
   }
 
@@ -142,7 +134,7 @@ export class SuppressionList {
     if (!isAccountId(account)) throw new SuppressionAccountError(account);
     let a = this.accounts.get(account);
     if (!a) {
-      a = { entries: new Map(), file: null, chain: Promise.resolve() };
+      a = { entries: new Map(), file: new JsonLinesAppender(join(this.dir, account + SUFFIX)), chain: Promise.resolve() };
       this.accounts.set(account, a);
     }
     return a;
@@ -150,17 +142,7 @@ export class SuppressionList {
 
   private append(account: string, a: AccountList, record: SuppressionRecord): Promise<void> {
     if (this.closed) return Promise.reject(new Error('suppression list is closed'));
-    const run = async (): Promise<void> => {
-      if (!a.file) {
-        const path = join(this.dir, account + SUFFIX);
-        const created = !(await exists(path));
-        a.file = await nodeFs.open(path, 'a', 0o600);
-        if (created) await fsyncDirectory(this.dir);
-      }
-      const line = Buffer.from(stringify(record) + '\n', 'utf8');
-      await a.file.write(line, 0, line.length, null);
-      await a.file.datasync();
-    };
+    const run = (): Promise<void> => a.file.append(stringify(record) + '\n');
     const p = a.chain.then(run);
     a.chain = p.catch(() => undefined);
     return p;
@@ -172,17 +154,11 @@ export function isAccountId(account: string): boolean {
   return ACCOUNT_PATTERN.test(account) && account !== '.' && account !== '..';
 }
 
-function replay(text: string): Map<string, SuppressionEntry> {
+function replay(records: readonly unknown[]): Map<string, SuppressionEntry> {
   const entries = new Map<string, SuppressionEntry>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    let r: SuppressionRecord;
-    try {
-      r = JSON.parse(line) as SuppressionRecord;
-    } catch {
-      continue; // a torn last record
-    }
-    if (typeof r.address !== 'string') continue;
+  for (const v of records) {
+    const r = v as SuppressionRecord;
+    if (typeof r !== 'object' || r === null || typeof r.address !== 'string') continue;
     const tag = typeof r.tag === 'string' && r.tag !== '' ? r.tag : null;
     const key = entryKey(r.address, tag);
     if (r.op === 'add' && !entries.has(key)) {
@@ -192,13 +168,4 @@ function replay(text: string): Map<string, SuppressionEntry> {
     } else if (r.op === 'remove') entries.delete(key);
   }
   return entries;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await nodeFs.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

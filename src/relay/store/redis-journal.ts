@@ -4,45 +4,28 @@
 // rewritten with the rest (durable-file helper), or emptied. A crash between the Redis write and the rewrite
 // writes those records again at the next flush: the store's writes are idempotent (HSETNX, HDEL), so that is harmless.
 import * as nodeFs from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDirectory, writeFileDurably } from '../storage/durable-file.js';
+import { writeFileDurably } from '../storage/durable-file.js';
+import { JsonLinesAppender, readJsonLines } from '../storage/json-lines.js';
 
 /** Records beyond this are refused (the disk would fill during a long outage); the caller reports the error. */
 export const MAX_PENDING_WRITES = 1_000_000;
 
 export class WriteJournal<R> {
   private readonly pending: R[] = [];
-  private file: FileHandle | null = null;
+  private readonly file: JsonLinesAppender;
   /** File operations run one after another, in the order they were asked. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(private readonly path: string) {}
+  private constructor(private readonly path: string) {
+    this.file = new JsonLinesAppender(path);
+  }
 
   static async open<R>(path: string, isRecord: (v: unknown) => v is R): Promise<WriteJournal<R>> {
     await nodeFs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const journal = new WriteJournal<R>(path);
-    let bytes: Buffer;
-    try {
-      bytes = await nodeFs.readFile(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return journal;
-      throw e;
-    }
-    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
-      bytes = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
-      await nodeFs.truncate(path, bytes.length);
-    }
-    for (const line of bytes.toString('utf8').split('\n')) {
-      if (line === '') continue;
-      try {
-        const r: unknown = JSON.parse(line);
-        if (isRecord(r)) journal.pending.push(r);
-      } catch {
-        // a torn record cannot be anywhere but last, and that one was cut above
-      }
-    }
+    for (const r of (await readJsonLines(path)).records) if (isRecord(r)) journal.pending.push(r);
     return journal;
   }
 
@@ -59,24 +42,14 @@ export class WriteJournal<R> {
   append(record: R): Promise<void> {
     if (this.pending.length >= MAX_PENDING_WRITES) return Promise.reject(new Error(`more than ${MAX_PENDING_WRITES} writes are waiting for Redis`));
     this.pending.push(record);
-    return this.run(async () => {
-      if (!this.file) {
-        const created = !(await exists(this.path));
-        this.file = await nodeFs.open(this.path, 'a', 0o600);
-        if (created) await fsyncDirectory(dirname(this.path));
-      }
-      const bytes = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
-      await this.file.write(bytes, 0, bytes.length, null);
-      await this.file.datasync();
-    });
+    return this.run(() => this.file.append(JSON.stringify(record) + '\n'));
   }
 
   /** Forgets the first `n` records (they are in Redis now). */
   dropFirst(n: number): Promise<void> {
     return this.run(async () => {
       this.pending.splice(0, n);
-      await this.file?.close().catch(() => undefined);
-      this.file = null;
+      await this.file.close();
       await writeFileDurably(this.path, this.pending.map((r) => JSON.stringify(r) + '\n').join(''));
     });
   }
@@ -84,8 +57,7 @@ export class WriteJournal<R> {
   async close(): Promise<void> {
     this.closed = true;
     await this.chain;
-    await this.file?.close().catch(() => undefined);
-    this.file = null;
+    await this.file.close();
   }
 
   private run(op: () => Promise<void>): Promise<void> {
@@ -93,14 +65,5 @@ export class WriteJournal<R> {
     const p = this.chain.then(op);
     this.chain = p.catch(() => undefined);
     return p;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await nodeFs.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
