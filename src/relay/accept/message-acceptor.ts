@@ -177,7 +177,7 @@ export class MessageAcceptor {
 
 /** A template from the store in the shape the file's templates have (no file, no unsubscribe or tracking of its own). */
 export function templateConfigOf(t: StoredTemplate): TemplateConfig {
-  return { html: t.html, htmlFile: null, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, unsubscribe: null, tracking: null };
+  return { html: t.html, htmlFile: null, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, unsubscribe: null, tracking: t.tracking ?? null };
 }
 
 function firstMailbox(s: string): Mailbox | null {

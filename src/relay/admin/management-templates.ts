@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAddressList } from '../../mime/index.js';
 import { TemplatePartError, compileTemplatePart, renderTemplateParts, type TemplatePart } from '../accept/template-render.js';
-import type { AccountConfig, TemplateConfig } from '../config/index.js';
+import { FieldReader, TRACKING_OVERRIDE_FIELDS, readTrackingOverride, type AccountConfig, type ConfigIssue, type TemplateConfig, type TrackingOverride } from '../config/index.js';
 import type { StoredTemplate } from '../store/store.js';
 import { TemplateVariablesError, parseTemplateJson } from '../template/index.js';
 import { readBody, sendJson } from './http-io.js';
@@ -19,7 +19,7 @@ export const MAX_TEMPLATES_PER_ACCOUNT = 1000;
 /** A request body: the HTML with JSON escaping, and the other fields. */
 const MAX_TEMPLATE_BODY_BYTES = 2 * MAX_TEMPLATE_HTML_BYTES + 64 * 1024;
 const TAG = { pattern: /^[a-z0-9._-]{1,64}$/, describe: 'a tag: 1 to 64 of a-z 0-9 . _ -' };
-const FIELDS = ['html', 'subject', 'from', 'replyTo', 'tag'];
+const FIELDS = ['html', 'subject', 'from', 'replyTo', 'tag', 'tracking'];
 
 interface TemplateView {
   name: string;
@@ -29,6 +29,8 @@ interface TemplateView {
   from: string | null;
   replyTo: string | null;
   tag: string | null;
+  /** Open and click tracking over the tag's and the account's, field by field; null = theirs. */
+  tracking: TrackingOverride | null;
   /** null for the file's templates (they change with the file). */
   updatedAt: string | null;
   revision: string | null;
@@ -65,6 +67,7 @@ export class TemplateApi {
     const from = mailboxField(body, 'from');
     const replyTo = mailboxField(body, 'replyTo');
     const tag = body.string('tag', TAG);
+    const tracking = trackingField(body.raw('tracking'), account, this.d.config().publicHttp !== null);
     // A syntax error is refused here, with its line and column, rather than at the first message that uses it.
     const limits = this.d.config().limits.template;
     compileChecked('html', html!, name, limits, 400);
@@ -75,7 +78,7 @@ export class TemplateApi {
     if (!existed && store.templates.list(account.id).length >= MAX_TEMPLATES_PER_ACCOUNT) {
       throw new AdminRequestError(409, 'conflict', 'name', `account ${account.id} has ${MAX_TEMPLATES_PER_ACCOUNT} templates (the most it may keep); delete one first`);
     }
-    const template: StoredTemplate = { account: account.id, name, html: html!, subject, from, replyTo, tag, updatedAt: this.d.now(), revision: randomBytes(8).toString('hex') };
+    const template: StoredTemplate = { account: account.id, name, html: html!, subject, from, replyTo, tag, tracking, updatedAt: this.d.now(), revision: randomBytes(8).toString('hex') };
     await writeToStore(this.d, `saving template ${name}`, (s) => s.templates.put(template));
     sendJson(res, existed ? 200 : 201, { account: account.id, created: !existed, template: storedView(template) });
   }
@@ -214,15 +217,38 @@ function templateVariables(text: string): Record<string, unknown> {
 }
 
 function configView(name: string, t: TemplateConfig): TemplateView {
-  return { name, source: 'config', html: t.html, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, updatedAt: null, revision: null };
+  return { name, source: 'config', html: t.html, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, tracking: t.tracking, updatedAt: null, revision: null };
 }
 
 function storedView(t: StoredTemplate): TemplateView {
-  return { name: t.name, source: 'api', html: t.html, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, updatedAt: isoOrNull(t.updatedAt), revision: t.revision };
+  return { name: t.name, source: 'api', html: t.html, subject: t.subject, from: t.from, replyTo: t.replyTo, tag: t.tag, tracking: t.tracking ?? null, updatedAt: isoOrNull(t.updatedAt), revision: t.revision };
 }
 
 /** A list entry: everything but the HTML, and its size. */
 function summary(v: TemplateView): Omit<TemplateView, 'html'> & { htmlBytes: number; readOnly: boolean } {
   const { html, ...rest } = v;
   return { ...rest, htmlBytes: Buffer.byteLength(html, 'utf8'), readOnly: v.source === 'config' };
+}
+
+/**
+ * `tracking` of a template made through the API: the configuration file's rules for a template's tracking (one
+ * reader), and, as in the file, a template that turns opens or clicks on needs a baseUrl of its own or the account's.
+ */
+function trackingField(v: unknown, account: AccountConfig, publicListener: boolean): TrackingOverride | null {
+  if (v === undefined || v === null) return null;
+  const issues: ConfigIssue[] = [];
+  const reader = FieldReader.of(issues, 'tracking', v, TRACKING_OVERRIDE_FIELDS);
+  const o = reader === null ? null : readTrackingOverride(reader);
+  if (o !== null && (o.opens === true || o.clicks === true) && !o.baseUrl && !account.tracking?.baseUrl) {
+    issues.push({ path: 'tracking.baseUrl', message: `is required: account ${account.id} has no tracking.baseUrl to fall back on` });
+  }
+  if (o !== null && (o.opens === true || o.clicks === true) && !publicListener) {
+    issues.push({ path: 'tracking', message: 'needs the relay\'s publicHttp listener (it answers the tracking links); the configuration has none' });
+  }
+  if (issues.length > 0 || o === null) {
+    const errors = issues.map((i) => ({ parameter: i.path, reason: i.message }));
+    const first = errors[0] ?? { parameter: 'tracking', reason: 'must be an object { opens?, clicks?, baseUrl? }' };
+    throw new AdminRequestError(400, 'bad request', first.parameter, first.reason, { errors });
+  }
+  return o;
 }

@@ -561,11 +561,18 @@ export const OPENAPI_DOCUMENT: Json = {
           from: nullable('string', '"Name <address>" or an address.'),
           replyTo: nullable('string', '"Name <address>" or an address.'),
           tag: nullable('string', 'Wins over X-Transactional-Tag.', { pattern: '^[a-z0-9._-]{1,64}$' }),
+          tracking: ref('schemas', 'TrackingOverride'),
         },
+      },
+      TrackingOverride: {
+        type: ['object', 'null'],
+        description: 'Open and click tracking of messages using the template, field by field over the tag\'s and the account\'s (docs/tracking.md); null or an absent field = theirs. Turning opens or clicks on needs a baseUrl here or on the account.',
+        additionalProperties: false,
+        properties: { opens: { type: ['boolean', 'null'] }, clicks: { type: ['boolean', 'null'] }, baseUrl: { type: ['string', 'null'], description: 'http(s) base URL of the public listener.' } },
       },
       Template: {
         type: 'object',
-        required: ['name', 'source', 'html', 'subject', 'from', 'replyTo', 'tag', 'updatedAt', 'revision'],
+        required: ['name', 'source', 'html', 'subject', 'from', 'replyTo', 'tag', 'tracking', 'updatedAt', 'revision'],
         properties: {
           name: str(),
           source: { type: 'string', enum: ['config', 'api'] },
@@ -574,6 +581,7 @@ export const OPENAPI_DOCUMENT: Json = {
           from: nullable('string'),
           replyTo: nullable('string'),
           tag: nullable('string'),
+          tracking: ref('schemas', 'TrackingOverride'),
           updatedAt: nullable('string', 'null for the file\'s templates.', { format: 'date-time' }),
           revision: nullable('string'),
         },

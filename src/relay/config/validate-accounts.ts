@@ -191,10 +191,11 @@ export function readTracking(r: FieldReader): TrackingConfig | null {
   return { opens: tr.bool('opens', false), clicks: tr.bool('clicks', false), baseUrl, tags };
 }
 
-const OVERRIDE_FIELDS = ['opens', 'clicks', 'baseUrl'] as const;
+export const TRACKING_OVERRIDE_FIELDS = ['opens', 'clicks', 'baseUrl'] as const;
+const OVERRIDE_FIELDS = TRACKING_OVERRIDE_FIELDS;
 
 /** `tracking` of a template, or one tag's entry: every field optional, each one set wins over the level below. */
-function readTrackingOverride(r: FieldReader): TrackingOverride {
+export function readTrackingOverride(r: FieldReader): TrackingOverride {
   const opens = r.has('opens') ? r.bool('opens', false) : null;
   const clicks = r.has('clicks') ? r.bool('clicks', false) : null;
   const baseUrl = r.has('baseUrl') ? readBaseUrl(r, ['https:', 'http:'], 'https://t.relay.example', null) || null : null;

@@ -14,7 +14,7 @@
 // network round trip. Writes are asynchronous and resolve when durable (fsync, or Redis acknowledged; with Redis
 // down, queued in a local journal and written when it returns).
 import type { SmtpError } from '../../protocol/index.js';
-import type { RateConfig } from '../config/index.js';
+import type { RateConfig, TrackingOverride } from '../config/index.js';
 import type { SuppressionEntry } from '../storage/suppression-list.js';
 
 export type { SuppressionEntry };
@@ -63,6 +63,8 @@ export interface StoredTemplate {
   from: string | null;
   replyTo: string | null;
   tag: string | null;
+  /** Open and click tracking of messages using it, field by field over the tag's and the account's; absent or null = theirs. */
+  tracking?: TrackingOverride | null;
   /** ms since the epoch. */
   updatedAt: number;
   /** Changes on every put (random): compiled templates are cached by it. */

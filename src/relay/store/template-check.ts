@@ -9,8 +9,15 @@ export function isStoredTemplate(v: unknown): v is StoredTemplate {
     typeof t === 'object' && t !== null &&
     typeof t.account === 'string' && typeof t.name === 'string' && typeof t.html === 'string' &&
     nullableString(t.subject) && nullableString(t.from) && nullableString(t.replyTo) && nullableString(t.tag) &&
-    typeof t.updatedAt === 'number' && typeof t.revision === 'string'
+    typeof t.updatedAt === 'number' && typeof t.revision === 'string' && isTrackingOverride(t.tracking)
   );
+}
+
+/** Absent (records written before templates had it), null, or { opens, clicks, baseUrl } each null or typed. */
+function isTrackingOverride(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  const o = v as Record<string, unknown>;
+  return typeof o === 'object' && (o['opens'] === null || typeof o['opens'] === 'boolean') && (o['clicks'] === null || typeof o['clicks'] === 'boolean') && nullableString(o['baseUrl']);
 }
 
 /** The key of a template in a store: account and name (NUL is in neither). */
