@@ -214,19 +214,26 @@ export class RedisStore implements RuntimeStore {
   }
 
   /**
-   * One write of the shared state, announced to every relay: its result array from WRITE_SCRIPT.
+   * One write of the shared state, announced to every relay: its result array from WRITE_SCRIPT. A write that
+   * changed something is in this relay's cache when this resolves (read-your-writes).
    * Throws StoreUnavailableError (naming `what`) when Redis is down or does not answer.
    */
   async write(what: string, key: string, op: 'hset' | 'hsetnx' | 'hdel' | 'sadd', operands: string[], change: Change, index?: { key: string; member: string }): Promise<unknown[]> {
     if (!this.up) throw new StoreUnavailableError(what, this.link.lastError ?? 'not connected');
+    let reply: unknown;
     try {
-      const reply = await this.link.run(WRITE_SCRIPT, [key, this.keys.version, index?.key ?? key], [op, this.keys.channel, JSON.stringify(change), index?.member ?? '', ...operands]);
+      reply = await this.link.run(WRITE_SCRIPT, [key, this.keys.version, index?.key ?? key], [op, this.keys.channel, JSON.stringify(change), index?.member ?? '', ...operands]);
       if (!Array.isArray(reply)) throw new Error(`unexpected reply of the write script: ${JSON.stringify(reply)}`);
-      return reply as unknown[];
     } catch (e) {
       this.noteError(e as Error);
       throw new StoreUnavailableError(what, (e as Error).message);
     }
+    // The reply and the change message come on two connections, in either order. When the message came first, the
+    // cache already holds this change and maybe later ones over the same record: applying it again would put the
+    // older value back, for good (the versions agree, so the version check would never reload). A reply without a
+    // version (an older build's script) is applied as before.
+    if (reply[0] === 1 && !(Number(reply[1]) <= this.cache.version)) this.cache.apply(change);
+    return reply as unknown[];
   }
 
   /** Queues a suppression write for when Redis returns (durable when the promise resolves). */
@@ -565,7 +572,6 @@ class RedisCredentials implements CredentialStore {
   async add(credential: StoredCredential): Promise<void> {
     const c = { ...credential };
     await this.store.write(`${this.label} ${c.id}`, this.store.keys.credentials[this.kind], 'hset', [c.id, JSON.stringify(c)], { k: 'cred', kind: this.kind, put: c });
-    this.cache.set(c);
   }
 
   list(account: string): StoredCredential[] {
@@ -576,7 +582,6 @@ class RedisCredentials implements CredentialStore {
     const c = this.cache.get(id);
     if (!c || c.account !== account) return false;
     await this.store.write(`revocation of ${this.label} ${id}`, this.store.keys.credentials[this.kind], 'hdel', [id], { k: 'cred', kind: this.kind, del: id });
-    this.cache.delete(id);
     return true;
   }
 
@@ -600,7 +605,6 @@ class RedisTemplates implements TemplateStore {
     const t = { ...template };
     const key = templateKey(t.account, t.name);
     await this.store.write(`template ${t.name}`, this.store.keys.templates, 'hset', [key, JSON.stringify(t)], { k: 'tpl', put: t });
-    this.store.cache.templates.set(key, t);
   }
 
   get(account: string, name: string): StoredTemplate | null {
@@ -617,7 +621,6 @@ class RedisTemplates implements TemplateStore {
     const key = templateKey(account, name);
     if (!this.store.cache.templates.has(key)) return false;
     await this.store.write(`deletion of template ${name}`, this.store.keys.templates, 'hdel', [key], { k: 'tpl', del: key });
-    this.store.cache.templates.delete(key);
     return true;
   }
 }
