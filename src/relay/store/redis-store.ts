@@ -220,10 +220,9 @@ export class RedisStore implements RuntimeStore {
    */
   async write(what: string, key: string, op: 'hset' | 'hsetnx' | 'hdel' | 'sadd', operands: string[], change: Change, index?: { key: string; member: string }): Promise<unknown[]> {
     if (!this.up) throw new StoreUnavailableError(what, this.link.lastError ?? 'not connected');
-    let reply: unknown;
+    let reply: unknown[];
     try {
-      reply = await this.link.run(WRITE_SCRIPT, [key, this.keys.version, index?.key ?? key], [op, this.keys.channel, JSON.stringify(change), index?.member ?? '', ...operands]);
-      if (!Array.isArray(reply)) throw new Error(`unexpected reply of the write script: ${JSON.stringify(reply)}`);
+      reply = await this.runWrite(key, op, operands, change, index);
     } catch (e) {
       this.noteError(e as Error);
       throw new StoreUnavailableError(what, (e as Error).message);
@@ -233,6 +232,13 @@ export class RedisStore implements RuntimeStore {
     // older value back, for good (the versions agree, so the version check would never reload). A reply without a
     // version (an older build's script) is applied as before.
     if (reply[0] === 1 && !(Number(reply[1]) <= this.cache.version)) this.cache.apply(change);
+    return reply;
+  }
+
+  /** Runs WRITE_SCRIPT: the write, the version and the change message, atomically; its result array. */
+  private async runWrite(key: string, op: 'hset' | 'hsetnx' | 'hdel' | 'sadd', operands: string[], change: Change, index?: { key: string; member: string }): Promise<unknown[]> {
+    const reply = await this.link.run(WRITE_SCRIPT, [key, this.keys.version, index?.key ?? key], [op, this.keys.channel, JSON.stringify(change), index?.member ?? '', ...operands]);
+    if (!Array.isArray(reply)) throw new Error(`unexpected reply of the write script: ${JSON.stringify(reply)}`);
     return reply as unknown[];
   }
 
@@ -499,17 +505,14 @@ export class RedisStore implements RuntimeStore {
 
   private async writePending(w: PendingWrite): Promise<void> {
     const k = this.keys;
-    const reply =
-      w.op === 'add'
-        ? await this.link.run(WRITE_SCRIPT, [k.suppressions(w.account), k.version, k.suppressionAccounts], ['hsetnx', k.channel, JSON.stringify({ k: 'sup', account: w.account, key: w.key, put: w.entry }), w.account, w.key, JSON.stringify(w.entry)])
-        : await this.link.run(WRITE_SCRIPT, [k.suppressions(w.account), k.version, k.suppressions(w.account)], ['hdel', k.channel, JSON.stringify({ k: 'sup', account: w.account, key: w.key, del: true }), '', w.key]);
-    if (!Array.isArray(reply)) throw new Error(`unexpected reply of the write script: ${JSON.stringify(reply)}`);
+    if (w.op === 'add') await this.runWrite(k.suppressions(w.account), 'hsetnx', [w.key, JSON.stringify(w.entry)], { k: 'sup', account: w.account, key: w.key, put: w.entry }, { key: k.suppressionAccounts, member: w.account });
+    else await this.runWrite(k.suppressions(w.account), 'hdel', [w.key], { k: 'sup', account: w.account, key: w.key, del: true });
   }
 
   private async flushTags(): Promise<void> {
     for (const [account, tags] of [...this.pendingTags]) {
       for (const tag of [...tags]) {
-        await this.link.run(WRITE_SCRIPT, [this.keys.tags(account), this.keys.version, this.keys.tagAccounts], ['sadd', this.keys.channel, JSON.stringify({ k: 'tag', account, tag }), account, tag]);
+        await this.runWrite(this.keys.tags(account), 'sadd', [tag], { k: 'tag', account, tag }, { key: this.keys.tagAccounts, member: account });
         tags.delete(tag);
       }
       if (tags.size === 0) this.pendingTags.delete(account);
