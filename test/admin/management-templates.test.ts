@@ -99,6 +99,12 @@ describe('management API: templates', () => {
     assertRefused(await call(m.base, 'POST', '/api/accounts/a/templates/nope/render', { body: {} }), 404, 'name', /nope/);
   });
 
+  it('refuses variables nested too deep for the template reader with a 400 naming them, not a 500', async () => {
+    // 200,000 levels parse with JSON.parse but overflow the stack of anything that walks them recursively.
+    const deep = `{"variables": {"a": ${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;
+    assertRefused(await call(m.base, 'POST', '/api/accounts/a/templates/welcome/render', { body: deep, type: 'application/json' }), 400, 'variables', /nesting deeper than/);
+  });
+
   it('refuses a syntax error with the field, line and column; and bad names, fields and sizes', async () => {
     const html = await call(m.base, 'PUT', '/api/accounts/a/templates/broken', { body: { html: '<p>ok</p>\n<p>{{ user.name </p>' } });
     assertRefused(html, 400, 'html', /template syntax error at line 2, column \d+/);

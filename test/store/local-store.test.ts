@@ -2,7 +2,7 @@
 // and a journal that grows past its slack is compacted to its live entries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore } from '../../src/relay/store/index.js';
@@ -123,4 +123,19 @@ test('journal map: rewriting one key 3,000 times compacts the file to its live e
   t.after(() => k.close());
   assert.equal(k.get('counter'), 2_999);
   assert.equal(k.get('other'), -1);
+});
+
+test('local store: a key or template whose write fails is not served (the caller was told it was not saved)', async (t) => {
+  const dir = tempDir(t);
+  const store = await LocalStore.open(dir);
+  t.after(() => store.close());
+  // A folder where the files should be: every append fails (EISDIR), as on a failing disk.
+  mkdirSync(join(dir, 'store', 'api-keys.jsonl'));
+  mkdirSync(join(dir, 'store', 'templates.jsonl'));
+  await assert.rejects(store.apiKeys.add(credential('key_a', 'shop', 'secret-a')));
+  assert.equal(store.apiKeys.find(hashApiKey('secret-a'), 2_000), null, 'a key that is not durable does not authenticate');
+  assert.deepEqual(store.apiKeys.list('shop'), []);
+  const t1 = { account: 'shop', name: 'welcome', html: '<p>Hi</p>', subject: null, from: null, replyTo: null, tag: null, updatedAt: 1, revision: 'r1' };
+  await assert.rejects(store.templates.put(t1));
+  assert.equal(store.templates.get('shop', 'welcome'), null, 'a template that is not durable is not used');
 });

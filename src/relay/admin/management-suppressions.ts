@@ -3,7 +3,7 @@
 // removing entries between two pages neither repeats nor skips the others. An import is all or nothing: every line
 // is checked first and the errors name their line; only a clean file is written.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { suppressionKey, type SuppressionEntry } from '../storage/suppression-list.js';
+import { entryKey, type SuppressionEntry } from '../storage/suppression-list.js';
 import { csvRow } from './csv.js';
 import { CsvSyntaxError, parseCsv } from './csv-reader.js';
 import { readBody, readJsonObject, send, sendJson } from './http-io.js';
@@ -43,7 +43,7 @@ export class SuppressionApi {
     const limit = q.integer('limit', 1, format === 'csv' ? this.maxExportRows : PAGE_LIMIT_MAX) ?? (format === 'csv' ? this.maxExportRows : 100);
     const cursor = q.string('cursor', CURSOR);
     const after = cursor === undefined ? null : Buffer.from(cursor, 'base64url').toString('utf8');
-    const sorted = storeOf(this.d).suppressions.list(account.id).map((e) => ({ key: entryKey(e), e })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const sorted = storeOf(this.d).suppressions.list(account.id).map((e) => ({ key: entryKey(e.address, e.tag), e })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const from = after === null ? 0 : firstAfter(sorted, after);
     const page = sorted.slice(from, from + limit);
     const next = from + limit < sorted.length ? Buffer.from(page[page.length - 1]!.key, 'utf8').toString('base64url') : null;
@@ -68,7 +68,7 @@ export class SuppressionApi {
     // While a shared store is down the entry holds on this relay at once and is written to the store when it returns.
     const queued = !storeOf(this.d).health().up;
     const added = await writeToStore(this.d, `adding ${address} to the suppression list`, (s) => s.suppressions.add(account.id, address, reason, this.d.now(), tag), { queuedWhileDown: true });
-    const entry = storeOf(this.d).suppressions.list(account.id).find((e) => (e.tag ?? null) === tag && suppressionKey(e.address) === suppressionKey(address));
+    const entry = storeOf(this.d).suppressions.list(account.id).find((e) => entryKey(e.address, e.tag) === entryKey(address, tag));
     sendJson(res, added ? (queued ? 202 : 201) : 200, { account: account.id, added, queued, suppression: entry ? entryJson(entry) : null });
   }
 
@@ -79,7 +79,7 @@ export class SuppressionApi {
     const address = params['address'] ?? '';
     if (address.length > ADDRESS.maxLength || !ADDRESS.pattern.test(address)) throw AdminRequestError.badParameter('address', `must be ${ADDRESS.describe}, URL-encoded`);
     const tag = q.string('tag', TAG) ?? null;
-    const listed = storeOf(this.d).suppressions.list(account.id).some((e) => (e.tag ?? null) === tag && suppressionKey(e.address) === suppressionKey(address));
+    const listed = storeOf(this.d).suppressions.list(account.id).some((e) => entryKey(e.address, e.tag) === entryKey(address, tag));
     const removed = listed && (await writeToStore(this.d, `removing ${address} from the suppression list`, (s) => s.suppressions.remove(account.id, address, this.d.now(), tag), { queuedWhileDown: true }));
     if (!removed) {
       throw new AdminRequestError(404, 'not found', 'address', `${address} is not on the suppression list of account ${account.id}${tag === null ? '' : ` for tag ${tag}`}`);
@@ -158,11 +158,6 @@ function importRefused(errors: ImportError[], count: number): AdminRequestError 
   const first = errors[0]!;
   const more = count > 1 ? ` (and ${count - 1} more error${count > 2 ? 's' : ''}; nothing was imported)` : ' (nothing was imported)';
   return new AdminRequestError(400, 'bad request', 'body', `line ${first.line}: ${first.parameter} ${first.reason}${more}`, { errors, errorCount: count });
-}
-
-/** The sort and cursor key of an entry: the address key, then the tag of a tag-scoped entry. */
-function entryKey(e: SuppressionEntry): string {
-  return e.tag === undefined ? suppressionKey(e.address) : `${suppressionKey(e.address)}\u0000${e.tag}`;
 }
 
 function firstAfter(sorted: Array<{ key: string }>, after: string): number {

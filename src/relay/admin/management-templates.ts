@@ -111,6 +111,8 @@ export class TemplateApi {
     const plain = new BodyReader(jsonObject(text), ['variables', 'html', 'subject']);
     const vars = plain.raw('variables');
     if (vars !== undefined && (vars === null || typeof vars !== 'object' || Array.isArray(vars))) throw AdminRequestError.badParameter('variables', `must be a JSON object, got ${typeName(vars)}`);
+    // Read first: the template reader bounds the nesting (JSON.parse does not), so measuring cannot overflow the stack.
+    const variables = vars === undefined ? {} : templateVariables(text);
     if (vars !== undefined && Buffer.byteLength(JSON.stringify(vars), 'utf8') > limits.maxVariablesBytes) {
       throw AdminRequestError.badParameter('variables', `is larger than ${limits.maxVariablesBytes} bytes (limits.maxVariablesBytes, as for X-Transactional-Variables)`);
     }
@@ -118,7 +120,6 @@ export class TemplateApi {
     const draftSubject = plain.string('subject', { maxLength: 998, singleLine: true });
     const saved = this.find(account, name);
     if (saved === null && draftHtml === null) throw notFound(account, name);
-    const variables = vars === undefined ? {} : templateVariables(text);
     const parts = { html: draftHtml ?? saved!.html, subject: draftSubject ?? saved?.subject ?? null };
     // A draft's syntax error is the request's fault (400), reported before anything renders.
     if (draftSubject !== null) compileChecked('subject', draftSubject, name, limits.template, 400);

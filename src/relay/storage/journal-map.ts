@@ -61,10 +61,21 @@ export class JournalMap<V> {
     return this.entries.size;
   }
 
-  /** Sets the value now (readers see it at once) and resolves when it is durable. */
+  /**
+   * Sets the value now (readers see it at once) and resolves when it is durable. When the write fails the previous
+   * value is back (unless a later put replaced it meanwhile): the caller was told it failed, and a restart would lose it.
+   */
   put(key: string, value: V): Promise<void> {
+    const had = this.entries.has(key);
+    const old = this.entries.get(key);
     this.entries.set(key, value);
-    return this.append({ op: 'put', key, value });
+    return this.append({ op: 'put', key, value }).catch((e: unknown) => {
+      if (this.entries.get(key) === value) {
+        if (had) this.entries.set(key, old as V);
+        else this.entries.delete(key);
+      }
+      throw e;
+    });
   }
 
   /** Several puts in one append and one fsync (batched updates such as last-used times). */
@@ -74,10 +85,16 @@ export class JournalMap<V> {
     return this.appendLines(items.map(([key, value]) => ({ op: 'put' as const, key, value })));
   }
 
-  /** False when the key was absent (nothing written). */
+  /** False when the key was absent (nothing written). When the write fails the value is back (unless put again meanwhile). */
   async delete(key: string): Promise<boolean> {
+    const old = this.entries.get(key);
     if (!this.entries.delete(key)) return false;
-    await this.append({ op: 'delete', key });
+    try {
+      await this.append({ op: 'delete', key });
+    } catch (e) {
+      if (!this.entries.has(key)) this.entries.set(key, old as V);
+      throw e;
+    }
     return true;
   }
 

@@ -28,8 +28,15 @@ class LocalCredentials implements CredentialStore {
   }
 
   async add(credential: StoredCredential): Promise<void> {
-    this.cache.set({ ...credential });
-    await this.journal.put(credential.id, credential);
+    const c = { ...credential };
+    this.cache.set(c);
+    try {
+      await this.journal.put(credential.id, credential);
+    } catch (e) {
+      // Not durable, and the caller is told so: the key must not authenticate until a restart forgets it.
+      if (this.cache.get(c.id) === c) this.cache.delete(c.id);
+      throw e;
+    }
   }
 
   list(account: string): StoredCredential[] {
@@ -40,7 +47,13 @@ class LocalCredentials implements CredentialStore {
     const c = this.cache.get(id);
     if (!c || c.account !== account) return false;
     this.cache.delete(id);
-    return this.journal.delete(id);
+    try {
+      return await this.journal.delete(id);
+    } catch (e) {
+      // Not revoked on disk, and the caller is told so: keep what a restart would load.
+      if (this.cache.get(id) === null) this.cache.set(c);
+      throw e;
+    }
   }
 
   find(hash: string, now: number): StoredCredential | null {

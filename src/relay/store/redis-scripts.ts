@@ -19,7 +19,7 @@ function script(name: string, keys: number, lua: string): LuaScript {
  *   KEYS[1] the hash or set written, KEYS[2] the version counter, KEYS[3] an index set
  *   ARGV[1] op: hset (field value ...), hsetnx (field value), hdel (field ...), sadd (member ...)
  *   ARGV[2] the channel, ARGV[3] the change (JSON), ARGV[4] a member to add to KEYS[3] ('' = none), ARGV[5..] operands
- * Returns {1} when written, {0} when nothing changed (hsetnx: {0, the value already there}).
+ * Returns {1, the new version} when written, {0} when nothing changed (hsetnx: {0, the value already there}).
  */
 export const WRITE_SCRIPT = script(
   'write',
@@ -43,7 +43,7 @@ if n == 0 then return {0} end
 if ARGV[4] ~= '' then redis.call('SADD', KEYS[3], ARGV[4]) end
 local v = redis.call('INCR', KEYS[2])
 redis.call('PUBLISH', ARGV[2], v .. ' ' .. ARGV[3])
-return {1}
+return {1, v}
 `,
 );
 

@@ -214,19 +214,32 @@ export class RedisStore implements RuntimeStore {
   }
 
   /**
-   * One write of the shared state, announced to every relay: its result array from WRITE_SCRIPT.
+   * One write of the shared state, announced to every relay: its result array from WRITE_SCRIPT. A write that
+   * changed something is in this relay's cache when this resolves (read-your-writes).
    * Throws StoreUnavailableError (naming `what`) when Redis is down or does not answer.
    */
   async write(what: string, key: string, op: 'hset' | 'hsetnx' | 'hdel' | 'sadd', operands: string[], change: Change, index?: { key: string; member: string }): Promise<unknown[]> {
     if (!this.up) throw new StoreUnavailableError(what, this.link.lastError ?? 'not connected');
+    let reply: unknown[];
     try {
-      const reply = await this.link.run(WRITE_SCRIPT, [key, this.keys.version, index?.key ?? key], [op, this.keys.channel, JSON.stringify(change), index?.member ?? '', ...operands]);
-      if (!Array.isArray(reply)) throw new Error(`unexpected reply of the write script: ${JSON.stringify(reply)}`);
-      return reply as unknown[];
+      reply = await this.runWrite(key, op, operands, change, index);
     } catch (e) {
       this.noteError(e as Error);
       throw new StoreUnavailableError(what, (e as Error).message);
     }
+    // The reply and the change message come on two connections, in either order. When the message came first, the
+    // cache already holds this change and maybe later ones over the same record: applying it again would put the
+    // older value back, for good (the versions agree, so the version check would never reload). A reply without a
+    // version (an older build's script) is applied as before.
+    if (reply[0] === 1 && !(Number(reply[1]) <= this.cache.version)) this.cache.apply(change);
+    return reply;
+  }
+
+  /** Runs WRITE_SCRIPT: the write, the version and the change message, atomically; its result array. */
+  private async runWrite(key: string, op: 'hset' | 'hsetnx' | 'hdel' | 'sadd', operands: string[], change: Change, index?: { key: string; member: string }): Promise<unknown[]> {
+    const reply = await this.link.run(WRITE_SCRIPT, [key, this.keys.version, index?.key ?? key], [op, this.keys.channel, JSON.stringify(change), index?.member ?? '', ...operands]);
+    if (!Array.isArray(reply)) throw new Error(`unexpected reply of the write script: ${JSON.stringify(reply)}`);
+    return reply as unknown[];
   }
 
   /** Queues a suppression write for when Redis returns (durable when the promise resolves). */
@@ -492,17 +505,14 @@ export class RedisStore implements RuntimeStore {
 
   private async writePending(w: PendingWrite): Promise<void> {
     const k = this.keys;
-    const reply =
-      w.op === 'add'
-        ? await this.link.run(WRITE_SCRIPT, [k.suppressions(w.account), k.version, k.suppressionAccounts], ['hsetnx', k.channel, JSON.stringify({ k: 'sup', account: w.account, key: w.key, put: w.entry }), w.account, w.key, JSON.stringify(w.entry)])
-        : await this.link.run(WRITE_SCRIPT, [k.suppressions(w.account), k.version, k.suppressions(w.account)], ['hdel', k.channel, JSON.stringify({ k: 'sup', account: w.account, key: w.key, del: true }), '', w.key]);
-    if (!Array.isArray(reply)) throw new Error(`unexpected reply of the write script: ${JSON.stringify(reply)}`);
+    if (w.op === 'add') await this.runWrite(k.suppressions(w.account), 'hsetnx', [w.key, JSON.stringify(w.entry)], { k: 'sup', account: w.account, key: w.key, put: w.entry }, { key: k.suppressionAccounts, member: w.account });
+    else await this.runWrite(k.suppressions(w.account), 'hdel', [w.key], { k: 'sup', account: w.account, key: w.key, del: true });
   }
 
   private async flushTags(): Promise<void> {
     for (const [account, tags] of [...this.pendingTags]) {
       for (const tag of [...tags]) {
-        await this.link.run(WRITE_SCRIPT, [this.keys.tags(account), this.keys.version, this.keys.tagAccounts], ['sadd', this.keys.channel, JSON.stringify({ k: 'tag', account, tag }), account, tag]);
+        await this.runWrite(this.keys.tags(account), 'sadd', [tag], { k: 'tag', account, tag }, { key: this.keys.tagAccounts, member: account });
         tags.delete(tag);
       }
       if (tags.size === 0) this.pendingTags.delete(account);
@@ -565,7 +575,6 @@ class RedisCredentials implements CredentialStore {
   async add(credential: StoredCredential): Promise<void> {
     const c = { ...credential };
     await this.store.write(`${this.label} ${c.id}`, this.store.keys.credentials[this.kind], 'hset', [c.id, JSON.stringify(c)], { k: 'cred', kind: this.kind, put: c });
-    this.cache.set(c);
   }
 
   list(account: string): StoredCredential[] {
@@ -576,7 +585,6 @@ class RedisCredentials implements CredentialStore {
     const c = this.cache.get(id);
     if (!c || c.account !== account) return false;
     await this.store.write(`revocation of ${this.label} ${id}`, this.store.keys.credentials[this.kind], 'hdel', [id], { k: 'cred', kind: this.kind, del: id });
-    this.cache.delete(id);
     return true;
   }
 
@@ -600,7 +608,6 @@ class RedisTemplates implements TemplateStore {
     const t = { ...template };
     const key = templateKey(t.account, t.name);
     await this.store.write(`template ${t.name}`, this.store.keys.templates, 'hset', [key, JSON.stringify(t)], { k: 'tpl', put: t });
-    this.store.cache.templates.set(key, t);
   }
 
   get(account: string, name: string): StoredTemplate | null {
@@ -617,7 +624,6 @@ class RedisTemplates implements TemplateStore {
     const key = templateKey(account, name);
     if (!this.store.cache.templates.has(key)) return false;
     await this.store.write(`deletion of template ${name}`, this.store.keys.templates, 'hdel', [key], { k: 'tpl', del: key });
-    this.store.cache.templates.delete(key);
     return true;
   }
 }

@@ -6,7 +6,7 @@ import type { Change } from './redis-keys.js';
 import type { StoredWebhook, WebhookEndpointStore } from './store.js';
 import { WebhookChangeListeners, webhookKey, webhooksOf } from './webhook-check.js';
 
-/** What this part needs of the RedisStore (its current cache, its key and its one write path). */
+/** What this part needs of the RedisStore (its current cache, its key and its one write path, which updates the cache). */
 export interface RedisWebhookHost {
   readonly cache: { readonly webhooks: Map<string, StoredWebhook> };
   readonly keys: { readonly webhooks: string };
@@ -22,7 +22,6 @@ export class RedisWebhooks implements WebhookEndpointStore {
     const w = { ...webhook, events: [...webhook.events] };
     const key = webhookKey(w.account, w.id);
     await this.store.write(`webhook endpoint ${w.id}`, this.store.keys.webhooks, 'hset', [key, JSON.stringify(w)], { k: 'wh', put: w });
-    this.store.cache.webhooks.set(key, w);
     this.listeners.notify();
   }
 
@@ -42,7 +41,6 @@ export class RedisWebhooks implements WebhookEndpointStore {
     const key = webhookKey(account, id);
     if (!this.store.cache.webhooks.has(key)) return false;
     await this.store.write(`deletion of webhook endpoint ${id}`, this.store.keys.webhooks, 'hdel', [key], { k: 'wh', del: key });
-    this.store.cache.webhooks.delete(key);
     this.listeners.notify();
     return true;
   }
