@@ -56,6 +56,8 @@ const TOUCH_FLUSH_MS = 30_000;
 const VERSION_CHECK_MS = 10_000;
 /** A failed synchronization while connected is tried again after this. */
 const SYNC_RETRY_MS = 1_000;
+/** The longest wait between synchronization attempts while Redis answers with errors. */
+const SYNC_RETRY_MAX_MS = 30_000;
 /** The cache's copy on disk is rewritten at most this often (and only when the state changed). */
 const SAVE_MS = 60_000;
 /** A snapshot whose account sets changed between its two reads is read again at most this many times. */
@@ -107,6 +109,9 @@ export class RedisStore implements RuntimeStore {
   private readonly logger: Logger;
   /** True once the cache is loaded from Redis and the link has stayed connected since. */
   private synced = false;
+  /** Synchronizations failed in a row (the retry backs off with it). */
+  private syncFailures = 0;
+  private closing: Promise<void> | null = null;
   /** Changes received while a synchronization runs, applied on top of its snapshot. */
   private buffer: VersionedChange[] | null = null;
   private syncing: Promise<void> | null = null;
@@ -194,8 +199,13 @@ export class RedisStore implements RuntimeStore {
     return { roundTrips: this.link.roundTrips, reloads: this.reloads, changesApplied: this.changesApplied };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Idempotent: a second call (main's stop and a failed start, say) waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.limits.close();
@@ -306,6 +316,7 @@ export class RedisStore implements RuntimeStore {
           await this.reload();
           if (!this.link.connected || this.closed) return;
           this.synced = true;
+          this.syncFailures = 0;
           void this.saveCache();
           if (this.outageLogged) {
             this.outageLogged = false;
@@ -329,11 +340,15 @@ export class RedisStore implements RuntimeStore {
   }
 
   private scheduleRetry(): void {
-    if (this.closed || this.retryTimer || !this.link.connected) return;
+    if (this.closed || this.closing || this.retryTimer || !this.link.connected) return;
+    // Each retry flushes the journal and reads a whole snapshot: back off (1 s doubling to 30 s) while Redis keeps
+    // answering with errors, so a broken Redis is not hammered by every relay of the fleet.
+    const delay = Math.min(SYNC_RETRY_MAX_MS, SYNC_RETRY_MS * 2 ** Math.min(this.syncFailures, 5));
+    this.syncFailures++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (this.link.connected && !this.up) void this.synchronize('retry');
-    }, SYNC_RETRY_MS);
+    }, delay);
     this.retryTimer.unref();
   }
 
