@@ -1,6 +1,7 @@
 // Orderings of the Redis store that a fast loopback Redis rarely shows on its own, made certain with a TCP proxy
-// in front of one relay: the proxy can hold the replies of the relay's command connection (never its subscriber's),
-// so the change messages of later writes reach the relay before the reply of its own write.
+// in front of one relay: the proxy can hold the replies of the relay's command connection, so the change messages
+// of later writes reach the relay before the reply of its own write, and (apart) the change messages of its
+// subscriber connection, so the relay hears another relay's write late.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,10 +27,15 @@ const template = (account: string, name: string, html: string): StoredTemplate =
   revision: Math.random().toString(36).slice(2),
 });
 
-/** Forwards to Redis; while `hold` is on, what Redis sends to a connection that never SUBSCRIBEd waits. */
+/**
+ * Forwards to Redis; while `hold` is on, what Redis sends to a connection that never SUBSCRIBEd waits; while
+ * `holdChannel` is on, what it sends to a subscribed one waits.
+ */
 class HoldingProxy {
   hold = false;
+  holdChannel = false;
   private readonly held: Array<() => void> = [];
+  private readonly heldChannel: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
   private constructor(private readonly server: Server, readonly port: number) {}
 
@@ -40,11 +46,14 @@ class HoldingProxy {
       proxy.sockets.add(client).add(upstream);
       let subscriber = false;
       client.on('data', (d: Buffer) => {
-        if (/subscribe/i.test(d.toString("latin1"))) subscriber = true;
+        if (/subscribe/i.test(d.toString('latin1'))) subscriber = true;
         upstream.write(d);
       });
       upstream.on('data', (d: Buffer) => {
-        if (proxy.hold && !subscriber) proxy.held.push(() => client.write(d));
+        if (subscriber) {
+          if (proxy.holdChannel) proxy.heldChannel.push(() => client.write(d));
+          else client.write(d);
+        } else if (proxy.hold) proxy.held.push(() => client.write(d));
         else client.write(d);
       });
       const end = (): void => {
@@ -72,8 +81,14 @@ class HoldingProxy {
     for (const send of this.held.splice(0)) send();
   }
 
+  releaseChannel(): void {
+    this.holdChannel = false;
+    for (const send of this.heldChannel.splice(0)) send();
+  }
+
   async close(): Promise<void> {
     this.release();
+    this.releaseChannel();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -81,9 +96,15 @@ class HoldingProxy {
 
 describe('redis store orderings', { skip: needTool('redis-server') }, () => {
   let redis: RedisServer;
-  let proxy: HoldingProxy;
   const dirs: string[] = [];
   const stores: RedisStore[] = [];
+  const proxies: HoldingProxy[] = [];
+  /** A proxy of its own for each test, so no other test's relay has replies held by it. */
+  const startProxy = async (): Promise<HoldingProxy> => {
+    const p = await HoldingProxy.start(redis.port);
+    proxies.push(p);
+    return p;
+  };
   const open = async (url: string, prefix: string): Promise<RedisStore> => {
     const dir = mkdtempSync(join(tmpdir(), 'txrelay-redis-races-'));
     dirs.push(dir);
@@ -94,16 +115,16 @@ describe('redis store orderings', { skip: needTool('redis-server') }, () => {
 
   before(async () => {
     redis = await RedisServer.start();
-    proxy = await HoldingProxy.start(redis.port);
   });
   after(async () => {
     for (const s of stores) await s.close();
-    await proxy.close();
+    for (const p of proxies) await p.close();
     await redis.destroy();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('a write whose reply arrives after a later change of the same record leaves the cache as Redis has it', async () => {
+    const proxy = await startProxy();
     const a = await open(proxy.url, 'r1:'); // through the proxy
     const b = await open(redis.url, 'r1:');
     assert.ok(a.health().up && b.health().up);
@@ -123,5 +144,40 @@ describe('redis store orderings', { skip: needTool('redis-server') }, () => {
 
     assert.equal(b.templates.get('shop', 'welcome')?.html, '<p>from b</p>');
     assert.equal(a.templates.get('shop', 'welcome')?.html, '<p>from b</p>', 'relay a shows what Redis holds (the later write), not its own older one');
+  });
+
+  it('a suppression add that loses to another relay\'s entry does not bring it back after a removal heard first', async () => {
+    const proxy = await startProxy();
+    const a = await open(proxy.url, 'r2:'); // through the proxy
+    const b = await open(redis.url, 'r2:');
+    await a.suppressions.add('shop', 'warm-up@example.com', 'bounce'); // loads the write script
+    await waitFor('both hear the warm-up', () => a.cache.version === 1 && b.cache.version === 1, 2_000);
+
+    // b lists an address; a does not hear it yet, so a adds it too and loses (HSETNX) to b's entry, which it
+    // shows at once (its cache has not reached the version of the reply).
+    proxy.holdChannel = true;
+    assert.equal(await b.suppressions.add('shop', 'y@example.com', 'complaint'), true);
+    assert.equal(await a.suppressions.add('shop', 'y@example.com', 'bounce'), false, 'b listed it first');
+    assert.equal(a.suppressions.get('shop', 'y@example.com')?.reason, 'complaint');
+    proxy.releaseChannel();
+    await waitFor('a hears b\'s add', () => a.cache.version === 2, 2_000);
+    assert.equal(a.suppressions.get('shop', 'y@example.com')?.reason, 'complaint');
+
+    // The same, but the reply of a's losing add comes after a heard b's add and then b's removal.
+    proxy.holdChannel = true;
+    assert.equal(await b.suppressions.add('shop', 'x@example.com', 'complaint'), true);
+    proxy.hold = true;
+    const added = a.suppressions.add('shop', 'x@example.com', 'bounce');
+    await waitFor('the reply of a\'s losing add is held', () => proxy.heldReplies > 0, 2_000);
+    proxy.releaseChannel();
+    await waitFor('a hears b\'s add', () => a.cache.version === 3, 2_000);
+    assert.equal(await b.suppressions.remove('shop', 'x@example.com'), true);
+    await waitFor('a hears b\'s removal', () => a.cache.version === 4, 2_000);
+    assert.equal(a.suppressions.has('shop', 'x@example.com'), false);
+    proxy.release();
+    assert.equal(await added, false, 'b listed it first');
+
+    assert.equal(b.suppressions.has('shop', 'x@example.com'), false);
+    assert.equal(a.suppressions.has('shop', 'x@example.com'), false, 'relay a does not suppress an address Redis no longer lists');
   });
 });

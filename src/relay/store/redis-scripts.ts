@@ -19,7 +19,8 @@ function script(name: string, keys: number, lua: string): LuaScript {
  *   KEYS[1] the hash or set written, KEYS[2] the version counter, KEYS[3] an index set
  *   ARGV[1] op: hset (field value ...), hsetnx (field value), hdel (field ...), sadd (member ...)
  *   ARGV[2] the channel, ARGV[3] the change (JSON), ARGV[4] a member to add to KEYS[3] ('' = none), ARGV[5..] operands
- * Returns {1, the new version} when written, {0} when nothing changed (hsetnx: {0, the value already there}).
+ * Returns {1, the new version} when written, {0} when nothing changed (hsetnx: {0, the value already there, the
+ * current version}, so the caller can tell whether its cache has heard of that value and of later changes already).
  */
 export const WRITE_SCRIPT = script(
   'write',
@@ -31,7 +32,7 @@ if op == 'hset' then
   n = 1
 elseif op == 'hsetnx' then
   n = redis.call('HSETNX', KEYS[1], ARGV[5], ARGV[6])
-  if n == 0 then return {0, redis.call('HGET', KEYS[1], ARGV[5])} end
+  if n == 0 then return {0, redis.call('HGET', KEYS[1], ARGV[5]), tonumber(redis.call('GET', KEYS[2]) or '0')} end
 elseif op == 'hdel' then
   n = redis.call('HDEL', KEYS[1], unpack(ARGV, 5))
 elseif op == 'sadd' then

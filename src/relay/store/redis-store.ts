@@ -676,9 +676,12 @@ class RedisSuppressions implements SuppressionStore {
         const k = this.store.keys;
         const reply = await this.store.write(`suppression of ${address}`, k.suppressions(account), 'hsetnx', [key, JSON.stringify(entry)], { k: 'sup', account, key, put: entry }, { key: k.suppressionAccounts, member: account });
         if (reply[0] === 1) return true;
-        // Another relay listed it first (this cache had not heard yet): its entry stays, here too.
+        // Another relay listed it first (this cache had not heard yet): its entry stays, here too. As in write(), only
+        // while the cache has not reached the reply's version: when the channel came first, the cache holds that
+        // entry already, maybe removed since, and setting it again would bring it back for good. A reply without a
+        // version (an older build's script) is applied as before.
         const first = parseEntry(reply[1]);
-        if (first) this.store.cache.suppressionsOf(account).set(key, first);
+        if (first && !(Number(reply[2]) <= this.store.cache.version)) this.store.cache.suppressionsOf(account).set(key, first);
         return false;
       } catch {
         // journaled below
