@@ -8,10 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { RedisStore, type StoredTemplate } from '../../src/relay/store/index.js';
+import { redisKeys } from '../../src/relay/store/redis-keys.js';
+import { templateKey } from '../../src/relay/store/template-check.js';
 import { needTool } from '../support/system-tools.js';
-import { RedisServer, waitFor } from './redis-server.js';
+import { RedisServer, sleep, waitFor } from './redis-server.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -29,11 +32,15 @@ const template = (account: string, name: string, html: string): StoredTemplate =
 
 /**
  * Forwards to Redis; while `hold` is on, what Redis sends to a connection that never SUBSCRIBEd waits; while
- * `holdChannel` is on, what it sends to a subscribed one waits.
+ * `holdChannel` is on, what it sends to a subscribed one waits. `holdAfter`: `hold` turns on by itself when the
+ * command connection sends a request matching it (before Redis can answer that request).
  */
 class HoldingProxy {
   hold = false;
   holdChannel = false;
+  holdAfter: RegExp | null = null;
+  /** Data sent to subscribed connections so far (chunks). */
+  channelChunks = 0;
   private readonly held: Array<() => void> = [];
   private readonly heldChannel: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
@@ -46,13 +53,22 @@ class HoldingProxy {
       proxy.sockets.add(client).add(upstream);
       let subscriber = false;
       client.on('data', (d: Buffer) => {
-        if (/subscribe/i.test(d.toString('latin1'))) subscriber = true;
+        const text = d.toString('latin1');
+        if (/subscribe/i.test(text)) subscriber = true;
+        if (!subscriber && proxy.holdAfter?.test(text)) {
+          proxy.hold = true;
+          proxy.holdAfter = null;
+        }
         upstream.write(d);
       });
       upstream.on('data', (d: Buffer) => {
         if (subscriber) {
-          if (proxy.holdChannel) proxy.heldChannel.push(() => client.write(d));
-          else client.write(d);
+          const send = (): void => {
+            proxy.channelChunks++;
+            client.write(d);
+          };
+          if (proxy.holdChannel) proxy.heldChannel.push(send);
+          else send();
         } else if (proxy.hold) proxy.held.push(() => client.write(d));
         else client.write(d);
       });
@@ -179,5 +195,42 @@ describe('redis store orderings', { skip: needTool('redis-server') }, () => {
 
     assert.equal(b.suppressions.has('shop', 'x@example.com'), false);
     assert.equal(a.suppressions.has('shop', 'x@example.com'), false, 'relay a does not suppress an address Redis no longer lists');
+  });
+
+  it('a change missed while a reload\'s snapshot is on its way makes the relay reload again', async () => {
+    const proxy = await startProxy();
+    const a = await open(proxy.url, 'r3:'); // through the proxy
+    const b = await open(redis.url, 'r3:');
+    const raw = new Redis(redis.url);
+    try {
+      await b.templates.put(template('shop', 'warm-up', '<p>x</p>'));
+      await waitFor('both hear the warm-up', () => a.cache.version === 1 && b.cache.version === 1, 2_000);
+      /** A write whose change message never reaches the relays (as if lost): the state and the version move, silently. */
+      const keys = redisKeys('r3:');
+      const lostWrite = async (name: string): Promise<void> => {
+        const t = template('shop', name, `<p>${name}</p>`);
+        await raw.multi().hset(keys.templates, templateKey('shop', name), JSON.stringify(t)).incr(keys.version).exec();
+      };
+
+      // A gap on the live path starts a reload; its snapshot's reply is held in the proxy.
+      proxy.holdAfter = /\r\nexec\r\n/i;
+      await lostWrite('lost-1'); // version 2
+      await b.templates.put(template('shop', 'second', '<p>second</p>')); // version 3: a sees the gap
+      await waitFor('the reply of a\'s snapshot is held', () => proxy.heldReplies > 0, 2_000);
+      // Meanwhile (after the snapshot, version 3) another change is lost, and a later one arrives while a buffers.
+      await lostWrite('lost-2'); // version 4
+      const before = proxy.channelChunks;
+      await b.templates.put(template('shop', 'third', '<p>third</p>')); // version 5
+      await waitFor('the change of version 5 is sent to a', () => proxy.channelChunks > before, 2_000);
+      await sleep(100); // and buffered by a
+      proxy.release();
+
+      await waitFor('a reaches version 5', () => a.cache.version === 5, 2_000);
+      assert.equal(a.templates.get('shop', 'lost-1')?.html, '<p>lost-1</p>', 'in the snapshot');
+      assert.equal(a.templates.get('shop', 'third')?.html, '<p>third</p>', 'from the buffer');
+      await waitFor('a holds the change it missed (lost-2)', () => a.templates.get('shop', 'lost-2') !== null, 2_000);
+    } finally {
+      raw.disconnect();
+    }
   });
 });
