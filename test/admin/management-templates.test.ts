@@ -99,6 +99,19 @@ describe('management API: templates', () => {
     assertRefused(await call(m.base, 'POST', '/api/accounts/a/templates/nope/render', { body: {} }), 404, 'name', /nope/);
   });
 
+  it('reads a JSON body as the other management endpoints do: an empty one is no fields for a render, not JSON for a PUT', async () => {
+    const render = '/api/accounts/a/templates/receipt/render';
+    // curl -d '' sends an empty body typed as a form: no variables, as POST .../keys and .../webhooks take it.
+    const emptyForm = await call(m.base, 'POST', render, { body: '', type: 'application/x-www-form-urlencoded' });
+    assert.equal(emptyForm.status, 200, emptyForm.text);
+    assert.equal(emptyForm.body!['html'], '<p>Receipt </p>');
+    assertRefused(await call(m.base, 'POST', render, { body: 'variables=1', type: 'application/x-www-form-urlencoded' }), 415, 'body', /application\/json/);
+    assertRefused(await call(m.base, 'POST', render, { body: '[1]', type: 'application/json' }), 400, 'body', /must be a JSON object/);
+    assertRefused(await call(m.base, 'POST', render, { body: 'nope', type: 'application/json' }), 400, 'body', /is not valid JSON/);
+    assertRefused(await call(m.base, 'PUT', '/api/accounts/a/templates/t', { body: '', type: 'application/json' }), 400, 'body', /is not valid JSON/);
+    assertRefused(await call(m.base, 'PUT', '/api/accounts/a/templates/t', { body: '', type: 'text/plain' }), 415, 'body');
+  });
+
   it('refuses variables nested too deep for the template reader with a 400 naming them, not a 500', async () => {
     // 200,000 levels parse with JSON.parse but overflow the stack of anything that walks them recursively.
     const deep = `{"variables": {"a": ${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;

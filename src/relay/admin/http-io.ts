@@ -25,19 +25,39 @@ export function sendError(res: ServerResponse, e: AdminRequestError, headers: Re
   sendJson(res, e.status, { error: e.error, parameter: e.parameter, reason: e.reason, ...e.details }, headers);
 }
 
-/** A JSON object body; anything else is 400 naming "body" (or 415 for another media type). */
-export async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+export interface JsonBodyOptions {
+  /**
+   * An empty body is {} whatever its Content-Type (a request whose fields are all optional: curl -X POST with no
+   * data). Without this, an empty body is not valid JSON, and another media type is refused before the body is read.
+   */
+  emptyIsObject?: boolean;
+}
+
+/**
+ * A JSON object body, and its text (an empty body allowed by `emptyIsObject` reads as '{}'). Anything else is 400
+ * naming "body", 415 for another media type than application/json (the default), 413 past `maxBytes`.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, o: JsonBodyOptions = {}): Promise<{ object: Record<string, unknown>; text: string }> {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new AdminRequestError(415, 'unsupported media type', 'body', 'must be application/json');
+  const unsupported = (): AdminRequestError => new AdminRequestError(415, 'unsupported media type', 'body', 'must be application/json');
+  if (type !== 'application/json' && !o.emptyIsObject) throw unsupported();
   const bytes = await readBody(req, maxBytes);
+  if (bytes.length === 0 && o.emptyIsObject) return { object: {}, text: '{}' };
+  if (type !== 'application/json') throw unsupported();
+  const text = bytes.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw AdminRequestError.badParameter('body', 'is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw AdminRequestError.badParameter('body', 'must be a JSON object');
-  return value as Record<string, unknown>;
+  return { object: value as Record<string, unknown>, text };
+}
+
+/** readJsonBody's object. */
+export async function readJsonObject(req: IncomingMessage, maxBytes: number, o: JsonBodyOptions = {}): Promise<Record<string, unknown>> {
+  return (await readJsonBody(req, maxBytes, o)).object;
 }
 
 /** The request body, refused with 413 past `maxBytes`. */

@@ -6,8 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { generateApiKey, hashApiKey } from '../accept/api-key.js';
 import type { AccountConfig } from '../config/index.js';
 import type { CredentialStore, RuntimeStore, StoredCredential } from '../store/store.js';
-import { sendJson } from './http-io.js';
-import { BodyReader, accountOf, isoOrNull, readOptionalJsonObject, sendNoContent, storeOf, writeToStore, type ManagementDeps } from './management-request.js';
+import { readJsonObject, sendJson } from './http-io.js';
+import { BodyReader, accountOf, isoOrNull, sendNoContent, storeOf, writeToStore, type ManagementDeps } from './management-request.js';
 import { AdminRequestError, QueryReader } from './query.js';
 
 /** What differs between API keys and account tokens. */
@@ -58,7 +58,7 @@ export class CredentialApi {
   async create(req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>): Promise<void> {
     new QueryReader(url.searchParams, []);
     const account = accountOf(this.d, params['id']);
-    const body = new BodyReader(await readOptionalJsonObject(req, this.d.maxBodyBytes), ['label', 'expiresAt']);
+    const body = new BodyReader(await readJsonObject(req, this.d.maxBodyBytes, { emptyIsObject: true }), ['label', 'expiresAt']);
     const label = body.string('label', { maxLength: 200, singleLine: true });
     const expiresAt = body.time('expiresAt');
     const now = this.d.now();

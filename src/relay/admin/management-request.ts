@@ -1,9 +1,8 @@
 // What every management endpoint shares: its dependencies, reading JSON body fields (each refusal names the field),
 // the account of the path, and writes to the runtime store (refused with 503 while the store is down).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AccountConfig, RelayConfig } from '../config/index.js';
 import type { RuntimeStore } from '../store/store.js';
-import { readBody } from './http-io.js';
 import { AdminRequestError, parseTime } from './query.js';
 
 export interface ManagementDeps {
@@ -122,20 +121,4 @@ export async function writeToStore<T>(d: ManagementDeps, what: string, write: (s
 export function sendNoContent(res: ServerResponse): void {
   res.writeHead(204, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
   res.end();
-}
-
-/** A JSON object body whose fields are all optional: an empty body is {} (curl -X POST with no data). */
-export async function readOptionalJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
-  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  const bytes = await readBody(req, maxBytes);
-  if (bytes.length === 0) return {};
-  if (type !== 'application/json') throw new AdminRequestError(415, 'unsupported media type', 'body', 'must be application/json');
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw AdminRequestError.badParameter('body', 'is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw AdminRequestError.badParameter('body', 'must be a JSON object');
-  return value as Record<string, unknown>;
 }

@@ -8,7 +8,7 @@ import { TemplatePartError, compileTemplatePart, renderTemplateParts, type Templ
 import { FieldReader, TRACKING_OVERRIDE_FIELDS, readTrackingOverride, type AccountConfig, type ConfigIssue, type TemplateConfig, type TrackingOverride } from '../config/index.js';
 import type { StoredTemplate } from '../store/store.js';
 import { TemplateVariablesError, parseTemplateJson } from '../template/index.js';
-import { readBody, sendJson } from './http-io.js';
+import { readJsonBody, readJsonObject, sendJson } from './http-io.js';
 import { BodyReader, NAME, accountOf, isoOrNull, sendNoContent, storeOf, typeName, writeToStore, type ManagementDeps } from './management-request.js';
 import { AdminRequestError, QueryReader } from './query.js';
 
@@ -60,7 +60,7 @@ export class TemplateApi {
     const account = accountOf(this.d, params['id']);
     const name = templateName(params);
     if (Object.hasOwn(account.templates, name)) throw fileOwns(account, name);
-    const body = new BodyReader(await readJsonBody(req), FIELDS);
+    const body = new BodyReader(await readJsonObject(req, MAX_TEMPLATE_BODY_BYTES), FIELDS);
     const html = body.string('html', { required: true, maxLength: MAX_TEMPLATE_HTML_BYTES });
     if (Buffer.byteLength(html!, 'utf8') > MAX_TEMPLATE_HTML_BYTES) throw AdminRequestError.badParameter('html', `is larger than ${MAX_TEMPLATE_HTML_BYTES} bytes`);
     const subject = body.string('subject', { maxLength: 998, singleLine: true });
@@ -103,12 +103,10 @@ export class TemplateApi {
     const account = accountOf(this.d, params['id']);
     const name = templateName(params);
     const limits = this.d.config().limits;
-    checkJsonType(req);
-    const raw = await readBody(req, MAX_TEMPLATE_BODY_BYTES);
-    const text = raw.length === 0 ? '{}' : raw.toString('utf8'); // no body: no variables
+    const { object, text } = await readJsonBody(req, MAX_TEMPLATE_BODY_BYTES, { emptyIsObject: true }); // no body: no variables
     // Plain JSON checks the shape and measures the variables; the template engine's reader then gives the values the
     // relay would see (it keeps 10.0 a float that prints "10.0", as Jinja2 does).
-    const plain = new BodyReader(jsonObject(text), ['variables', 'html', 'subject']);
+    const plain = new BodyReader(object, ['variables', 'html', 'subject']);
     const vars = plain.raw('variables');
     if (vars !== undefined && (vars === null || typeof vars !== 'object' || Array.isArray(vars))) throw AdminRequestError.badParameter('variables', `must be a JSON object, got ${typeName(vars)}`);
     // Read first: the template reader bounds the nesting (JSON.parse does not), so measuring cannot overflow the stack.
@@ -184,27 +182,6 @@ function templateError(e: TemplatePartError, status: number): AdminRequestError 
     line: t.line,
     column: t.column,
   });
-}
-
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  checkJsonType(req);
-  return jsonObject((await readBody(req, MAX_TEMPLATE_BODY_BYTES)).toString('utf8'));
-}
-
-function checkJsonType(req: IncomingMessage): void {
-  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new AdminRequestError(415, 'unsupported media type', 'body', 'must be application/json');
-}
-
-function jsonObject(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw AdminRequestError.badParameter('body', 'is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw AdminRequestError.badParameter('body', 'must be a JSON object');
-  return value as Record<string, unknown>;
 }
 
 /** The body's variables as the relay's X-Transactional-Variables reader gives them. */

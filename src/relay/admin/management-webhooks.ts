@@ -8,8 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FieldReader, readWebhookFields, WEBHOOK_EVENT_TYPES, type AccountConfig, type ConfigIssue, type WebhookConfig, type WebhookFields } from '../config/index.js';
 import type { StoredWebhook } from '../store/store.js';
 import { generateWebhookSecret } from '../webhooks/index.js';
-import { sendJson } from './http-io.js';
-import { NAME, accountOf, isoOrNull, readOptionalJsonObject, sendNoContent, storeOf, writeToStore, type ManagementDeps } from './management-request.js';
+import { readJsonObject, sendJson } from './http-io.js';
+import { NAME, accountOf, isoOrNull, sendNoContent, storeOf, writeToStore, type ManagementDeps } from './management-request.js';
 import { AdminRequestError, QueryReader } from './query.js';
 
 /** Stored endpoints per account: each one reads the event log, so a bound keeps a runaway script from slowing them all. */
@@ -56,7 +56,7 @@ export class WebhookEndpointApi {
   async create(req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>): Promise<void> {
     new QueryReader(url.searchParams, []);
     const account = accountOf(this.d, params['id']);
-    const body = await readOptionalJsonObject(req, this.d.maxBodyBytes);
+    const body = await readJsonObject(req, this.d.maxBodyBytes, { emptyIsObject: true });
     const fields = checked({
       ...body,
       id: body['id'] ?? 'wh_' + randomBytes(9).toString('base64url'),
@@ -88,7 +88,7 @@ export class WebhookEndpointApi {
     if (fileHas(account, id)) throw fileOwns(account, id);
     const old = storeOf(this.d).webhooks.get(account.id, id);
     if (old === null) throw notFound(account, id);
-    const body = await readOptionalJsonObject(req, this.d.maxBodyBytes);
+    const body = await readJsonObject(req, this.d.maxBodyBytes, { emptyIsObject: true });
     if (body['id'] !== undefined && body['id'] !== id) throw AdminRequestError.badParameter('id', `must be the path's ${JSON.stringify(id)} or absent (an endpoint's id does not change)`);
     const fields = checked({ ...body, id, secret: body['secret'] ?? old.secret, events: body['events'] ?? WEBHOOK_EVENT_TYPES });
     const webhook: StoredWebhook = { account: account.id, ...fields, createdAt: old.createdAt, updatedAt: this.d.now(), revision: randomBytes(8).toString('hex') };
