@@ -10,8 +10,9 @@ const TAB = 0x09;
 /** Where the header block ends and the body starts (after the first empty line); the whole buffer when there is none. */
 export function splitMessage(message: Buffer): { header: Buffer; body: Buffer } {
   const crlf = message.indexOf('\r\n\r\n');
-  const lf = message.indexOf('\n\n');
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) return { header: message.subarray(0, crlf + 2), body: message.subarray(crlf + 4) };
+  // An LF LF only counts before the first CRLF CRLF: looked for there only, not through the whole body (the common case).
+  const lf = crlf === -1 ? message.indexOf('\n\n') : message.subarray(0, crlf).indexOf('\n\n');
+  if (crlf !== -1 && lf === -1) return { header: message.subarray(0, crlf + 2), body: message.subarray(crlf + 4) };
   if (lf !== -1) return { header: message.subarray(0, lf + 1), body: message.subarray(lf + 2) };
   return { header: message, body: message.subarray(message.length) };
 }
@@ -80,13 +81,14 @@ export function relaxedBodyHash(body: Buffer): string {
  */
 export function relaxedHeader(field: string): string {
   const colon = field.indexOf(':');
-  const name = field.slice(0, colon).replace(/[ \t]+$/, '').toLowerCase();
-  const value = field
-    .slice(colon + 1)
-    .replace(/\r?\n/g, '')
-    .replace(/[ \t]+/g, ' ')
-    .trim();
-  return `${name}:${value}\r\n`;
+  let name = field.slice(0, colon);
+  const last = name.charCodeAt(name.length - 1);
+  if (last === SP || last === TAB) name = name.replace(/[ \t]+$/, '');
+  let value = field.slice(colon + 1);
+  // Each replace only when it has something to do: most fields have no fold, no tab and no double space.
+  if (value.includes('\n')) value = value.replace(/\r?\n/g, '');
+  if (value.includes('\t') || value.includes('  ')) value = value.replace(/[ \t]+/g, ' ');
+  return `${name.toLowerCase()}:${value.trim()}\r\n`;
 }
 
 /** The header block as fields (each with its folds, without the final line break), in order. */
