@@ -24,11 +24,24 @@ function hasBareLineFeed(buf: Buffer): boolean {
 }
 
 /**
+ * Whether relaxing changes nothing (a body with CRLF line ends only): no tab, no two spaces in a row, no space
+ * before a line end, it ends with CRLF and not with an empty line. Composed bodies (quoted-printable, base64) are so:
+ * then the one-byte-at-a-time pass and its copy are skipped (native searches instead).
+ */
+function alreadyRelaxed(body: Buffer): boolean {
+  const n = body.length;
+  if (n < 3 || body[n - 2] !== CR || body[n - 1] !== LF) return false;
+  if (body[n - 3] === LF || body[n - 3] === SP) return false;
+  return body.indexOf(TAB) === -1 && body.indexOf('  ') === -1 && body.indexOf(' \r\n') === -1;
+}
+
+/**
  * §3.4.4: runs of WSP become one SP, WSP at line ends goes, empty lines at the end go, and a non-empty body ends
  * with CRLF. Bare LFs count as line ends (written CRLF), as a relay writes them on the wire.
  */
 export function relaxedBody(body: Buffer): Buffer {
   if (hasBareLineFeed(body)) body = Buffer.from(body.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  if (alreadyRelaxed(body)) return body;
   const out = Buffer.allocUnsafe(body.length + 2);
   let p = 0;
   let lineStart = 0;
