@@ -5,7 +5,9 @@
 // Batches: a message to a thread and its answer cost about as much CPU as an Ed25519 signature (serialization,
 // waking the thread, the event on each side), so signatures asked for in the same turn of the event loop go out
 // together. sign() queues and dispatches once the turn's I/O callbacks have run (setImmediate); a worker that
-// answers takes what waits at once. Tasks are shared among the idle workers, at most MAX_BATCH to one.
+// answers takes what waits at once. An idle worker takes its share of what waits (the queue over the number of
+// workers), at most MAX_BATCH. A worker answers at least every 0.5 ms of work, so an RSA signature (about 1 ms)
+// is answered when made, not at the end of its batch.
 import { Worker } from 'node:worker_threads';
 import { DkimError } from './dkim-key.js';
 import type { SignReply, SignRequest, WorkerKey } from './dkim-worker.js';
@@ -89,13 +91,14 @@ export class SigningPool {
   }
 
   private dispatch(): void {
-    if (this.closed) return;
-    let idle = 0;
-    for (const slot of this.slots) if (slot.tasks.length === 0) idle++;
+    if (this.closed || this.queue.length === 0) return;
+    // Each worker's share of what waits, busy ones included: a busy worker that answers soon takes its share then,
+    // rather than one worker holding a long batch while the other idles.
+    const share = Math.min(MAX_BATCH, Math.ceil(this.queue.length / this.slots.length));
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       if (slot.tasks.length !== 0) continue;
-      const tasks = this.queue.splice(0, Math.min(MAX_BATCH, Math.ceil(this.queue.length / idle--)));
+      const tasks = this.queue.splice(0, share);
       const worker = slot.worker ?? this.spawn(slot);
       slot.tasks = tasks;
       this.startTimer(slot);
@@ -122,16 +125,21 @@ export class SigningPool {
         if (slot.tasks.length !== 0) this.startTimer(slot);
         return;
       }
-      const tasks = slot.tasks;
-      if (slot.worker !== worker || tasks.length === 0 || !Array.isArray(reply)) return;
-      this.release(slot);
-      const byId = new Map(reply.map((r) => [r.id, r]));
-      for (const task of tasks) {
-        const r = byId.get(task.request.id);
-        if (r === undefined) task.reject(new DkimError('worker-crash', 'DKIM signing failed in the worker: no answer for this signature'));
-        else if ('error' in r) task.reject(new DkimError('worker-crash', `DKIM signing failed in the worker: ${r.error}`));
+      if (slot.worker !== worker || slot.tasks.length === 0 || !Array.isArray(reply)) return;
+      // Answers come in the order of the batch, possibly in several messages.
+      for (const r of reply) {
+        const i = slot.tasks.findIndex((t) => t.request.id === r.id);
+        if (i === -1) continue;
+        const task = slot.tasks[i]!;
+        slot.tasks.splice(i, 1);
+        if ('error' in r) task.reject(new DkimError('worker-crash', `DKIM signing failed in the worker: ${r.error}`));
         else task.resolve(r.signature);
       }
+      if (slot.tasks.length > 0) {
+        this.startTimer(slot);
+        return;
+      }
+      this.release(slot);
       this.dispatch();
     });
     worker.on('error', (err) => {
