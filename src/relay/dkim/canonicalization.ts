@@ -10,8 +10,9 @@ const TAB = 0x09;
 /** Where the header block ends and the body starts (after the first empty line); the whole buffer when there is none. */
 export function splitMessage(message: Buffer): { header: Buffer; body: Buffer } {
   const crlf = message.indexOf('\r\n\r\n');
-  const lf = message.indexOf('\n\n');
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) return { header: message.subarray(0, crlf + 2), body: message.subarray(crlf + 4) };
+  // An LF LF only counts before the first CRLF CRLF: looked for there only, not through the whole body (the common case).
+  const lf = crlf === -1 ? message.indexOf('\n\n') : message.subarray(0, crlf).indexOf('\n\n');
+  if (crlf !== -1 && lf === -1) return { header: message.subarray(0, crlf + 2), body: message.subarray(crlf + 4) };
   if (lf !== -1) return { header: message.subarray(0, lf + 1), body: message.subarray(lf + 2) };
   return { header: message, body: message.subarray(message.length) };
 }
@@ -23,11 +24,24 @@ function hasBareLineFeed(buf: Buffer): boolean {
 }
 
 /**
+ * Whether relaxing changes nothing (a body with CRLF line ends only): no tab, no two spaces in a row, no space
+ * before a line end, it ends with CRLF and not with an empty line. Composed bodies (quoted-printable, base64) are so:
+ * then the one-byte-at-a-time pass and its copy are skipped (native searches instead).
+ */
+function alreadyRelaxed(body: Buffer): boolean {
+  const n = body.length;
+  if (n < 3 || body[n - 2] !== CR || body[n - 1] !== LF) return false;
+  if (body[n - 3] === LF || body[n - 3] === SP) return false;
+  return body.indexOf(TAB) === -1 && body.indexOf('  ') === -1 && body.indexOf(' \r\n') === -1;
+}
+
+/**
  * §3.4.4: runs of WSP become one SP, WSP at line ends goes, empty lines at the end go, and a non-empty body ends
  * with CRLF. Bare LFs count as line ends (written CRLF), as a relay writes them on the wire.
  */
 export function relaxedBody(body: Buffer): Buffer {
   if (hasBareLineFeed(body)) body = Buffer.from(body.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  if (alreadyRelaxed(body)) return body;
   const out = Buffer.allocUnsafe(body.length + 2);
   let p = 0;
   let lineStart = 0;
@@ -80,13 +94,14 @@ export function relaxedBodyHash(body: Buffer): string {
  */
 export function relaxedHeader(field: string): string {
   const colon = field.indexOf(':');
-  const name = field.slice(0, colon).replace(/[ \t]+$/, '').toLowerCase();
-  const value = field
-    .slice(colon + 1)
-    .replace(/\r?\n/g, '')
-    .replace(/[ \t]+/g, ' ')
-    .trim();
-  return `${name}:${value}\r\n`;
+  let name = field.slice(0, colon);
+  const last = name.charCodeAt(name.length - 1);
+  if (last === SP || last === TAB) name = name.replace(/[ \t]+$/, '');
+  let value = field.slice(colon + 1);
+  // Each replace only when it has something to do: most fields have no fold, no tab and no double space.
+  if (value.includes('\n')) value = value.replace(/\r?\n/g, '');
+  if (value.includes('\t') || value.includes('  ')) value = value.replace(/[ \t]+/g, ' ');
+  return `${name.toLowerCase()}:${value.trim()}\r\n`;
 }
 
 /** The header block as fields (each with its folds, without the final line break), in order. */

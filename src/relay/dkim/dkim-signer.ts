@@ -103,8 +103,8 @@ export class DkimSigner {
         });
         const signature = this.pool
           ? await this.pool.sign(this.keys.indexOf(key), draft.signedData)
-          : signData(key.algorithm, key.privateKey, draft.signedData);
-        return draft.finish(signature.toString('base64'));
+          : signData(key.algorithm, key.privateKey, draft.signedData).toString('base64');
+        return draft.finish(signature);
       }),
     );
     return fields.join('');

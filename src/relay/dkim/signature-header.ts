@@ -127,8 +127,11 @@ function headerUntilSignature(tags: SignatureTags): FoldedLine {
 
 /** What one signature needs: the bytes to sign, and how to finish the header once the signature is known. */
 export interface SignatureDraft {
-  /** The signed fields and the signature header with an empty b=, relaxed, without the final CRLF (§3.7). */
-  readonly signedData: Buffer;
+  /**
+   * The signed fields and the signature header with an empty b=, relaxed, without the final CRLF (§3.7), as a latin1
+   * string (one character per byte: the header block is read as latin1).
+   */
+  readonly signedData: string;
   /** The complete header field, folded, ending with CRLF. */
   finish(signatureBase64: string): string;
 }
@@ -138,7 +141,7 @@ export function draftSignature(index: HeaderIndex, tags: SignatureTags): Signatu
   const prefix = line.text;
   const data = canonicalSignedFields(index, tags.headerNames) + relaxedHeader(prefix).slice(0, -2);
   return {
-    signedData: Buffer.from(data, 'latin1'),
+    signedData: data,
     finish(signatureBase64: string): string {
       const done = line.clone();
       done.addBase64(signatureBase64);

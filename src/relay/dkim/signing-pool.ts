@@ -1,6 +1,13 @@
 // The worker threads that compute b= (about 1 ms of CPU per RSA-2048 signature: never on the event loop).
-// One task per worker at a time, a bounded queue in front; a worker that crashes or overruns its time fails
-// its task with a DkimError and is replaced on the next task, so a caller gets an answer or an error, never a hang.
+// One batch per worker at a time, a bounded queue in front; a worker that crashes or overruns its time fails
+// its batch with a DkimError and is replaced on the next task, so a caller gets an answer or an error, never a hang.
+//
+// Batches: a message to a thread and its answer cost about as much CPU as an Ed25519 signature (serialization,
+// waking the thread, the event on each side), so signatures asked for in the same turn of the event loop go out
+// together. sign() queues and dispatches once the turn's I/O callbacks have run (setImmediate); a worker that
+// answers takes what waits at once. An idle worker takes its share of what waits (the queue over the number of
+// workers), at most MAX_BATCH. A worker answers at least every 0.5 ms of work, so an RSA signature (about 1 ms)
+// is answered when made, not at the end of its batch.
 import { Worker } from 'node:worker_threads';
 import { DkimError } from './dkim-key.js';
 import type { SignReply, SignRequest, WorkerKey } from './dkim-worker.js';
@@ -9,13 +16,15 @@ import type { SignReply, SignRequest, WorkerKey } from './dkim-worker.js';
 const START_TIMEOUT_MS = 30_000;
 // The same string as dkim-worker.ts's WORKER_READY, not imported: importing it would run the worker's code here.
 const WORKER_READY = 'dkim-worker-ready';
+/** Signatures in one message to a worker, at most (16 RSA-2048 signatures: about 16 ms). */
+const MAX_BATCH = 16;
 
 export interface SigningPoolOptions {
   workers: number;
   keys: readonly WorkerKey[];
   /** Tasks waiting for a free worker beyond which sign() fails at once with kind 'queue-full'. */
   maxQueue: number;
-  /** Time a worker may take for one signature (including its start) before it is replaced. */
+  /** Time a worker may take for one signature (including its start) before it is replaced; a batch has this per signature. */
   timeoutMs: number;
   /** The worker script; the compiled dkim-worker.js beside this file by default (tests pass a faulty one). */
   workerUrl?: URL;
@@ -23,14 +32,15 @@ export interface SigningPoolOptions {
 
 interface Task {
   readonly request: SignRequest;
-  resolve(signature: Buffer): void;
+  resolve(signatureBase64: string): void;
   reject(error: Error): void;
 }
 
 interface Slot {
   worker: Worker | null;
   ready: boolean;
-  task: Task | null;
+  /** The batch the worker has, in the order sent; empty when idle. */
+  tasks: Task[];
   timer: NodeJS.Timeout | null;
 }
 
@@ -39,19 +49,27 @@ export class SigningPool {
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
+  private dispatchScheduled = false;
 
   constructor(private readonly options: SigningPoolOptions) {
-    this.slots = Array.from({ length: options.workers }, () => ({ worker: null, ready: false, task: null, timer: null }));
+    this.slots = Array.from({ length: options.workers }, () => ({ worker: null, ready: false, tasks: [], timer: null }));
   }
 
-  sign(key: number, data: Buffer): Promise<Buffer> {
+  /** b= (base64) of `data`, the bytes to sign as a latin1 string, with key number `key`. */
+  sign(key: number, data: string): Promise<string> {
     if (this.closed) return Promise.reject(new DkimError('closed', 'the DKIM signer is closed'));
     if (this.queue.length >= this.options.maxQueue) {
       return Promise.reject(new DkimError('queue-full', `the DKIM signing queue is full (${this.options.maxQueue} waiting)`));
     }
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       this.queue.push({ request: { id: this.nextId++, key, data }, resolve, reject });
-      this.dispatch();
+      if (!this.dispatchScheduled) {
+        this.dispatchScheduled = true;
+        setImmediate(() => {
+          this.dispatchScheduled = false;
+          this.dispatch();
+        });
+      }
     });
   }
 
@@ -63,30 +81,34 @@ export class SigningPool {
     for (const task of this.queue.splice(0)) task.reject(closedError());
     await Promise.all(
       this.slots.map(async (slot) => {
-        const { worker, task } = slot;
+        const { worker, tasks } = slot;
         this.release(slot);
         slot.worker = null;
-        task?.reject(closedError());
+        for (const task of tasks) task.reject(closedError());
         if (worker) await worker.terminate();
       }),
     );
   }
 
   private dispatch(): void {
+    if (this.closed || this.queue.length === 0) return;
+    // Each worker's share of what waits, busy ones included: a busy worker that answers soon takes its share then,
+    // rather than one worker holding a long batch while the other idles.
+    const share = Math.min(MAX_BATCH, Math.ceil(this.queue.length / this.slots.length));
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (slot.task !== null) continue;
-      const task = this.queue.shift()!;
+      if (slot.tasks.length !== 0) continue;
+      const tasks = this.queue.splice(0, share);
       const worker = slot.worker ?? this.spawn(slot);
-      slot.task = task;
+      slot.tasks = tasks;
       this.startTimer(slot);
-      worker.postMessage(task.request);
+      worker.postMessage(tasks.map((t) => t.request));
     }
   }
 
   private startTimer(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
-    const ms = slot.ready ? this.options.timeoutMs : START_TIMEOUT_MS;
+    const ms = slot.ready ? this.options.timeoutMs * slot.tasks.length : START_TIMEOUT_MS;
     const what = slot.ready ? 'took more than' : 'did not start within';
     slot.timer = setTimeout(() => this.fail(slot, new DkimError('timeout', `a DKIM signing worker ${what} ${ms} ms; it was replaced`)), ms);
   }
@@ -96,18 +118,28 @@ export class SigningPool {
     worker.unref();
     slot.worker = worker;
     slot.ready = false;
-    worker.on('message', (reply: SignReply | typeof WORKER_READY) => {
+    worker.on('message', (reply: SignReply[] | typeof WORKER_READY) => {
       if (reply === WORKER_READY) {
         if (slot.worker !== worker) return;
         slot.ready = true;
-        if (slot.task !== null) this.startTimer(slot);
+        if (slot.tasks.length !== 0) this.startTimer(slot);
         return;
       }
-      const task = slot.task;
-      if (slot.worker !== worker || task === null || task.request.id !== reply.id) return;
+      if (slot.worker !== worker || slot.tasks.length === 0 || !Array.isArray(reply)) return;
+      // Answers come in the order of the batch, possibly in several messages.
+      for (const r of reply) {
+        const i = slot.tasks.findIndex((t) => t.request.id === r.id);
+        if (i === -1) continue;
+        const task = slot.tasks[i]!;
+        slot.tasks.splice(i, 1);
+        if ('error' in r) task.reject(new DkimError('worker-crash', `DKIM signing failed in the worker: ${r.error}`));
+        else task.resolve(r.signature);
+      }
+      if (slot.tasks.length > 0) {
+        this.startTimer(slot);
+        return;
+      }
       this.release(slot);
-      if ('error' in reply) task.reject(new DkimError('worker-crash', `DKIM signing failed in the worker: ${reply.error}`));
-      else task.resolve(Buffer.from(reply.signature.buffer, reply.signature.byteOffset, reply.signature.byteLength));
       this.dispatch();
     });
     worker.on('error', (err) => {
@@ -122,15 +154,15 @@ export class SigningPool {
   private release(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
-    slot.task = null;
+    slot.tasks = [];
   }
 
-  /** The worker is lost: its task fails, the worker goes, the next task starts a new one. */
+  /** The worker is lost: its batch fails, the worker goes, the next task starts a new one. */
   private fail(slot: Slot, error: DkimError): void {
-    const { worker, task } = slot;
+    const { worker, tasks } = slot;
     this.release(slot);
     slot.worker = null;
-    task?.reject(error);
+    for (const task of tasks) task.reject(error);
     if (worker) void worker.terminate();
     if (!this.closed) this.dispatch();
   }
