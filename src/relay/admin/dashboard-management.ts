@@ -8,6 +8,7 @@
 // that loads GET /previews/{ticket} (template-preview.ts says why: a srcdoc or blob: frame would inherit this page's
 // CSP, which refuses the email's inline styles; that route serves it under its own CSP, which lets them through
 // and nothing else). The dashboard's CSP allows frames from its own origin only.
+import { DASHBOARD_HELPERS } from './dashboard-helpers.js';
 
 export const MANAGEMENT_STYLE = `
 .mgmt textarea { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; padding: 4px 8px; border: 1px solid #d1d5db; border-radius: 4px; width: 100%; }
@@ -34,28 +35,18 @@ export const MANAGEMENT_STYLE = `
 export const MANAGEMENT_SCRIPT = `
 'use strict';
 (function () {
-  var TOKEN_KEY = 'txrelay-admin-token';
-  var TEMPLATE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+${DASHBOARD_HELPERS}  var TEMPLATE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
   var PAGE = 50;
   var PREVIEW_DELAY_MS = 400;
   var state = { account: '', readOnly: false, previewTimer: null, previewSeq: 0, supp: { pages: [], cursor: null, next: null, prefix: '' } };
 
-  function $(id) { return document.getElementById(id); }
-  function el(name, text, cls) {
-    var e = document.createElement(name);
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    if (cls) e.className = cls;
-    return e;
-  }
   function button(text, cls, onClick) {
     var b = el('button', text, cls);
     b.type = 'button';
     b.addEventListener('click', onClick);
     return b;
   }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function fmtTime(iso) { return iso ? iso.replace('T', ' ').replace(/\\.\\d+Z$/, 'Z') : '-'; }
-  function rendered(node) { node.dataset.renders = String(Number(node.dataset.renders || 0) + 1); }
   function note(id, text, error) { var p = $(id); p.textContent = text || ''; p.className = 'note' + (error ? ' error' : ''); }
   function emptyRow(body, text, span) { var tr = el('tr'); var td = el('td', text, 'muted'); td.colSpan = span; tr.appendChild(td); body.appendChild(tr); }
 
@@ -69,9 +60,9 @@ export const MANAGEMENT_SCRIPT = `
     }
     var res = await fetch(path, init);
     if (!res.ok) {
-      var b = null;
-      try { b = await res.json(); } catch (e) { /* not JSON */ }
-      var text = b ? (b.parameter ? b.parameter + ': ' : '') + b.reason : 'HTTP ' + res.status;
+      var refusal = await refusalOf(res);
+      var b = refusal.body;
+      var text = refusal.text;
       if (res.status === 401) text = 'the token was refused (' + text + ')';
       if (res.status === 403) text = 'not allowed with this token: ' + (b ? b.reason : 'forbidden');
       var err = new Error(text);

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { MANAGEMENT_SCRIPT, MANAGEMENT_SECTION, MANAGEMENT_STYLE } from './dashboard-management.js';
 import { MESSAGES_SCRIPT, MESSAGES_SECTION, MESSAGES_STYLE } from './message-activity-dashboard.js';
+import { DASHBOARD_HELPERS } from './dashboard-helpers.js';
 
 const STYLE = `
 :root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #ffffff; --panel: #f9fafb; --accent: #2563eb; }
@@ -52,8 +53,7 @@ td.actions button, td.actions input { margin: 0 4px 4px 0; }
 const SCRIPT = `
 'use strict';
 (function () {
-  var TOKEN_KEY = 'txrelay-admin-token';
-  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed', 'opened', 'clicked'];
+${DASHBOARD_HELPERS}  var TYPES = ['accepted', 'delivered', 'deferred', 'failed', 'rejected', 'suppressed', 'bounced', 'complained', 'unsubscribed', 'opened', 'clicked'];
   var COLORS = { accepted: '#2563eb', delivered: '#16a34a', deferred: '#d97706', failed: '#dc2626', rejected: '#7c3aed', suppressed: '#6b7280', bounced: '#be185d', complained: '#0f766e', unsubscribed: '#0891b2', opened: '#ca8a04', clicked: '#4f46e5', openedUniqueHuman: '#a16207', clickedUniqueHuman: '#312e81' };
   // Chart lines: every event type, and the unique human opens and clicks (dashed).
   var CHART_LINES = TYPES.concat(['openedUniqueHuman', 'clickedUniqueHuman']);
@@ -67,23 +67,13 @@ const SCRIPT = `
   var SVG = 'http://www.w3.org/2000/svg';
   var state = { token: sessionStorage.getItem(TOKEN_KEY), tag: '', pages: [], cursor: null, next: null, range: null };
 
-  function $(id) { return document.getElementById(id); }
-  function el(name, text, cls) {
-    var e = document.createElement(name);
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    if (cls) e.className = cls;
-    return e;
-  }
   function svg(name, attrs) {
     var e = document.createElementNS(SVG, name);
     for (var k in attrs) e.setAttribute(k, String(attrs[k]));
     return e;
   }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function fmtTime(iso) { return iso.replace('T', ' ').replace(/\\.\\d+Z$/, 'Z'); }
   function status(text) { $('status').textContent = text || ''; }
-  // Counts renders, so a test (or a curious operator) can tell a fresh table from the previous one.
-  function rendered(node) { node.dataset.renders = String(Number(node.dataset.renders || 0) + 1); }
 
   function query(params) {
     var qs = new URLSearchParams();
@@ -95,9 +85,7 @@ const SCRIPT = `
     var res = await fetch(path + '?' + query(params), { method: method || 'GET', headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' });
     if (res.status === 401) { forget('The token was refused; enter it again.'); throw new Error('unauthorized'); }
     if (!res.ok) {
-      var body = null;
-      try { body = await res.json(); } catch (e) { /* not JSON */ }
-      var err = new Error(body ? (body.parameter ? body.parameter + ': ' : '') + body.reason : 'HTTP ' + res.status);
+      var err = new Error((await refusalOf(res)).text);
       err.status = res.status;
       throw err;
     }

@@ -2,6 +2,7 @@
 // message's timeline per recipient, and the retained copy as a download. Its own script and style, allowed by hash
 // in the page's Content-Security-Policy like the page's; it reads the token the page keeps in sessionStorage.
 // Data goes into the page with textContent only, never as HTML.
+import { DASHBOARD_HELPERS } from './dashboard-helpers.js';
 
 export const MESSAGES_STYLE = `
 #messages td.recipients { white-space: normal; }
@@ -20,22 +21,12 @@ table.timeline { background: #fff; }
 export const MESSAGES_SCRIPT = `
 'use strict';
 (function () {
-  var TOKEN_KEY = 'txrelay-admin-token';
-  var SINCE = { '1h': 3600000, '24h': 86400000, '7d': 604800000, '30d': 2592000000 };
+${DASHBOARD_HELPERS}  var SINCE = { '1h': 3600000, '24h': 86400000, '7d': 604800000, '30d': 2592000000 };
   // An outbound Message-ID: <queue id>.<n>@host; any other address is a recipient.
   var MESSAGE_ID = /^<?[A-Za-z0-9_-]{1,64}\\.\\d{1,6}@[^\\s<>@]+>?$/;
   var search = { params: null, next: null };
 
-  function $(id) { return document.getElementById(id); }
-  function el(name, text, cls) {
-    var e = document.createElement(name);
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    if (cls) e.className = cls;
-    return e;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function fmtTime(iso) { return iso ? iso.replace('T', ' ').replace(/\\.\\d+Z$/, 'Z') : ''; }
-  function rendered(node) { node.dataset.renders = String(Number(node.dataset.renders || 0) + 1); }
   function note(text, error) { var p = $('message-note'); p.textContent = text || ''; p.className = error ? 'error' : ''; }
 
   async function call(path, params) {
@@ -43,9 +34,7 @@ export const MESSAGES_SCRIPT = `
     Object.keys(params || {}).forEach(function (k) { if (params[k] !== '' && params[k] !== null && params[k] !== undefined) qs.set(k, params[k]); });
     var res = await fetch(path + (qs.toString() ? '?' + qs.toString() : ''), { headers: { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) }, cache: 'no-store' });
     if (!res.ok) {
-      var body = null;
-      try { body = await res.json(); } catch (e) { /* not JSON */ }
-      throw new Error(body ? (body.parameter ? body.parameter + ': ' : '') + body.reason : 'HTTP ' + res.status);
+      throw new Error((await refusalOf(res)).text);
     }
     return res;
   }
