@@ -3,7 +3,7 @@
 // rewritten while the account's own setting is off; the body is checked with the configuration's own rules.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sendWithNodemailer } from '../relay/relay-harness.js';
+import { sendWithNodemailer, until } from '../relay/relay-harness.js';
 import { assertRefused, call, startManagementRelay, type ManagementRelay } from './management-fixture.js';
 
 const HTML = '<html><body><p>Hello {{ name }}: <a href="https://shop.example/orders/7">your order</a></p></body></html>';
@@ -21,15 +21,9 @@ describe('management API: template tracking', () => {
     await m?.close();
   });
 
-  const deliveredHtml = async (subject: string): Promise<string> => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const got = m.upstream.received.find((r) => r.mail.subject === subject);
-      if (got) return got.mail.html as string;
-      if (Date.now() > deadline) throw new Error(`no message "${subject}" upstream`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const deliveredHtml = (subject: string): Promise<string> =>
+    until(`the message "${subject}" upstream`, () => m.upstream.received.find((r) => r.mail.subject === subject)?.mail.html || undefined);
+
 
   it('tracks the messages of a template saved with tracking on, and not those of one without', async () => {
     const put = await call(m.base, 'PUT', '/api/accounts/a/templates/receipt', { body: { html: HTML, subject: 'tracked {{ name }}', tracking: { opens: true, clicks: true } } });

@@ -4,7 +4,7 @@
 // configuration file's template of a name wins and is read-only.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sendWithNodemailer } from '../relay/relay-harness.js';
+import { sendWithNodemailer, until } from '../relay/relay-harness.js';
 import { assertRefused, call, startManagementRelay, type ManagementRelay } from './management-fixture.js';
 
 const WELCOME = {
@@ -66,7 +66,7 @@ describe('management API: templates', () => {
       headers: { 'X-Transactional-Template': 'welcome', 'X-Transactional-Variables': VARIABLES_JSON },
     });
     assert.equal(sent.code, 250, sent.response);
-    const mail = await waitFor(() => m.upstream.received.find((r) => r.to.includes('jane@dest.test'))?.mail);
+    const mail = await until('the message to jane upstream', () => m.upstream.received.find((r) => r.to.includes('jane@dest.test'))?.mail);
     assert.equal(mail.subject, subject);
     assert.equal(typeof mail.html === 'string' ? mail.html.replace(/\r\n/g, '\n').trimEnd() : mail.html, html);
     assert.equal(mail.from?.value[0]?.address, 'shop@sender.test');
@@ -152,13 +152,3 @@ describe('management API: templates', () => {
   });
 });
 
-/** Polls (bounded, 10 s) until `get` returns a value. */
-async function waitFor<T>(get: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('not received within 10 s');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -2,18 +2,9 @@
 // (smtp-server), events accepted then delivered, the suppression list; and a batch of 500 with results in order.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEY_B, removeDir, startUpstream, type TestUpstream } from '../relay/relay-harness.js';
+import { KEY_B, removeDir, startUpstream, until, type TestUpstream } from '../relay/relay-harness.js';
 import { message, post, startApiRelay, type ApiRelay } from './http-api-harness.js';
 
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('HTTP send API: delivery through a real upstream', () => {
   let up: TestUpstream;

@@ -1,17 +1,8 @@
 // The relay delivering through an `smtp` route to a real upstream (smtp-server), with events and suppression.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeDir, sendWithNodemailer, startTestRelay, startUpstream, type TestRelay, type TestUpstream } from './relay-harness.js';
+import { removeDir, sendWithNodemailer, startTestRelay, startUpstream, until, type TestRelay, type TestUpstream } from './relay-harness.js';
 
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('relay delivery through an smtp route', () => {
   let up: TestUpstream;

@@ -103,6 +103,17 @@ export async function readOutbox(folder: string, count: number, timeoutMs = 10_0
   }
 }
 
+/** Polls (every 25 ms, bounded) until `f` returns a value; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Waits (bounded) until the folder holds `count` messages with this subject; returns them. */
 export async function waitForSubject(folder: string, subject: string, count = 1, timeoutMs = 10_000): Promise<ParsedMail[]> {
   const deadline = Date.now() + timeoutMs;
