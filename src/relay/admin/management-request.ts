@@ -2,7 +2,7 @@
 // the account of the path, and writes to the runtime store (refused with 503 while the store is down).
 import type { ServerResponse } from 'node:http';
 import type { AccountConfig, RelayConfig } from '../config/index.js';
-import type { RuntimeStore } from '../store/store.js';
+import { StoreUnavailableError, type RuntimeStore } from '../store/store.js';
 import { AdminRequestError, parseTime } from './query.js';
 
 export interface ManagementDeps {
@@ -98,21 +98,21 @@ export function accountOf(d: ManagementDeps, id: string | undefined): AccountCon
 }
 
 /**
- * Runs a write to the runtime store. While the store is down (Redis unreachable) writes are refused with 503 rather
- * than queued: the caller learns at once that the change is not made, and reads keep being served from the cache.
- * Suppressions are the exception (`queuedWhileDown`): the store journals them locally and writes them when it is
- * back (issue 17 §1), since an unsubscribe or a complaint must hold even during an outage.
+ * Runs a write to the runtime store; a write the store cannot make is a 503 naming what was not done. The store
+ * decides what it can take while its shared service is down: the Redis store refuses keys, tokens, templates and
+ * webhook endpoints at once (StoreUnavailableError: the caller learns the change is not made), and journals
+ * suppressions locally to write them when Redis is back (an unsubscribe or a complaint must hold through an outage).
  */
-export async function writeToStore<T>(d: ManagementDeps, what: string, write: (store: RuntimeStore) => Promise<T>, options: { queuedWhileDown?: boolean } = {}): Promise<T> {
+export async function writeToStore<T>(d: ManagementDeps, what: string, write: (store: RuntimeStore) => Promise<T>): Promise<T> {
   const store = storeOf(d);
-  const health = store.health();
-  if (!health.up && !options.queuedWhileDown) {
-    throw new AdminRequestError(503, 'store unavailable', null, `the ${store.type} store cannot be reached${health.lastError ? ` (${health.lastError})` : ''}: ${what} is refused until it is back; reads are served from the cache`);
-  }
   try {
     return await write(store);
   } catch (e) {
     if (e instanceof AdminRequestError) throw e;
+    if (e instanceof StoreUnavailableError) {
+      const lastError = store.health().lastError;
+      throw new AdminRequestError(503, 'store unavailable', null, `the ${store.type} store cannot be reached${lastError ? ` (${lastError})` : ''}: ${what} is refused until it is back; reads are served from the cache`);
+    }
     throw new AdminRequestError(503, 'store unavailable', null, `the ${store.type} store did not take the change (${(e as Error).message}): ${what} is not done; try again`);
   }
 }

@@ -67,7 +67,7 @@ export class SuppressionApi {
     const tag = body.string('tag', TAG);
     // While a shared store is down the entry holds on this relay at once and is written to the store when it returns.
     const queued = !storeOf(this.d).health().up;
-    const added = await writeToStore(this.d, `adding ${address} to the suppression list`, (s) => s.suppressions.add(account.id, address, reason, this.d.now(), tag), { queuedWhileDown: true });
+    const added = await writeToStore(this.d, `adding ${address} to the suppression list`, (s) => s.suppressions.add(account.id, address, reason, this.d.now(), tag));
     const entry = storeOf(this.d).suppressions.list(account.id).find((e) => entryKey(e.address, e.tag) === entryKey(address, tag));
     sendJson(res, added ? (queued ? 202 : 201) : 200, { account: account.id, added, queued, suppression: entry ? entryJson(entry) : null });
   }
@@ -80,7 +80,7 @@ export class SuppressionApi {
     if (address.length > ADDRESS.maxLength || !ADDRESS.pattern.test(address)) throw AdminRequestError.badParameter('address', `must be ${ADDRESS.describe}, URL-encoded`);
     const tag = q.string('tag', TAG) ?? null;
     const listed = storeOf(this.d).suppressions.list(account.id).some((e) => entryKey(e.address, e.tag) === entryKey(address, tag));
-    const removed = listed && (await writeToStore(this.d, `removing ${address} from the suppression list`, (s) => s.suppressions.remove(account.id, address, this.d.now(), tag), { queuedWhileDown: true }));
+    const removed = listed && (await writeToStore(this.d, `removing ${address} from the suppression list`, (s) => s.suppressions.remove(account.id, address, this.d.now(), tag)));
     if (!removed) {
       throw new AdminRequestError(404, 'not found', 'address', `${address} is not on the suppression list of account ${account.id}${tag === null ? '' : ` for tag ${tag}`}`);
     }
@@ -128,7 +128,7 @@ export class SuppressionApi {
     let added = 0;
     await writeToStore(this.d, 'the import', async (s) => {
       for (const e of entries) if (await s.suppressions.add(account.id, e.address, e.reason, e.time, e.tag)) added++;
-    }, { queuedWhileDown: true });
+    });
     sendJson(res, 200, { account: account.id, rows: entries.length, added, existing: entries.length - added });
   }
 }
