@@ -13,7 +13,6 @@
 // shared by a fleet). The accept path reads through caches only: every read below is synchronous and makes no
 // network round trip. Writes are asynchronous and resolve when durable (fsync, or Redis acknowledged; with Redis
 // down, queued in a local journal and written when it returns).
-import type { SmtpError } from '../../protocol/index.js';
 import type { RateConfig, TrackingOverride } from '../config/index.js';
 import type { SuppressionEntry } from '../storage/suppression-list.js';
 
@@ -170,9 +169,6 @@ export interface RuntimeStore {
   /** Flushes batched writes and closes files or connections. */
   close(): Promise<void>;
 }
-
-/** What a refusal from `take` or `admit` is: the accept path turns it into the reply as it is. */
-export type StoreRefusal = SmtpError;
 
 /**
  * A write the store cannot make now (the Redis store while Redis is down: API keys and templates are not
